@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests need (run as root on Debian 12).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+sudo_prefix=""
+if [ "$(id -u)" -ne 0 ]; then sudo_prefix="sudo"; fi
+$sudo_prefix apt-get update
+$sudo_prefix apt-get install -y --no-install-recommends \
+  grub-rescue-pc seabios qemu-system-x86 qemu-utils nasm osinfo-db xorriso mtools \
+  chromium python3 make g++

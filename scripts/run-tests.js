@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// Runs every test file (unit tests next to the code in src/, cross-module suites in test/)
+// with Node's test runner, TypeScript loaded through tsx. Extra arguments filter files by
+// substring, e.g. `npm test -- library`.
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function collect(folder) {
+  const found = [];
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) found.push(...collect(path));
+    else if (/\.test\.tsx?$/.test(entry.name)) found.push(relative(root, path));
+  }
+  return found;
+}
+
+const filters = process.argv.slice(2);
+const files = [...collect(join(root, 'src')), ...collect(join(root, 'test'))]
+  .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
+  .sort();
+if (files.length === 0) {
+  console.error(`No test files match ${filters.join(', ')}`);
+  process.exit(1);
+}
+
+const child = spawn(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${process.env.HANGAR_TEST_CONCURRENCY ?? '2'}`,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=./scripts/summary-reporter.js',
+    '--test-reporter-destination=stdout',
+    ...files,
+  ],
+  { cwd: root, stdio: 'inherit' },
+);
+const timeout = setTimeout(() => {
+  console.error('The test run took over 40 minutes; stopping it.');
+  child.kill('SIGTERM');
+}, 40 * 60_000);
+child.on('exit', (code, signal) => {
+  clearTimeout(timeout);
+  process.exit(code ?? (signal ? 1 : 0));
+});
