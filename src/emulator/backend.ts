@@ -51,6 +51,8 @@ export interface MachineConfig {
   readonly bootOrder?: readonly ('cdrom' | 'floppy' | 'disk')[];
   /** Folder for runtime files (sockets); must exist with mode 0700. */
   readonly runtimeDir: string;
+  /** Folder for the machine's persistent state (snapshot files, overlays); defaults to runtimeDir. */
+  readonly stateDir?: string;
   /** Start paused (status `prelaunch`) instead of running. */
   readonly paused?: boolean;
   /** Backend-specific options (firmware paths, accelerator, speed limit…). */

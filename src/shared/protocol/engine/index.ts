@@ -3,19 +3,33 @@
  * This is the single source of truth for types, validation, docs and the golden file.
  */
 import type { ArgsOf, DataOf, ReturnOf } from '../definitions.js';
+import { clipboardCommands, clipboardEvents } from './clipboard.js';
 import { coreCommands, coreEvents } from './core.js';
+import { jobCommands, jobEvents } from './jobs.js';
+import { machineCommands, machineEvents } from './machine.js';
+import { mediaCommands, mediaEvents } from './media.js';
 
 export * from './types.js';
+export { BlockInfo } from './media.js';
+export { JobStatus, SnapshotSummary, jobStatuses } from './jobs.js';
 
 /** The protocol's version (bumped when entries are added). */
 export const engineProtocolVersion = '0.1';
 
 export const engineCommands = {
   ...coreCommands,
+  ...mediaCommands,
+  ...jobCommands,
+  ...machineCommands,
+  ...clipboardCommands,
 } as const;
 
 export const engineEvents = {
   ...coreEvents,
+  ...mediaEvents,
+  ...jobEvents,
+  ...machineEvents,
+  ...clipboardEvents,
 } as const;
 
 export type EngineCommands = typeof engineCommands;
