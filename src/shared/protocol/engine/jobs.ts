@@ -110,7 +110,15 @@ export const jobCommands = {
         'engine-version': s.required(s.string()),
         'date-sec': s.required(s.integer()),
         configuration: s.required(s.any('The machine configuration the snapshot was taken with.')),
-        sections: s.required(s.array(s.object({ name: s.required(s.string()), size: s.required(s.integer({ min: 0 })) }))),
+        sections: s.required(
+          s.array(
+            s.object({
+              name: s.required(s.string()),
+              size: s.required(s.integer({ min: 0 }), 'Bytes the section takes in the file (compressed).'),
+              'raw-size': s.optional(s.integer({ min: 0 }), 'Bytes once decompressed.', '0.1'),
+            }),
+          ),
+        ),
         'file-size': s.required(s.integer({ min: 0 })),
         loadable: s.required(s.boolean()),
         reason: s.optional(s.string(), 'Why it cannot be loaded here.'),

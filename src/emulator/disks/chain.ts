@@ -1,0 +1,161 @@
+/**
+ * A writable disk as a chain: a base image and copy-on-write overlays on top of it. Before the
+ * first snapshot the guest writes the base image itself; a snapshot freezes the top layer and
+ * puts a new empty overlay above it, so the snapshot's disk state is its frozen chain and
+ * restoring it is "a new empty overlay over that chain".
+ *
+ * The live chain is recorded in `<dir>/<drive>.chain.json` (written atomically) so a restarted
+ * engine reopens the same layers.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { writeFileAtomic } from '../snapshot/atomic.js';
+import type { BlockLayer } from './block-file.js';
+import { ImageError, RawFile } from './block-file.js';
+import { checkImageFile, FileDisk } from './file-disk.js';
+import { Overlay, createOverlayFile } from './overlay.js';
+import { Qcow2File, isQcow2 } from './qcow2.js';
+
+/** Layers of a disk, bottom first: the base image path, then overlay file names in `dir`. */
+export interface ChainDescription {
+  readonly base: string;
+  readonly overlays: readonly string[];
+}
+
+function openLayers(chain: ChainDescription, dir: string, writableTop: boolean): BlockLayer {
+  const topIsBase = chain.overlays.length === 0;
+  let layer: BlockLayer = isQcow2(chain.base) ? new Qcow2File(chain.base) : new RawFile(chain.base, !(writableTop && topIsBase));
+  try {
+    chain.overlays.forEach((name, index) => {
+      const top = index === chain.overlays.length - 1;
+      layer = new Overlay(join(dir, name), layer, !(writableTop && top));
+    });
+  } catch (error) {
+    layer.close();
+    throw error;
+  }
+  return layer;
+}
+
+/** The live chain of one writable drive. */
+export class DiskChain {
+  private current: ChainDescription;
+  private diskObject: FileDisk;
+
+  private constructor(
+    readonly drive: string,
+    readonly dir: string,
+    chain: ChainDescription,
+    /** True when the base image is qcow2. */
+    readonly baseIsQcow2: boolean,
+  ) {
+    this.current = chain;
+    // Before its first overlay exists, a qcow2 base is opened read-only (the overlay follows at once).
+    this.diskObject = new FileDisk(openLayers(chain, dir, !(baseIsQcow2 && chain.overlays.length === 0)));
+  }
+
+  /** Image format of the base: raw or qcow2. */
+  get format(): 'raw' | 'qcow2' {
+    return this.baseIsQcow2 ? 'qcow2' : 'raw';
+  }
+
+  /**
+   * Opens the drive's chain: the recorded one if it is for the same base image, else the base
+   * image alone.
+   */
+  static open(drive: string, base: string, dir: string): DiskChain {
+    checkImageFile(base, 'disk');
+    const recorded = DiskChain.recorded(drive, dir);
+    const usable = recorded && recorded.base === base && recorded.overlays.every((name) => existsSync(join(dir, name)));
+    const qcow2 = isQcow2(base);
+    const opened = new DiskChain(drive, dir, usable ? recorded : { base, overlays: [] }, qcow2);
+    // A qcow2 base is only read: the guest writes to an overlay from the start.
+    if (qcow2 && opened.current.overlays.length === 0) opened.switchTo(opened.current);
+    return opened;
+  }
+
+  private static recordPath(drive: string, dir: string): string {
+    return join(dir, `${drive}.chain.json`);
+  }
+
+  private static recorded(drive: string, dir: string): ChainDescription | undefined {
+    try {
+      const value = JSON.parse(readFileSync(DiskChain.recordPath(drive, dir), 'utf8')) as ChainDescription;
+      if (typeof value.base === 'string' && Array.isArray(value.overlays)) return value;
+    } catch {
+      // No record yet (or an unreadable one): start from the base image.
+    }
+    return undefined;
+  }
+
+  /** The v86 disk object for the live chain (replaced by freeze/restore: ask again after them). */
+  get disk(): FileDisk {
+    return this.diskObject;
+  }
+
+  get description(): ChainDescription {
+    return this.current;
+  }
+
+  /**
+   * Freezes the live chain for a snapshot and continues on a new empty overlay. Returns the
+   * frozen chain. The caller has stopped the guest and drained the disk.
+   */
+  async freeze(): Promise<ChainDescription> {
+    await this.diskObject.drain();
+    const frozen = this.current;
+    this.switchTo(frozen);
+    return frozen;
+  }
+
+  /** Makes `frozen` (a snapshot's chain) the disk again, under a new empty overlay. */
+  restore(frozen: ChainDescription): void {
+    if (frozen.base !== this.current.base) {
+      throw new ImageError(`The snapshot's disk is based on ${frozen.base}, but this machine's disk is ${this.current.base}`);
+    }
+    for (const name of frozen.overlays) {
+      if (!existsSync(join(this.dir, name))) throw new ImageError(`The snapshot's disk layer ${name} is missing from ${this.dir}`);
+    }
+    const previous = this.current;
+    this.switchTo(frozen);
+    this.discardUnfrozen(previous);
+  }
+
+  /** Overlays in the live chain (for garbage collection of layers no snapshot uses). */
+  liveOverlays(): readonly string[] {
+    return this.current.overlays;
+  }
+
+  private frozenNames = new Set<string>();
+
+  private switchTo(below: ChainDescription): void {
+    const name = `${this.drive}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}.ovl`;
+    createOverlayFile(join(this.dir, name), this.diskObject.byteLength);
+    const next: ChainDescription = { base: below.base, overlays: [...below.overlays, name] };
+    const layer = openLayers(next, this.dir, true);
+    const onError = this.diskObject.onError;
+    this.diskObject.close();
+    for (const overlay of below.overlays) this.frozenNames.add(overlay);
+    this.frozenNames.add(basename(below.base));
+    this.current = next;
+    this.diskObject = new FileDisk(layer);
+    this.diskObject.onError = onError;
+    writeFileAtomic(DiskChain.recordPath(this.drive, this.dir), JSON.stringify(next));
+  }
+
+  /** Deletes the previous top overlay when no snapshot froze it. */
+  private discardUnfrozen(previous: ChainDescription): void {
+    const top = previous.overlays.at(-1);
+    if (top && !this.frozenNames.has(top) && !this.current.overlays.includes(top)) rmSync(join(this.dir, top), { force: true });
+  }
+
+  /** Marks layers that snapshots on disk reference, so they are never discarded. */
+  markFrozen(chain: ChainDescription): void {
+    for (const name of chain.overlays) this.frozenNames.add(name);
+  }
+
+  close(): void {
+    this.diskObject.close();
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The engine process entry. Run it as a child (utilityProcess or child_process.fork) or
+ * directly:
+ *   node --import tsx src/emulator/host/entry.ts --engine v86 --memory 64 --cdrom PATH --qmp DIR/qmp.sock
+ * Options: --engine v86|qemu, --memory MIB, --cpus N, --cdrom/--floppy/--disk PATH,
+ * --boot cdrom,floppy,disk, --qmp PATH (UNIX socket, folder must be 0700), --state-dir DIR,
+ * --paused, --options JSON (backend options), --foreground (exit when the guest powers off).
+ * Exit codes: 0 normal, 2 bad usage, 1 failure.
+ */
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { MachineConfig } from '../backend.js';
+import { loadBackend } from './backends.js';
+import { Engine } from './engine.js';
+import { serveParentChannel } from './parent-channel.js';
+import { UnixSocketServer, ensurePrivateFolder } from './unix-socket-server.js';
+
+/** Parsed command line of an engine. */
+export interface EngineOptions {
+  readonly config: MachineConfig;
+  readonly qmp?: string;
+  readonly foreground: boolean;
+}
+
+/** A command-line mistake (exit code 2). */
+export class UsageError extends Error {}
+
+export const engineUsage =
+  'usage: hangar engine --engine v86|qemu --memory MIB [--cpus N] [--cdrom PATH] [--floppy PATH] [--disk PATH] [--boot LIST] [--paused] [--state-dir DIR] [--options JSON] --qmp PATH';
+
+/** Parses engine options from `argv`. */
+export function parseEngineArgs(argv: readonly string[], defaults: { foreground?: boolean } = {}): EngineOptions {
+  const values = new Map<string, string>();
+  const flags = new Set<string>();
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] as string;
+    if (arg === '--paused' || arg === '--foreground') {
+      flags.add(arg.slice(2));
+      continue;
+    }
+    if (!arg.startsWith('--')) throw new UsageError(`Unexpected argument "${arg}".`);
+    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    const value = inline ?? argv[++index];
+    if (value === undefined) throw new UsageError(`--${name} needs a value.`);
+    if (!['engine', 'memory', 'cpus', 'cdrom', 'floppy', 'disk', 'boot', 'qmp', 'state-dir', 'options', 'runtime-dir'].includes(name)) {
+      throw new UsageError(`Unknown option --${name}.`);
+    }
+    values.set(name, value);
+  }
+  const engine = values.get('engine') ?? 'v86';
+  if (engine !== 'v86' && engine !== 'qemu') throw new UsageError(`--engine must be v86 or qemu, not "${engine}".`);
+  const memoryMib = Number(values.get('memory') ?? '64');
+  if (!Number.isInteger(memoryMib) || memoryMib < 1 || memoryMib > 65536) throw new UsageError('--memory must be a whole number of MiB (1..65536).');
+  const cpus = values.has('cpus') ? Number(values.get('cpus')) : undefined;
+  if (cpus !== undefined && (!Number.isInteger(cpus) || cpus < 1)) throw new UsageError('--cpus must be a positive whole number.');
+  const qmp = values.get('qmp');
+  const bootOrder = values.get('boot')?.split(',');
+  if (bootOrder?.some((item) => !['cdrom', 'floppy', 'disk'].includes(item))) throw new UsageError('--boot takes cdrom, floppy and disk separated by commas.');
+  let options: Record<string, unknown> | undefined;
+  if (values.has('options')) {
+    try {
+      options = JSON.parse(values.get('options') as string) as Record<string, unknown>;
+    } catch {
+      throw new UsageError('--options must be a JSON object.');
+    }
+  }
+  const file = (name: string): string | undefined => (values.has(name) ? resolve(values.get(name) as string) : undefined);
+  const runtimeDir = file('runtime-dir') ?? (qmp ? dirname(resolve(qmp)) : process.cwd());
+  const config: MachineConfig = {
+    engine,
+    memoryMib,
+    ...(cpus !== undefined ? { cpus } : {}),
+    ...(file('cdrom') ? { cdrom: file('cdrom') } : {}),
+    ...(file('floppy') ? { floppy: file('floppy') } : {}),
+    ...(file('disk') ? { disk: file('disk') } : {}),
+    ...(bootOrder ? { bootOrder: bootOrder as MachineConfig['bootOrder'] } : {}),
+    runtimeDir,
+    ...(file('state-dir') ? { stateDir: file('state-dir') } : {}),
+    ...(flags.has('paused') ? { paused: true } : {}),
+    ...(options ? { options } : {}),
+  };
+  return { config, ...(qmp ? { qmp: resolve(qmp) } : {}), foreground: flags.has('foreground') || defaults.foreground === true };
+}
+
+/** Runs one engine until quit, a signal, or (in foreground mode) guest power-off; returns the exit code. */
+export async function runEngine(options: EngineOptions, announce: (line: string) => void = () => {}): Promise<number> {
+  const engine = new Engine(options.config);
+  let server: UnixSocketServer | undefined;
+  const onSignal = (signal: string): void => engine.requestStop(signal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const factory = await loadBackend(options.config.engine);
+    if (options.qmp) ensurePrivateFolder(dirname(options.qmp));
+    serveParentChannel(engine);
+    if (options.foreground) {
+      engine.onEvent((event) => {
+        if (event.event === 'SHUTDOWN') engine.requestStop('guest powered off');
+      });
+    }
+    await engine.start(factory);
+    // The socket appears once the backend is up, so a client that sees it can use every command.
+    if (options.qmp) server = await UnixSocketServer.listen(options.qmp, engine);
+    if (server) announce(`QMP socket: ${server.path}`);
+    const reason = await engine.stopped;
+    engine.log(`stopping: ${reason}`);
+    return 0;
+  } catch (error) {
+    engine.log(`failed: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await engine.dispose();
+    await server?.close();
+  }
+}
+
+async function main(): Promise<void> {
+  let options: EngineOptions;
+  try {
+    options = parseEngineArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${engineUsage}\n`);
+    process.exit(2);
+  }
+  const code = await runEngine(options, (line) => process.stdout.write(`${line}\n`));
+  // Backends may hold timers or workers; the engine is done, so leave now.
+  process.exit(code);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) void main();

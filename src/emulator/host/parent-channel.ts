@@ -1,0 +1,72 @@
+/**
+ * Serves the protocol over the channel to the parent process: Electron's utilityProcess
+ * (`process.parentPort`, messages `{data, ports}`) or child_process.fork (`process.send`, use
+ * `serialization: 'advanced'` so typed arrays pass). Messages are tagged:
+ *   parent → engine: {kind:'qmp', message} (a QMP request object), {kind:'attach-display'}
+ *                    with a MessagePort in `ports` (Electron) — that port becomes a viewer;
+ *                    {kind:'attach-display'} without a port makes the channel itself a viewer.
+ *   engine → parent: {kind:'qmp', message} (greeting, replies, events), {kind:'display', message}.
+ * The channel is one QMP client: it gets the greeting and negotiates like any other.
+ */
+import type { DisplayMessage } from '../../shared/protocol/display.js';
+import type { Engine } from './engine.js';
+import { QmpSession } from './qmp-session.js';
+
+/** The part of Electron's MessagePortMain the engine uses (no electron import here). */
+interface PortLike {
+  postMessage(message: unknown): void;
+  start?(): void;
+  close?(): void;
+}
+interface ParentPortLike {
+  on(event: 'message', listener: (event: { data: unknown; ports?: PortLike[] }) => void): void;
+  postMessage(message: unknown): void;
+}
+
+/** Which parent channel this process has, if any. */
+export function parentChannelKind(): 'electron' | 'fork' | undefined {
+  if ((process as { parentPort?: unknown }).parentPort) return 'electron';
+  if (typeof process.send === 'function') return 'fork';
+  return undefined;
+}
+
+/** Connects the engine to the parent channel; returns false when there is none. */
+export function serveParentChannel(engine: Engine): boolean {
+  const kind = parentChannelKind();
+  if (!kind) return false;
+  const parentPort = (process as { parentPort?: ParentPortLike }).parentPort;
+  let pending = 0;
+  const post = (message: unknown): void => {
+    if (parentPort) parentPort.postMessage(message);
+    else if (process.connected) {
+      pending++;
+      process.send?.(message, undefined, undefined, () => pending--);
+    }
+  };
+  const session = new QmpSession(engine, (message) => post({ kind: 'qmp', message }));
+  engine.onEvent((event) => session.event(event));
+  const receive = (data: unknown, ports: readonly PortLike[] = []): void => {
+    if (typeof data !== 'object' || data === null) {
+      session.receive({ ok: false, error: 'Parent channel messages must be {kind, message} objects' });
+      return;
+    }
+    const tagged = data as { kind?: unknown; message?: unknown };
+    if (tagged.kind === 'qmp') session.receive({ ok: true, value: tagged.message });
+    else if (tagged.kind === 'attach-display') {
+      const port = ports[0];
+      if (port) {
+        port.start?.();
+        engine.attachViewer({ post: (message: DisplayMessage) => port.postMessage(message), backlog: () => 0 });
+      } else {
+        engine.attachViewer({ post: (message: DisplayMessage) => post({ kind: 'display', message }), backlog: () => (pending > 256 ? pending : 0) });
+      }
+    } else session.receive({ ok: false, error: `Unknown parent channel message kind ${JSON.stringify(tagged.kind)}` });
+  };
+  if (parentPort) parentPort.on('message', (event) => receive(event.data, event.ports));
+  else {
+    process.on('message', (message) => receive(message));
+    process.on('disconnect', () => engine.requestStop('parent disconnected'));
+  }
+  session.start();
+  return true;
+}

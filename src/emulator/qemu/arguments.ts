@@ -1,0 +1,154 @@
+/**
+ * Builds the qemu-system-x86_64 command line for a machine: paused start, QMP and VNC on
+ * UNIX sockets, no implicit devices, explicit drives with ids the protocol uses (cd0, fd0,
+ * hd0), a USB tablet for absolute pointing, COM1 on a socket, optional clipboard agent and
+ * speed limit.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MachineConfig } from '../backend.js';
+
+export type Accelerator = 'kvm' | 'tcg';
+
+/** The display adapters a machine can have (QEMU device names in `displayDevices`). */
+export type DisplayAdapter = 'std' | 'virtio' | 'qxl' | 'vmware' | 'cirrus';
+
+const displayDevices: Record<DisplayAdapter, string> = {
+  std: 'VGA',
+  virtio: 'virtio-vga',
+  qxl: 'qxl-vga',
+  vmware: 'vmware-svga',
+  cirrus: 'cirrus-vga',
+};
+
+/** Paths of the sockets QEMU serves, all inside the machine's 0700 runtime folder. */
+export interface QemuSockets {
+  readonly qmp: string;
+  readonly vnc: string;
+  readonly serial: string;
+}
+
+export function socketPaths(runtimeDir: string): QemuSockets {
+  return { qmp: join(runtimeDir, 'qemu-qmp.sock'), vnc: join(runtimeDir, 'qemu-vnc.sock'), serial: join(runtimeDir, 'qemu-serial.sock') };
+}
+
+/** A drive the protocol knows, by qdev id. */
+export interface DriveInfo {
+  readonly id: 'cd0' | 'fd0' | 'hd0';
+  readonly type: 'cdrom' | 'floppy' | 'disk';
+  /** Block backend name (QEMU's `device` in query-block). */
+  readonly backend: string;
+  /** Format node name of a writable qcow2 disk (snapshot jobs address it). */
+  readonly nodeName?: string;
+  readonly format?: string;
+}
+
+/** Options read from MachineConfig.options that shape the command line. */
+export interface LaunchOptions {
+  readonly accelerator: Accelerator;
+  /**
+   * -icount settings, or undefined for none. `shift: 'auto'` without align lifts a limit set at
+   * runtime: QEMU 7.2 cannot load an icount machine state into a QEMU without icount, and
+   * `auto` is the fastest icount mode (about 2× slower than no icount on compute-bound code).
+   */
+  readonly icount?: { readonly shift: number | 'auto'; readonly align: boolean };
+  readonly clipboard: boolean;
+  /**
+   * False to start with the virtio-serial controller but without the vdagent port, matching a
+   * machine state saved while the port was detached (incoming migration).
+   */
+  readonly clipboardPort?: boolean;
+  readonly display: DisplayAdapter;
+  readonly tablet: boolean;
+}
+
+/** Reads the display adapter option; unknown values are an error that lists the choices. */
+export function displayAdapter(value: unknown): DisplayAdapter {
+  if (value === undefined) return 'std';
+  if (typeof value === 'string' && value in displayDevices) return value as DisplayAdapter;
+  throw new Error(`Unknown display adapter ${JSON.stringify(value)}; choose one of ${Object.keys(displayDevices).join(', ')}.`);
+}
+
+/** Guesses an image's format from its header: qcow2 magic, else raw. */
+export function imageFormat(path: string): 'qcow2' | 'raw' {
+  const header = Buffer.alloc(4);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, header, 0, 4, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return header.toString('latin1') === 'QFI\xfb' ? 'qcow2' : 'raw';
+}
+
+/** The drives a machine has: a CD and a floppy drive always (possibly empty), a disk when configured. */
+export function machineDrives(config: MachineConfig): DriveInfo[] {
+  const drives: DriveInfo[] = [
+    { id: 'cd0', type: 'cdrom', backend: 'drive-cd0' },
+    { id: 'fd0', type: 'floppy', backend: 'drive-fd0' },
+  ];
+  if (config.disk !== undefined) {
+    const format = imageFormat(config.disk);
+    drives.push({ id: 'hd0', type: 'disk', backend: 'drive-hd0', format, ...(format === 'qcow2' ? { nodeName: 'node-hd0' } : {}) });
+  }
+  return drives;
+}
+
+/** QEMU's drive option values escape commas by doubling them. */
+function escape(value: string): string {
+  return value.replaceAll(',', ',,');
+}
+
+/** Builds the full argument list (without the binary). */
+export function buildArguments(config: MachineConfig, sockets: QemuSockets, options: LaunchOptions): string[] {
+  const args = ['-S', '-no-user-config', '-nodefaults', '-no-shutdown', '-name', 'hangar,debug-threads=on'];
+  args.push('-machine', 'pc', '-accel', options.accelerator);
+  if (options.icount !== undefined) {
+    if (options.accelerator !== 'tcg') throw new Error('A speed limit needs the TCG accelerator (QEMU -icount does not work with KVM).');
+    args.push('-icount', `shift=${options.icount.shift},sleep=on${options.icount.align ? ',align=on' : ''}`);
+  }
+  // A fixed CPU model: -cpu host/max under a flaky KVM aborts QEMU (ENGINE-NOTES).
+  args.push('-cpu', 'qemu64');
+  args.push('-m', String(config.memoryMib), '-smp', String(config.cpus ?? 1));
+  args.push('-qmp', `unix:${sockets.qmp},server=on,wait=off`);
+  args.push('-display', 'none', '-vnc', `unix:${sockets.vnc}`);
+  args.push('-device', displayDevices[options.display]);
+  if (options.tablet) args.push('-usb', '-device', 'usb-tablet,id=tablet0');
+
+  args.push('-drive', `if=none,id=drive-cd0,media=cdrom,readonly=on${config.cdrom === undefined ? '' : `,format=raw,file=${escape(config.cdrom)}`}`);
+  args.push('-device', 'ide-cd,drive=drive-cd0,id=cd0,bus=ide.1,unit=0');
+  args.push('-drive', `if=none,id=drive-fd0${config.floppy === undefined ? '' : `,format=raw,file=${escape(config.floppy)}`}`);
+  args.push('-device', 'floppy,drive=drive-fd0,id=fd0,unit=0');
+  for (const drive of machineDrives(config)) {
+    if (drive.id !== 'hd0' || config.disk === undefined) continue;
+    const node = drive.nodeName === undefined ? '' : `,node-name=${drive.nodeName}`;
+    args.push('-drive', `if=none,id=${drive.backend},file=${escape(config.disk)},format=${drive.format ?? 'raw'}${node},werror=stop,rerror=stop`);
+    args.push('-device', 'ide-hd,drive=drive-hd0,id=hd0,bus=ide.0,unit=0');
+  }
+  const order = (config.bootOrder ?? ['cdrom', 'floppy', 'disk']).map((kind) => ({ cdrom: 'd', floppy: 'a', disk: 'c' })[kind]).join('');
+  args.push('-boot', `order=${order}`);
+
+  args.push('-chardev', `socket,id=serial0,path=${sockets.serial},server=on,wait=off`);
+  args.push('-device', 'isa-serial,chardev=serial0,id=com1');
+  if (options.clipboard) args.push(...clipboardDeviceArguments().slice(0, options.clipboardPort === false ? 2 : undefined));
+  return args;
+}
+
+/** The virtio-serial controller plus the vdagent port (the part that is hot-removed around snapshots). */
+export function clipboardDeviceArguments(): string[] {
+  return [
+    '-device', 'virtio-serial-pci,id=vser0',
+    '-chardev', 'qemu-vdagent,id=vdagent0,name=vdagent,clipboard=on,mouse=off',
+    '-device', 'virtserialport,bus=vser0.0,chardev=vdagent0,name=com.redhat.spice.0,id=vdagent-port0',
+  ];
+}
+
+/** Speed-limit presets: -icount shift N caps the guest near 1000 / 2^N MIPS. */
+export function icountPreset(mips: number): { shift: number; mips: number } {
+  let best = { shift: 0, mips: 1000 };
+  for (let shift = 0; shift <= 10; shift++) {
+    const presetMips = Math.round(1000 / 2 ** shift);
+    if (Math.abs(Math.log(presetMips / mips)) < Math.abs(Math.log(best.mips / mips))) best = { shift, mips: presetMips };
+  }
+  return best;
+}

@@ -1,0 +1,88 @@
+/**
+ * The v86 backend: the v86 WASM emulator running inside the engine process.
+ */
+import type { BackendFactory, EngineBackend } from '../backend.js';
+import { installDisplayCommands } from './display-commands.js';
+import { findFirmware, loadFirmware } from './firmware.js';
+import { installInput } from './input.js';
+import { V86Machine, v86Version } from './machine.js';
+import { addConfiguredMedia } from './media-config.js';
+import { installPower } from './power.js';
+import { V86Screen } from './screen.js';
+import { installStorageFeatures } from './storage-features.js';
+
+export { V86Machine } from './machine.js';
+export { V86Screen } from './screen.js';
+
+/**
+ * Hooks that other v86 modules (disks, media, snapshots, speed, serial) run on a machine before
+ * it starts; see READY in this folder.
+ */
+export type V86Module = (machine: V86Machine) => void | Promise<void>;
+
+const extraModules: V86Module[] = [];
+
+/** Registers a module every new v86 machine installs (before its emulator is created). */
+export function registerV86Module(module: V86Module): void {
+  extraModules.push(module);
+}
+
+/**
+ * Builds a machine with every module installed, without starting it (tests and benchmarks use
+ * this to look at internals).
+ */
+export async function prepareV86Machine(
+  config: Parameters<BackendFactory>[0],
+  host: Parameters<BackendFactory>[1],
+  modules: readonly V86Module[] = extraModules,
+): Promise<{ machine: V86Machine; screen: () => V86Screen }> {
+  const machine = new V86Machine(config, host);
+  if (config.cpus !== undefined && config.cpus > 1) host.log(`v86 emulates a single CPU; the setting of ${config.cpus} CPUs is ignored.`);
+  const firmware = await loadFirmware(findFirmware(config.options));
+  machine.addOptions({ bios: { buffer: firmware.bios }, vga_bios: { buffer: firmware.vgaBios } });
+  await addConfiguredMedia(machine);
+  let screen: V86Screen | undefined;
+  const getScreen = (): V86Screen => {
+    if (!screen) throw new Error('The v86 screen is not ready yet.');
+    return screen;
+  };
+  machine.onCreated((emulator) => {
+    screen = new V86Screen(emulator, (message) => host.display(message));
+    screen.start();
+  });
+  machine.onDispose(() => screen?.dispose());
+  installPower(machine);
+  installInput(machine);
+  installDisplayCommands(machine, getScreen);
+  machine.addHandlers({
+    'query-engine': () => ({
+      engine: 'v86',
+      version: v86Version(),
+      accelerator: 'v86-jit',
+      'memory-mib': config.memoryMib,
+    }),
+    'query-version': () => ({ qemu: { major: 0, minor: 1, micro: 0 }, package: `v86 ${v86Version()}` }),
+  });
+  installStorageFeatures(machine);
+  for (const module of modules) await module(machine);
+  return { machine, screen: getScreen };
+}
+
+/** Creates and starts the v86 backend. */
+export const createV86Backend: BackendFactory = async (config, host) => {
+  const { machine, screen } = await prepareV86Machine(config, host);
+  try {
+    await machine.start();
+  } catch (error) {
+    await machine.dispose();
+    throw error;
+  }
+  const backend: EngineBackend = {
+    kind: 'v86',
+    handlers: machine.handlers,
+    status: () => machine.status(),
+    replayDisplay: (send) => screen().replay(send),
+    dispose: () => machine.dispose(),
+  };
+  return backend;
+};

@@ -1,0 +1,99 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkDiskImage, createDiskImage, hasQemuImg, inspectDiskImage } from './disk-images.js';
+import { LibraryError } from './errors.js';
+import { Library } from './library.js';
+
+const folder = mkdtempSync(join(tmpdir(), 'hangar-disks-'));
+after(() => rmSync(folder, { recursive: true, force: true }));
+const gib = 1024 ** 3;
+
+describe('disk images', () => {
+  it('creates a sparse raw image and reports progress', async () => {
+    const path = join(folder, 'sparse.img');
+    const progress: number[] = [];
+    const info = await createDiskImage(path, { format: 'raw', sizeBytes: 4 * gib, onProgress: (fraction) => progress.push(fraction) });
+    assert.equal(info.format, 'raw');
+    assert.equal(info.virtualSizeBytes, 4 * gib);
+    assert.ok(info.actualSizeBytes < 1024 * 1024, `sparse image allocates ${info.actualSizeBytes} bytes`);
+    assert.equal(statSync(path).size, 4 * gib);
+    assert.equal(progress[0], 0);
+    assert.equal(progress.at(-1), 1);
+  });
+
+  it('preallocates a raw image with progress in steps', async () => {
+    const path = join(folder, 'full.img');
+    const progress: number[] = [];
+    const info = await createDiskImage(path, { format: 'raw', sizeBytes: 16 * 1024 * 1024, preallocate: true, onProgress: (fraction) => progress.push(fraction) });
+    assert.ok(info.actualSizeBytes >= 16 * 1024 * 1024);
+    assert.ok(progress.length >= 5, `progress: ${progress.join(', ')}`);
+    assert.deepEqual([...progress].sort((a, b) => a - b), progress, 'progress never goes back');
+  });
+
+  it('creates qcow2 through qemu-img; qemu-img check passes and inspect reads it', async () => {
+    assert.equal(await hasQemuImg(), true);
+    const path = join(folder, 'disk.qcow2');
+    const info = await createDiskImage(path, { format: 'qcow2', sizeBytes: 10 * gib });
+    assert.equal(info.format, 'qcow2');
+    assert.equal(info.virtualSizeBytes, 10 * gib);
+    assert.ok(info.actualSizeBytes < 10 * 1024 * 1024);
+    const check = await checkDiskImage(path);
+    assert.deepEqual({ supported: check.supported, ok: check.ok, corruptions: check.corruptions }, { supported: true, ok: true, corruptions: 0 });
+    const external = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', path], { encoding: 'utf8' })) as { 'virtual-size': number };
+    assert.equal(external['virtual-size'], 10 * gib);
+  });
+
+  it('qemu-img check reports a damaged qcow2', async () => {
+    const path = join(folder, 'damaged.qcow2');
+    await createDiskImage(path, { format: 'qcow2', sizeBytes: gib });
+    // Point the L1 table far outside the file: qemu-img check counts that as an error.
+    const fd = openSync(path, 'r+');
+    const bad = Buffer.alloc(8);
+    bad.writeBigUInt64BE(0x7fff_0000_0000n);
+    writeSync(fd, bad, 0, 8, 40);
+    closeSync(fd);
+    const check = await checkDiskImage(path);
+    assert.equal(check.ok, false);
+  });
+
+  it('raw images are not checkable; the result says so', async () => {
+    const check = await checkDiskImage(join(folder, 'sparse.img'));
+    assert.equal(check.supported, false);
+    assert.match(check.detail, /raw images have no metadata/);
+  });
+
+  it('never overwrites, validates sizes and leaves no temp files', async () => {
+    await assert.rejects(createDiskImage(join(folder, 'sparse.img'), { format: 'raw', sizeBytes: gib }), (error: unknown) => error instanceof LibraryError && error.class === 'Duplicate');
+    await assert.rejects(createDiskImage(join(folder, 'zero.img'), { format: 'raw', sizeBytes: 0 }), /sizeBytes/);
+    await assert.rejects(createDiskImage(join(folder, 'fmt.img'), { format: 'vmdk' as 'raw', sizeBytes: gib }), /format/);
+    assert.deepEqual(readdirSync(folder).filter((name) => name.includes('tmp')), []);
+    await assert.rejects(inspectDiskImage(join(folder, 'missing.img')), /does not exist/);
+  });
+
+  it('inspect reports a plain file as raw with its size', async () => {
+    const path = join(folder, 'plain.bin');
+    writeFileSync(path, Buffer.alloc(4096));
+    const info = await inspectDiskImage(path);
+    assert.equal(info.format, 'raw');
+    assert.equal(info.virtualSizeBytes, 4096);
+  });
+
+  it('Library.createDisk puts the image in the machine folder under a sanitised name and attaches it', async () => {
+    const libraryFolder = join(folder, 'library');
+    const library = await Library.open(libraryFolder, { watch: false });
+    try {
+      const machine = library.machines.create({ name: 'Disky', osId: 'other', engine: 'qemu' });
+      const disk = await library.createDisk(machine.id, { name: '../../evil', format: 'qcow2', sizeBytes: 2 * gib, bus: 'virtio' });
+      assert.equal(disk.path, join(libraryFolder, 'machines', machine.id, 'disks', 'evil.qcow2'));
+      assert.equal(disk.bus, 'virtio');
+      assert.deepEqual(library.machines.get(machine.id).disks, [disk]);
+      assert.equal((await inspectDiskImage(disk.path)).virtualSizeBytes, 2 * gib);
+    } finally {
+      await library.close();
+    }
+  });
+});

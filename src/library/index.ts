@@ -1,0 +1,61 @@
+/**
+ * Hangar VM library — public API. Node only (better-sqlite3, chokidar); no Electron, no React.
+ *
+ *   const library = await Library.open(folder?, { lock: true });   // throws LibraryError
+ *   const result  = await Library.tryOpen(folder?, options);        // Result<Library>
+ *   await Library.open(folder, { lock: false })   // reader beside a running app: no repair, no watcher
+ *   library.on('change', (change: LibraryChange) => …);             // push updates to the UI
+ *   library.reconcileReport                                         // what open found/repaired
+ *   await library.close();                                          // db, watcher, lock
+ *
+ *   library.machines  list() · get(id) · findByName(name) · create(MachineInput) ·
+ *                     update(id, MachinePatch) · delete(id, {keepFiles}) ·
+ *                     attachDisk(id, DiskInput) · detachDisk(diskId) ·
+ *                     setDrive(id, 'cd0'|'fd0', mediaId|null) · usingMedia(mediaId)
+ *   library.createDisk(machineId, {name?, format, sizeBytes, bus?, onProgress?}) → Disk
+ *   library.media     list() · get(id) · findByPath(path) · add(path) · remove(id) ·
+ *                     folders() · markMissing(path) · refreshPresence()
+ *   library.addWatchedFolder(path) · library.removeWatchedFolder(id)
+ *   library.snapshots list(machineId) · get(id) · thumbnail(id) · stateFilePath(snapshot) ·
+ *                     begin(machineId) → PendingSnapshot {id, folder}; write files there;
+ *                     commit(pending, SnapshotCommit) · abandon(pending) ·
+ *                     take(machineId, {…, state: bytes}) · update(id, {name, description}) ·
+ *                     setCurrent(machineId, id|null) · delete(id)
+ *   library.settings  get(key, fallback) · set(key, value) · delete(key) · all()
+ *   library.detectOs(path) → OsDetection · library.osCatalog() → OsCatalog
+ *   proposeMachine(detection, engine?) → wizard defaults (engine, memory, CPUs, disk size)
+ *   library.mediaChecked → Promise of the background media presence check started by open
+ *   library.layout.ensureRuntimeFolder() → <library>/run (0700) for engine sockets
+ *   library.backup(destination?) → path (SQLite online backup) · library.reconcile()
+ *
+ * Stand-alone helpers: detectOs, readIsoIdentity, createDiskImage, inspectDiskImage,
+ * checkDiskImage, hasQemuImg, defaultLibraryFolder, sanitizeFileName, engineLimits.
+ * Errors: LibraryError with .class InvalidInput | NotFound | Duplicate | Locked | Corrupt |
+ * NewerSchema | ToolMissing | IoError, and toJSON() → {class, desc}.
+ */
+export { Library, type CreateDiskInput, type LibraryEvents, type LibraryOpenOptions } from './library.js';
+export { LibraryError, type LibraryErrorClass } from './errors.js';
+export * from './types.js';
+export { MachineRepository } from './machines.js';
+export { MediaRepository } from './media.js';
+export { SnapshotRepository, type PendingSnapshot, type SnapshotCommit } from './snapshots.js';
+export { SettingsRepository } from './settings.js';
+export { defaultConfig, engineLimits, validateConfig, type EngineLimits } from './validate.js';
+export { defaultLibraryFolder, LibraryLayout, sanitizeFileName, writeFileAtomic } from './paths.js';
+export { detectOs, loadOsCatalog, osCatalog, otherOsId, grubOsId, type OsCatalog, type OsDetection, type OsInfo } from './osinfo.js';
+export { readIsoIdentity, type IsoIdentity } from './iso9660.js';
+export { proposeMachine, type MachineProposal } from './proposal.js';
+export { isMediaFile, mediaKind } from './media-probe.js';
+export {
+  checkDiskImage,
+  createDiskImage,
+  hasQemuImg,
+  inspectDiskImage,
+  type CreateDiskOptions,
+  type DiskCheck,
+  type DiskImageInfo,
+  type DiskProgress,
+} from './disk-images.js';
+export { type ReconcileIssue, type ReconcileIssueKind, type ReconcileReport } from './reconcile.js';
+export { type LockOwner } from './lock.js';
+export { latestVersion as librarySchemaVersion } from './migrations.js';

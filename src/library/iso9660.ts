@@ -1,0 +1,59 @@
+/**
+ * Reads the identifying fields of an ISO9660 image: the primary volume descriptor (volume id,
+ * system id, publisher, application) and whether an El Torito boot record is present. Reads
+ * only the volume descriptor set (a few KiB at 32 KiB), never the whole image.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+
+/** Identification fields of an ISO9660 image, trimmed of padding. */
+export interface IsoIdentity {
+  volumeId: string;
+  systemId: string;
+  publisherId: string;
+  applicationId: string;
+  /** Volume size in bytes (logical blocks × block size). */
+  volumeSize: number;
+  /** An El Torito boot record is present (the image is bootable from CD). */
+  bootable: boolean;
+}
+
+const sectorSize = 2048;
+const firstDescriptor = 16;
+/** The descriptor set is short; stop after this many sectors if no terminator shows up. */
+const maxDescriptors = 32;
+
+function text(buffer: Buffer, start: number, length: number): string {
+  return buffer.toString('latin1', start, start + length).replace(/\s+$/, '').split('\u0000').join('').trim();
+}
+
+/** Reads the ISO9660 identity of `path`, or returns null if it is not an ISO9660 image. */
+export function readIsoIdentity(path: string): IsoIdentity | null {
+  const fd = openSync(path, 'r');
+  try {
+    let identity: IsoIdentity | null = null;
+    let bootable = false;
+    const sector = Buffer.alloc(sectorSize);
+    for (let index = 0; index < maxDescriptors; index++) {
+      const read = readSync(fd, sector, 0, sectorSize, (firstDescriptor + index) * sectorSize);
+      if (read < sectorSize || sector.toString('latin1', 1, 6) !== 'CD001') break;
+      const type = sector[0];
+      if (type === 255) break;
+      if (type === 0 && sector.toString('latin1', 7, 30) === 'EL TORITO SPECIFICATION') bootable = true;
+      if (type === 1 && identity === null) {
+        const blocks = sector.readUInt32LE(80);
+        const blockSize = sector.readUInt16LE(128);
+        identity = {
+          systemId: text(sector, 8, 32),
+          volumeId: text(sector, 40, 32),
+          publisherId: text(sector, 318, 128),
+          applicationId: text(sector, 574, 128),
+          volumeSize: blocks * blockSize,
+          bootable: false,
+        };
+      }
+    }
+    return identity ? { ...identity, bootable } : null;
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,281 @@
+/** Machines repository: machines, their disks and removable drives. */
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DatabaseHandle } from './db.js';
+import { LibraryError, invalid } from './errors.js';
+import { assertId, sanitizeFileName, type LibraryLayout } from './paths.js';
+import { isUniqueViolation, newId, now, type ChangeSink } from './repository-util.js';
+import { defaultConfig, validateConfig, validateDisk, validateName } from './validate.js';
+import {
+  driveSlots,
+  type BootDevice,
+  type Disk,
+  type DiskInput,
+  type DriveSlot,
+  type Drives,
+  type Machine,
+  type MachineConfig,
+  type MachineInput,
+  type MachinePatch,
+  type MachineSummary,
+} from './types.js';
+
+interface MachineRow {
+  id: string;
+  name: string;
+  os_id: string;
+  engine: string;
+  memory_mib: number;
+  cpus: number;
+  boot_order: string;
+  display_device: string;
+  clipboard_mode: string;
+  speed_limit_mips: number | null;
+  force_tcg: number;
+  serial_enabled: number;
+  notes: string;
+  created_at: string;
+  updated_at: string;
+  current_snapshot_id: string | null;
+}
+
+interface DiskRow {
+  id: string;
+  machine_id: string;
+  path: string;
+  format: string;
+  size_bytes: number;
+  bus: string;
+  position: number;
+}
+
+function configFromRow(row: MachineRow): MachineConfig {
+  return {
+    name: row.name,
+    osId: row.os_id,
+    engine: row.engine as MachineConfig['engine'],
+    memoryMib: row.memory_mib,
+    cpus: row.cpus,
+    bootOrder: JSON.parse(row.boot_order) as BootDevice[],
+    displayDevice: row.display_device as MachineConfig['displayDevice'],
+    clipboardMode: row.clipboard_mode as MachineConfig['clipboardMode'],
+    speedLimitMips: row.speed_limit_mips,
+    forceTcg: row.force_tcg === 1,
+    serialEnabled: row.serial_enabled === 1,
+    notes: row.notes,
+  };
+}
+
+function diskFromRow(row: DiskRow): Disk {
+  return {
+    id: row.id,
+    machineId: row.machine_id,
+    path: row.path,
+    format: row.format as Disk['format'],
+    sizeBytes: row.size_bytes,
+    bus: row.bus as Disk['bus'],
+    position: row.position,
+  };
+}
+
+/** Machines, disks and drives. Obtain it from `Library.machines`. */
+export class MachineRepository {
+  readonly #db: DatabaseHandle;
+  readonly #layout: LibraryLayout;
+  readonly #isKnownOs: (osId: string) => boolean;
+  readonly #emit: ChangeSink;
+
+  constructor(db: DatabaseHandle, layout: LibraryLayout, isKnownOs: (osId: string) => boolean, emit: ChangeSink) {
+    this.#db = db;
+    this.#layout = layout;
+    this.#isKnownOs = isKnownOs;
+    this.#emit = emit;
+  }
+
+  /** All machines, by name, without disks and drives (fast; for lists). */
+  list(): MachineSummary[] {
+    const rows = this.#db
+      .prepare('SELECT id, name, os_id, engine, memory_mib, cpus, updated_at FROM machines ORDER BY name COLLATE NOCASE')
+      .all() as Pick<MachineRow, 'id' | 'name' | 'os_id' | 'engine' | 'memory_mib' | 'cpus' | 'updated_at'>[];
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      osId: row.os_id,
+      engine: row.engine as MachineSummary['engine'],
+      memoryMib: row.memory_mib,
+      cpus: row.cpus,
+      updatedAt: row.updated_at,
+    }));
+  }
+
+  /** One machine with its disks and drives; throws NotFound. */
+  get(id: string): Machine {
+    const row = this.#db.prepare('SELECT * FROM machines WHERE id = ?').get(id) as MachineRow | undefined;
+    if (!row) throw new LibraryError('NotFound', `No machine with id ${id}; it may have been deleted. Refresh the list.`);
+    const disks = (this.#db.prepare('SELECT * FROM disks WHERE machine_id = ? ORDER BY position').all(id) as DiskRow[]).map(diskFromRow);
+    const drives: Drives = { cd0: null, fd0: null };
+    for (const drive of this.#db.prepare('SELECT slot, media_id FROM drives WHERE machine_id = ?').all(id) as { slot: DriveSlot; media_id: string | null }[]) {
+      drives[drive.slot] = drive.media_id;
+    }
+    return { id: row.id, ...configFromRow(row), createdAt: row.created_at, updatedAt: row.updated_at, drives, disks, currentSnapshotId: row.current_snapshot_id };
+  }
+
+  /** A machine by (case-insensitive) name, or undefined. */
+  findByName(name: string): Machine | undefined {
+    const row = this.#db.prepare('SELECT id FROM machines WHERE name = ? COLLATE NOCASE').get(name.trim()) as { id: string } | undefined;
+    return row ? this.get(row.id) : undefined;
+  }
+
+  #assertNameFree(name: string, exceptId?: string): void {
+    const clash = this.#db.prepare('SELECT id FROM machines WHERE name = ? COLLATE NOCASE').get(name) as { id: string } | undefined;
+    if (clash && clash.id !== exceptId) throw new LibraryError('Duplicate', `name: a machine called "${name}" already exists; choose another name.`);
+  }
+
+  /** Creates a machine (folder first, row last). Throws InvalidInput or Duplicate. */
+  create(input: MachineInput): Machine {
+    if (typeof input !== 'object' || input === null) throw invalid('machine', 'must be an object.');
+    const config = validateConfig({ ...defaultConfig({ ...input, name: validateName(input.name) }), ...stripUndefined(input), name: validateName(input.name) }, this.#isKnownOs);
+    this.#assertNameFree(config.name);
+    const id = newId();
+    this.#layout.ensureMachine(id);
+    const stamp = now();
+    try {
+      this.#db.transaction(() => {
+        this.#db
+          .prepare(
+            `INSERT INTO machines (id, name, os_id, engine, memory_mib, cpus, boot_order, display_device, clipboard_mode,
+               speed_limit_mips, force_tcg, serial_enabled, notes, created_at, updated_at)
+             VALUES (@id, @name, @osId, @engine, @memoryMib, @cpus, @bootOrder, @displayDevice, @clipboardMode,
+               @speedLimitMips, @forceTcg, @serialEnabled, @notes, @stamp, @stamp)`,
+          )
+          .run({ ...toParams(config), id, stamp });
+        const drive = this.#db.prepare('INSERT INTO drives (machine_id, slot, media_id) VALUES (?, ?, NULL)');
+        for (const slot of driveSlots) drive.run(id, slot);
+      })();
+    } catch (error) {
+      rmSync(this.#layout.machineFolder(id), { recursive: true, force: true });
+      if (isUniqueViolation(error)) throw new LibraryError('Duplicate', `name: a machine called "${config.name}" already exists; choose another name.`);
+      throw error;
+    }
+    this.#emit({ entity: 'machine', action: 'added', id });
+    return this.get(id);
+  }
+
+  /** Changes configuration fields; validates the result as a whole. */
+  update(id: string, patch: MachinePatch): Machine {
+    const current = this.get(id);
+    const { id: _id, createdAt: _c, updatedAt: _u, drives: _d, disks: _k, currentSnapshotId: _s, ...config } = current;
+    const next = validateConfig({ ...config, ...stripUndefined(patch) }, this.#isKnownOs);
+    this.#assertNameFree(next.name, id);
+    try {
+      this.#db
+        .prepare(
+          `UPDATE machines SET name = @name, os_id = @osId, engine = @engine, memory_mib = @memoryMib, cpus = @cpus,
+             boot_order = @bootOrder, display_device = @displayDevice, clipboard_mode = @clipboardMode,
+             speed_limit_mips = @speedLimitMips, force_tcg = @forceTcg, serial_enabled = @serialEnabled, notes = @notes,
+             updated_at = @stamp WHERE id = @id`,
+        )
+        .run({ ...toParams(next), id, stamp: now() });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new LibraryError('Duplicate', `name: a machine called "${next.name}" already exists; choose another name.`);
+      throw error;
+    }
+    this.#emit({ entity: 'machine', action: 'updated', id });
+    return this.get(id);
+  }
+
+  /**
+   * Deletes a machine: row first, then files. With `keepFiles` the folder is moved to
+   * lost+found/ instead of being removed.
+   */
+  delete(id: string, options: { keepFiles?: boolean } = {}): void {
+    const machine = this.get(id);
+    this.#db.transaction(() => {
+      // Snapshots reference each other (RESTRICT); drop the tree leaves-first via the cascade
+      // after clearing parent links.
+      this.#db.prepare('UPDATE machines SET current_snapshot_id = NULL WHERE id = ?').run(id);
+      this.#db.prepare('UPDATE snapshots SET parent_id = NULL WHERE machine_id = ?').run(id);
+      this.#db.prepare('DELETE FROM machines WHERE id = ?').run(id);
+    })();
+    const folder = this.#layout.machineFolder(id);
+    if (existsSync(folder)) {
+      if (options.keepFiles) {
+        mkdirSync(this.#layout.lostAndFound, { recursive: true });
+        renameSync(folder, join(this.#layout.lostAndFound, `machine-${sanitizeFileName(machine.name)}-${id}`));
+      } else {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    }
+    this.#emit({ entity: 'machine', action: 'removed', id });
+  }
+
+  /** Attaches a disk image at the next position. */
+  attachDisk(machineId: string, input: DiskInput): Disk {
+    this.get(machineId);
+    const disk = validateDisk(input);
+    const id = newId();
+    this.#db.transaction(() => {
+      const { next } = this.#db.prepare('SELECT COALESCE(MAX(position) + 1, 0) AS next FROM disks WHERE machine_id = ?').get(machineId) as { next: number };
+      this.#db
+        .prepare('INSERT INTO disks (id, machine_id, path, format, size_bytes, bus, position) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(id, machineId, disk.path, disk.format, disk.sizeBytes, disk.bus, next);
+    })();
+    this.#touch(machineId);
+    const row = this.#db.prepare('SELECT * FROM disks WHERE id = ?').get(id) as DiskRow;
+    return diskFromRow(row);
+  }
+
+  /** Detaches a disk (the image file stays where it is). */
+  detachDisk(diskId: string): void {
+    const row = this.#db.prepare('SELECT machine_id FROM disks WHERE id = ?').get(diskId) as { machine_id: string } | undefined;
+    if (!row) throw new LibraryError('NotFound', `No disk with id ${diskId}.`);
+    this.#db.prepare('DELETE FROM disks WHERE id = ?').run(diskId);
+    this.#touch(row.machine_id);
+  }
+
+  /** Puts a media row in a drive, or empties it (null). */
+  setDrive(machineId: string, slot: DriveSlot, mediaId: string | null): void {
+    if (!driveSlots.includes(slot)) throw invalid('slot', `${JSON.stringify(slot)} is not one of ${driveSlots.join(', ')}.`);
+    this.get(machineId);
+    if (mediaId !== null) {
+      assertId(mediaId);
+      const media = this.#db.prepare('SELECT kind FROM media WHERE id = ?').get(mediaId) as { kind: string } | undefined;
+      if (!media) throw new LibraryError('NotFound', `No media with id ${mediaId}; add the file to the media library first.`);
+      if (slot === 'fd0' && media.kind !== 'floppy') throw invalid('fd0', `media ${mediaId} is a ${media.kind} image, not a floppy image.`);
+      if (slot === 'cd0' && media.kind !== 'iso') throw invalid('cd0', `media ${mediaId} is a ${media.kind} image, not a CD/DVD image.`);
+    }
+    this.#db.prepare('INSERT OR REPLACE INTO drives (machine_id, slot, media_id) VALUES (?, ?, ?)').run(machineId, slot, mediaId);
+    this.#touch(machineId);
+  }
+
+  /** Machines whose drives hold `mediaId`. */
+  usingMedia(mediaId: string): string[] {
+    return (this.#db.prepare('SELECT DISTINCT machine_id FROM drives WHERE media_id = ?').all(mediaId) as { machine_id: string }[]).map((row) => row.machine_id);
+  }
+
+  #touch(id: string): void {
+    this.#db.prepare('UPDATE machines SET updated_at = ? WHERE id = ?').run(now(), id);
+    this.#emit({ entity: 'machine', action: 'updated', id });
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
+}
+
+function toParams(config: MachineConfig): Record<string, unknown> {
+  return {
+    name: config.name,
+    osId: config.osId,
+    engine: config.engine,
+    memoryMib: config.memoryMib,
+    cpus: config.cpus,
+    bootOrder: JSON.stringify(config.bootOrder),
+    displayDevice: config.displayDevice,
+    clipboardMode: config.clipboardMode,
+    speedLimitMips: config.speedLimitMips,
+    forceTcg: config.forceTcg ? 1 : 0,
+    serialEnabled: config.serialEnabled ? 1 : 0,
+    notes: config.notes,
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * Types of the VM library: machine configuration, drives, disks, media, snapshots, settings.
+ * Plain data; every repository function takes and returns these shapes.
+ */
+
+/** Which emulator backend runs a machine. */
+export type EngineId = 'v86' | 'qemu';
+export const engineIds: readonly EngineId[] = ['v86', 'qemu'];
+
+/** A device the firmware may boot from. */
+export type BootDevice = 'cdrom' | 'floppy' | 'disk';
+export const bootDevices: readonly BootDevice[] = ['cdrom', 'floppy', 'disk'];
+
+/** Emulated graphics adapter. */
+export type DisplayDevice = 'std' | 'virtio' | 'vmware' | 'cirrus';
+export const displayDevices: readonly DisplayDevice[] = ['std', 'virtio', 'vmware', 'cirrus'];
+
+/** Direction(s) in which clipboard contents flow between host and guest. */
+export type ClipboardMode = 'off' | 'host-to-guest' | 'guest-to-host' | 'bidirectional';
+export const clipboardModes: readonly ClipboardMode[] = ['off', 'host-to-guest', 'guest-to-host', 'bidirectional'];
+
+/** Disk image format. */
+export type DiskFormat = 'raw' | 'qcow2';
+export const diskFormats: readonly DiskFormat[] = ['raw', 'qcow2'];
+
+/** Bus a hard disk is attached to. */
+export type DiskBus = 'ide' | 'virtio' | 'sata' | 'scsi';
+export const diskBuses: readonly DiskBus[] = ['ide', 'virtio', 'sata', 'scsi'];
+
+/** Removable-media slots. */
+export type DriveSlot = 'cd0' | 'fd0';
+export const driveSlots: readonly DriveSlot[] = ['cd0', 'fd0'];
+
+/** The editable hardware and behaviour settings of a machine. */
+export interface MachineConfig {
+  /** Display name, unique in the library (1–100 characters, trimmed). */
+  name: string;
+  /** osinfo OS id (e.g. "http://debian.org/debian/11"), or one of Hangar's own: "other", "grub". */
+  osId: string;
+  engine: EngineId;
+  memoryMib: number;
+  cpus: number;
+  bootOrder: BootDevice[];
+  displayDevice: DisplayDevice;
+  clipboardMode: ClipboardMode;
+  /** Instruction-rate cap in MIPS; null means no limit. */
+  speedLimitMips: number | null;
+  /** QEMU only: use TCG even when KVM is available. */
+  forceTcg: boolean;
+  serialEnabled: boolean;
+  notes: string;
+}
+
+/** Input to create a machine: name, osId and engine are required, the rest default sensibly. */
+export type MachineInput = Pick<MachineConfig, 'name' | 'osId' | 'engine'> & Partial<MachineConfig>;
+
+/** A partial update of a machine's configuration. */
+export type MachinePatch = Partial<MachineConfig>;
+
+/** A hard disk attached to a machine. */
+export interface Disk {
+  id: string;
+  machineId: string;
+  /** Absolute path of the image (inside machines/<id>/disks/ for disks the library created). */
+  path: string;
+  format: DiskFormat;
+  /** Virtual size in bytes. */
+  sizeBytes: number;
+  bus: DiskBus;
+  /** Order on the bus, 0-based. */
+  position: number;
+}
+
+/** Input to attach a disk. */
+export interface DiskInput {
+  path: string;
+  format: DiskFormat;
+  sizeBytes: number;
+  bus?: DiskBus;
+}
+
+/** Removable drives: each slot holds a media id or is empty. */
+export type Drives = Record<DriveSlot, string | null>;
+
+/** A machine as stored. */
+export interface Machine extends MachineConfig {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  drives: Drives;
+  disks: Disk[];
+  /** Id of the snapshot the machine's current state descends from, or null. */
+  currentSnapshotId: string | null;
+}
+
+/** A short row for lists (no drives/disks joined). */
+export interface MachineSummary {
+  id: string;
+  name: string;
+  osId: string;
+  engine: EngineId;
+  memoryMib: number;
+  cpus: number;
+  updatedAt: string;
+}
+
+/** Kind of a media file. */
+export type MediaKind = 'iso' | 'floppy' | 'disk';
+
+/** A registered media file. */
+export interface Media {
+  id: string;
+  path: string;
+  kind: MediaKind;
+  sizeBytes: number;
+  volumeLabel: string | null;
+  /** Detected OS id ("other" when unknown), null when detection has not run. */
+  osId: string | null;
+  osName: string | null;
+  present: boolean;
+  /** Watched folder it was found in, or null when added by hand. */
+  folderId: string | null;
+  addedAt: string;
+  lastSeenAt: string | null;
+}
+
+/** A folder whose media files are tracked automatically. */
+export interface WatchedFolder {
+  id: string;
+  path: string;
+  /** The library's own media folder; cannot be removed. */
+  isDefault: boolean;
+}
+
+/** A snapshot in a machine's snapshot tree. */
+export interface Snapshot {
+  id: string;
+  machineId: string;
+  parentId: string | null;
+  name: string;
+  description: string;
+  createdAt: string;
+  /** Path of the state file relative to the machine folder. */
+  stateFile: string;
+  /** Size in bytes of the state file when committed (reconcile checks it). */
+  stateSize: number;
+  /** Disk overlay files, relative to the machine folder, base first. */
+  diskChain: string[];
+  engine: EngineId;
+  engineVersion: string;
+  /** The machine configuration the snapshot was taken with. */
+  config: MachineConfig;
+  /** True when this is the machine's current snapshot. */
+  isCurrent: boolean;
+  /** False after reconcile found the state file missing or truncated. */
+  intact: boolean;
+}
+
+/** Change notification emitted by the Library. */
+export interface LibraryChange {
+  entity: 'machine' | 'media' | 'snapshot' | 'folder' | 'setting';
+  action: 'added' | 'updated' | 'removed';
+  id: string;
+  /** The machine a snapshot belongs to. */
+  machineId?: string;
+}
+
+/** Result across process boundaries. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: { class: string; desc: string } };

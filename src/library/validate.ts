@@ -1,0 +1,121 @@
+/**
+ * Validation of machine configuration, per engine. Every error names the field, the rule and
+ * the allowed values, so the settings editor can show it next to the field.
+ */
+import { invalid } from './errors.js';
+import {
+  bootDevices,
+  clipboardModes,
+  diskBuses,
+  diskFormats,
+  engineIds,
+  type DiskInput,
+  type EngineId,
+  type MachineConfig,
+  type MachineInput,
+} from './types.js';
+
+/** Hardware limits of each engine. */
+export interface EngineLimits {
+  memoryMib: { min: number; max: number };
+  cpus: { min: number; max: number };
+  displayDevices: readonly MachineConfig['displayDevice'][];
+  /** Largest guest word size. */
+  bits: 32 | 64;
+}
+
+export const engineLimits: Record<EngineId, EngineLimits> = {
+  v86: { memoryMib: { min: 8, max: 2048 }, cpus: { min: 1, max: 1 }, displayDevices: ['std'], bits: 32 },
+  qemu: { memoryMib: { min: 16, max: 65536 }, cpus: { min: 1, max: 64 }, displayDevices: ['std', 'virtio', 'vmware', 'cirrus'], bits: 64 },
+};
+
+/** Configuration defaults for fields a MachineInput leaves out. */
+export function defaultConfig(input: Pick<MachineInput, 'name' | 'osId' | 'engine'>): MachineConfig {
+  return {
+    name: input.name,
+    osId: input.osId,
+    engine: input.engine,
+    memoryMib: input.engine === 'v86' ? 128 : 1024,
+    cpus: 1,
+    bootOrder: ['cdrom', 'disk', 'floppy'],
+    displayDevice: 'std',
+    clipboardMode: 'off',
+    speedLimitMips: null,
+    forceTcg: false,
+    serialEnabled: false,
+    notes: '',
+  };
+}
+
+function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw invalid(field, `${JSON.stringify(value)} is not one of ${allowed.join(', ')}.`);
+  }
+  return value as T;
+}
+
+function integerIn(field: string, value: unknown, min: number, max: number, unit = ''): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw invalid(field, `must be a whole number, got ${JSON.stringify(value)}.`);
+  if (value < min || value > max) throw invalid(field, `${value}${unit} is out of range; allowed ${min}–${max}${unit}.`);
+  return value;
+}
+
+/** Trims and checks a machine name: 1–100 characters, no control characters. */
+export function validateName(name: unknown): string {
+  if (typeof name !== 'string') throw invalid('name', 'must be text.');
+  const trimmed = name.trim();
+  if (trimmed.length === 0) throw invalid('name', 'must not be empty; give the machine a name.');
+  if (trimmed.length > 100) throw invalid('name', `is ${trimmed.length} characters long; use at most 100.`);
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw invalid('name', 'must not contain control characters.');
+  return trimmed;
+}
+
+/**
+ * Checks a complete configuration against the engine's limits. `isKnownOs` answers whether an
+ * OS id exists (osinfo or Hangar's own). Returns a normalised copy.
+ */
+export function validateConfig(config: MachineConfig, isKnownOs: (osId: string) => boolean): MachineConfig {
+  const engine = oneOf('engine', config.engine, engineIds);
+  const limits = engineLimits[engine];
+  if (typeof config.osId !== 'string' || !isKnownOs(config.osId)) {
+    throw invalid('osId', `unknown OS id ${JSON.stringify(config.osId)}; use an osinfo id (e.g. http://debian.org/debian/11) or "other".`);
+  }
+  const memoryMib = integerIn(`memoryMib (engine ${engine})`, config.memoryMib, limits.memoryMib.min, limits.memoryMib.max, ' MiB');
+  const cpus = integerIn(`cpus (engine ${engine})`, config.cpus, limits.cpus.min, limits.cpus.max);
+  if (!Array.isArray(config.bootOrder) || config.bootOrder.length === 0) throw invalid('bootOrder', 'must list at least one of cdrom, floppy, disk.');
+  const bootOrder = config.bootOrder.map((device, index) => oneOf(`bootOrder[${index}]`, device, bootDevices));
+  if (new Set(bootOrder).size !== bootOrder.length) throw invalid('bootOrder', 'lists a device twice.');
+  const displayDevice = oneOf(`displayDevice (engine ${engine})`, config.displayDevice, limits.displayDevices);
+  const clipboardMode = oneOf('clipboardMode', config.clipboardMode, clipboardModes);
+  const speedLimitMips = config.speedLimitMips === null ? null : integerIn('speedLimitMips', config.speedLimitMips, 1, 1_000_000, ' MIPS');
+  if (typeof config.forceTcg !== 'boolean') throw invalid('forceTcg', 'must be true or false.');
+  if (typeof config.serialEnabled !== 'boolean') throw invalid('serialEnabled', 'must be true or false.');
+  if (typeof config.notes !== 'string' || config.notes.length > 10_000) throw invalid('notes', 'must be text of at most 10000 characters.');
+  return {
+    name: validateName(config.name),
+    osId: config.osId,
+    engine,
+    memoryMib,
+    cpus,
+    bootOrder,
+    displayDevice,
+    clipboardMode,
+    speedLimitMips,
+    forceTcg: config.forceTcg,
+    serialEnabled: config.serialEnabled,
+    notes: config.notes,
+  };
+}
+
+/** Largest disk the library creates or attaches: 16 TiB. */
+export const maxDiskBytes = 16 * 1024 ** 4;
+
+/** Checks a disk attachment. */
+export function validateDisk(input: DiskInput): Required<DiskInput> {
+  if (typeof input.path !== 'string' || input.path.length === 0) throw invalid('disk.path', 'must be a file path.');
+  const format = oneOf('disk.format', input.format, diskFormats);
+  const sizeBytes = integerIn('disk.sizeBytes', input.sizeBytes, 512, maxDiskBytes, ' bytes');
+  const bus = oneOf('disk.bus', input.bus ?? 'ide', diskBuses);
+  return { path: input.path, format, sizeBytes, bus };
+}

@@ -1,0 +1,160 @@
+/**
+ * The per-machine settings editor: General, System, Display, Storage, Serial and Clipboard
+ * pages. Shows validation next to fields and, for a running machine, which changes take effect
+ * only after a power cycle.
+ */
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Checkbox from '@mui/material/Checkbox';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import MenuItem from '@mui/material/MenuItem';
+import Tab from '@mui/material/Tab';
+import Tabs from '@mui/material/Tabs';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
+import { useMemo, useState } from 'react';
+import type { BootDevice, ClipboardMode, MachineConfig } from '../../platform/models.js';
+import { changedSettings, validateSettings } from './settings-model.js';
+
+/** Props of the settings editor. */
+export interface SettingsEditorProps {
+  readonly config: MachineConfig;
+  readonly running: boolean;
+  readonly otherNames: readonly string[];
+  readonly qemuAvailable: boolean;
+  readonly onSave: (config: MachineConfig) => void;
+  readonly onCancel: () => void;
+}
+
+const pages = ['General', 'System', 'Display', 'Storage', 'Serial', 'Clipboard'] as const;
+const bootLabels: Record<BootDevice, string> = { disk: 'Hard disk', cdrom: 'CD/DVD', floppy: 'Floppy', network: 'Network' };
+const fieldLabels: Partial<Record<keyof MachineConfig, string>> = {
+  name: 'Name', engine: 'Engine', memoryMiB: 'Memory', cpus: 'CPUs', bootOrder: 'Boot order', forceTcg: 'Force TCG',
+  speedLimitPercent: 'Speed limit', displayDevice: 'Display device', scaling: 'Scaling', drives: 'Storage', serial: 'Serial port', clipboard: 'Clipboard', osId: 'Operating system',
+};
+
+/** The settings editor component. */
+export function SettingsEditor({ config, running, otherNames, qemuAvailable, onSave, onCancel }: SettingsEditorProps) {
+  const [page, setPage] = useState(0);
+  const [draft, setDraft] = useState<MachineConfig>(config);
+  const errors = useMemo(() => validateSettings(draft, otherNames, qemuAvailable), [draft, otherNames, qemuAvailable]);
+  const changes = useMemo(() => changedSettings(config, draft), [config, draft]);
+  const restartNeeded = running ? changes.filter((change) => change.needsPowerCycle) : [];
+  const valid = Object.keys(errors).length === 0;
+  const update = <K extends keyof MachineConfig>(field: K, value: MachineConfig[K]): void => setDraft((old) => ({ ...old, [field]: value }));
+  const fieldProps = (field: keyof MachineConfig) => ({
+    size: 'small' as const,
+    error: errors[field] !== undefined,
+    helperText: errors[field] ?? ' ',
+    slotProps: { htmlInput: { 'data-field': field } },
+  });
+  const numeric = (value: string): number => (value === '' ? Number.NaN : Number(value));
+
+  return (
+    <Box sx={{ display: 'flex', flexDirection: 'column', height: '100%', minWidth: 640 }} role="form" aria-label={`Settings of ${config.name}`}>
+      <Box sx={{ display: 'flex', flex: 1, minHeight: 320 }}>
+        <Tabs orientation="vertical" value={page} onChange={(_, value: number) => setPage(value)} aria-label="Settings pages" sx={{ borderRight: 1, borderColor: 'divider', minWidth: 140 }}>
+          {pages.map((label) => (
+            <Tab key={label} label={label} id={`settings-tab-${label}`} aria-controls={`settings-page-${label}`} />
+          ))}
+        </Tabs>
+        <Box role="tabpanel" id={`settings-page-${pages[page]}`} aria-labelledby={`settings-tab-${pages[page]}`} sx={{ flex: 1, p: 2, display: 'flex', flexDirection: 'column', gap: 1 }}>
+          {page === 0 && <TextField label="Name" value={draft.name} onChange={(e) => update('name', e.target.value)} {...fieldProps('name')} />}
+          {page === 1 && (
+            <>
+              <TextField select label="Engine" value={draft.engine} onChange={(e) => update('engine', e.target.value as MachineConfig['engine'])} {...fieldProps('engine')}>
+                <MenuItem value="v86">v86</MenuItem>
+                <MenuItem value="qemu">QEMU</MenuItem>
+              </TextField>
+              <TextField label="Memory (MiB)" type="number" value={Number.isNaN(draft.memoryMiB) ? '' : draft.memoryMiB} onChange={(e) => update('memoryMiB', numeric(e.target.value))} {...fieldProps('memoryMiB')} />
+              <TextField label="CPUs" type="number" value={Number.isNaN(draft.cpus) ? '' : draft.cpus} onChange={(e) => update('cpus', numeric(e.target.value))} {...fieldProps('cpus')} />
+              <TextField
+                select
+                label="Boot order"
+                value={[...draft.bootOrder]}
+                onChange={(e) => update('bootOrder', (typeof e.target.value === 'string' ? e.target.value.split(',') : (e.target.value as string[])) as BootDevice[])}
+                {...fieldProps('bootOrder')}
+                slotProps={{ htmlInput: { 'data-field': 'bootOrder' }, select: { multiple: true, renderValue: (value) => (value as BootDevice[]).map((d) => bootLabels[d]).join(' → ') } }}
+              >
+                {(Object.keys(bootLabels) as BootDevice[]).map((device) => (
+                  <MenuItem key={device} value={device}>
+                    {bootLabels[device]}
+                  </MenuItem>
+                ))}
+              </TextField>
+              <FormControlLabel control={<Checkbox checked={draft.forceTcg} onChange={(e) => update('forceTcg', e.target.checked)} disabled={draft.engine !== 'qemu'} />} label="Force TCG (no KVM)" />
+              {errors.forceTcg && <Typography sx={{ color: 'error.main' }} variant="caption">{errors.forceTcg}</Typography>}
+              <TextField label="Speed limit (% of full speed, 0 = unlimited)" type="number" value={Number.isNaN(draft.speedLimitPercent) ? '' : draft.speedLimitPercent} onChange={(e) => update('speedLimitPercent', numeric(e.target.value))} {...fieldProps('speedLimitPercent')} />
+            </>
+          )}
+          {page === 2 && (
+            <>
+              <TextField select label="Display device" value={draft.displayDevice} onChange={(e) => update('displayDevice', e.target.value as MachineConfig['displayDevice'])} {...fieldProps('displayDevice')}>
+                <MenuItem value="std">Standard VGA</MenuItem>
+                <MenuItem value="cirrus">Cirrus</MenuItem>
+                <MenuItem value="virtio">virtio-vga</MenuItem>
+                <MenuItem value="qxl">QXL</MenuItem>
+                <MenuItem value="vmware">VMware SVGA</MenuItem>
+              </TextField>
+              <TextField select label="Default scaling" value={draft.scaling} onChange={(e) => update('scaling', e.target.value as MachineConfig['scaling'])} {...fieldProps('scaling')}>
+                <MenuItem value="fit">Fit to window</MenuItem>
+                <MenuItem value="native">1:1</MenuItem>
+                <MenuItem value="integer">Integer scaling</MenuItem>
+              </TextField>
+            </>
+          )}
+          {page === 3 && (
+            <Box aria-label="Drives" role="list">
+              {draft.drives.map((drive) => (
+                <Box key={drive.id} role="listitem" sx={{ display: 'flex', gap: 1, alignItems: 'baseline', py: 0.5 }}>
+                  <Typography sx={{ minWidth: 90, fontWeight: 500 }}>{drive.kind === 'disk' ? 'Hard disk' : drive.kind === 'cdrom' ? 'CD/DVD' : 'Floppy'}</Typography>
+                  <Typography sx={{ color: 'text.secondary', flex: 1 }} noWrap>
+                    {drive.path ?? 'Empty'}
+                    {drive.sizeMiB ? ` · ${drive.sizeMiB} MiB` : ''}
+                  </Typography>
+                  {drive.kind !== 'disk' && drive.path && (
+                    <Button size="small" onClick={() => update('drives', draft.drives.map((d) => (d.id === drive.id ? { id: d.id, kind: d.kind } : d)))}>
+                      Eject
+                    </Button>
+                  )}
+                </Box>
+              ))}
+              {errors.drives && <Alert severity="error">{errors.drives}</Alert>}
+            </Box>
+          )}
+          {page === 4 && (
+            <TextField select label="Serial port" value={draft.serial} onChange={(e) => update('serial', e.target.value as MachineConfig['serial'])} {...fieldProps('serial')}>
+              <MenuItem value="off">Off</MenuItem>
+              <MenuItem value="console">Console tab</MenuItem>
+            </TextField>
+          )}
+          {page === 5 && (
+            <TextField select label="Shared clipboard" value={draft.clipboard} onChange={(e) => update('clipboard', e.target.value as ClipboardMode)} {...fieldProps('clipboard')}>
+              <MenuItem value="off">Off</MenuItem>
+              <MenuItem value="host-to-guest">Host to guest</MenuItem>
+              <MenuItem value="guest-to-host">Guest to host</MenuItem>
+              <MenuItem value="bidirectional">Both directions</MenuItem>
+            </TextField>
+          )}
+        </Box>
+      </Box>
+      {restartNeeded.length > 0 && (
+        <Alert severity="info" data-testid="power-cycle-notice">
+          The machine is running. These changes take effect after it is powered off and started again: {restartNeeded.map((c) => fieldLabels[c.field] ?? c.field).join(', ')}.
+        </Alert>
+      )}
+      {!valid && (
+        <Alert severity="warning" data-testid="settings-errors">
+          Fix the marked fields to save: {Object.keys(errors).map((f) => fieldLabels[f as keyof MachineConfig] ?? f).join(', ')}.
+        </Alert>
+      )}
+      <Box sx={{ display: 'flex', justifyContent: 'flex-end', gap: 1, p: 1 }}>
+        <Button onClick={onCancel}>Cancel</Button>
+        <Button variant="contained" disabled={!valid || changes.length === 0} onClick={() => onSave(draft)}>
+          Save
+        </Button>
+      </Box>
+    </Box>
+  );
+}

@@ -1,0 +1,51 @@
+/** The settings editor's rules: validation per field and which changes need a power cycle. */
+import type { MachineConfig } from '../../platform/models.js';
+import { engineLimits, nameProblem } from '../wizard/validation.js';
+
+/** Field → message, only for fields with a problem. */
+export type SettingsErrors = Partial<Record<keyof MachineConfig, string>>;
+
+/** Settings that apply to a running guest without restarting it. */
+const liveFields: ReadonlySet<keyof MachineConfig> = new Set(['name', 'scaling', 'clipboard', 'speedLimitPercent']);
+
+/** One changed field and whether it takes effect only after the guest is powered off and on. */
+export interface SettingsChange {
+  readonly field: keyof MachineConfig;
+  readonly needsPowerCycle: boolean;
+}
+
+/** The fields that differ between `before` and `after`. */
+export function changedSettings(before: MachineConfig, after: MachineConfig): SettingsChange[] {
+  const changes: SettingsChange[] = [];
+  for (const field of Object.keys(after) as (keyof MachineConfig)[]) {
+    if (JSON.stringify(before[field]) !== JSON.stringify(after[field])) changes.push({ field, needsPowerCycle: !liveFields.has(field) });
+  }
+  return changes;
+}
+
+/** Validates a configuration; an empty object means it can be saved. */
+export function validateSettings(config: MachineConfig, otherNames: readonly string[], qemuAvailable: boolean): SettingsErrors {
+  const errors: SettingsErrors = {};
+  const name = nameProblem(config.name, otherNames);
+  if (name) errors.name = name;
+  if (config.engine === 'qemu' && !qemuAvailable) errors.engine = 'QEMU is not installed. Install qemu-system-x86 or choose the v86 engine.';
+  const limits = engineLimits[config.engine];
+  if (!Number.isInteger(config.memoryMiB) || config.memoryMiB < limits.memoryMiB.min || config.memoryMiB > limits.memoryMiB.max) {
+    errors.memoryMiB = `The ${config.engine} engine supports ${limits.memoryMiB.min}–${limits.memoryMiB.max} MiB of memory.`;
+  }
+  if (!Number.isInteger(config.cpus) || config.cpus < limits.cpus.min || config.cpus > limits.cpus.max) {
+    errors.cpus = limits.cpus.max === 1 ? `The ${config.engine} engine runs exactly 1 CPU.` : `The ${config.engine} engine supports ${limits.cpus.min}–${limits.cpus.max} CPUs.`;
+  }
+  if (config.bootOrder.length === 0) errors.bootOrder = 'Choose at least one boot device.';
+  else if (new Set(config.bootOrder).size !== config.bootOrder.length) errors.bootOrder = 'Each boot device may appear once.';
+  if (config.engine === 'v86' && config.forceTcg) errors.forceTcg = 'Forcing TCG applies to QEMU only.';
+  if (!Number.isInteger(config.speedLimitPercent) || config.speedLimitPercent < 0 || config.speedLimitPercent > 100) {
+    errors.speedLimitPercent = 'Enter a speed limit from 0 (unlimited) to 100 percent.';
+  }
+  if (config.engine === 'v86' && !['std', 'cirrus'].includes(config.displayDevice)) {
+    errors.displayDevice = 'v86 emulates a standard VGA adapter only; choose "Standard VGA".';
+  }
+  if (config.drives.filter((drive) => drive.kind === 'floppy').length > 2) errors.drives = 'A PC has at most two floppy drives.';
+  if (config.drives.filter((drive) => drive.kind !== 'floppy').length > 4) errors.drives = 'IDE has room for at most four disks and CD drives.';
+  return errors;
+}

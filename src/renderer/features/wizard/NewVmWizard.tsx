@@ -1,0 +1,219 @@
+/**
+ * The New-VM wizard: install media → operating system → hardware → review → create. Rules live
+ * in validation.ts; this component only shows them. Creation itself (and its progress) is the
+ * caller's `onCreate`, which talks to the app API.
+ */
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Checkbox from '@mui/material/Checkbox';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import LinearProgress from '@mui/material/LinearProgress';
+import List from '@mui/material/List';
+import ListItemButton from '@mui/material/ListItemButton';
+import ListItemText from '@mui/material/ListItemText';
+import MenuItem from '@mui/material/MenuItem';
+import Step from '@mui/material/Step';
+import StepLabel from '@mui/material/StepLabel';
+import Stepper from '@mui/material/Stepper';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
+import { useMemo, useState } from 'react';
+import type { EngineKind, MediaItem, OsChoice } from '../../platform/models.js';
+import { engineLimits, recommendedEngine, recommendedHardware, validateHardware, wizardSteps } from './validation.js';
+import type { HardwareDraft } from './validation.js';
+
+/** What the wizard hands to `onCreate`. */
+export interface NewMachineRequest extends HardwareDraft {
+  readonly mediaId: string | null;
+  readonly osId: string | null;
+  readonly startAfterCreate: boolean;
+}
+
+/** Props of the wizard. */
+export interface NewVmWizardProps {
+  readonly media: readonly MediaItem[];
+  readonly osChoices: readonly OsChoice[];
+  readonly existingNames: readonly string[];
+  readonly qemuAvailable: boolean;
+  /** Creates the machine; resolves when done, rejects with a message to show. */
+  readonly onCreate: (request: NewMachineRequest, progress: (fraction: number) => void) => Promise<void>;
+  readonly onCancel: () => void;
+}
+
+const NO_MEDIA = '';
+
+/** The wizard component. */
+export function NewVmWizard({ media, osChoices, existingNames, qemuAvailable, onCreate, onCancel }: NewVmWizardProps) {
+  const [step, setStep] = useState(0);
+  const [mediaId, setMediaId] = useState<string>(NO_MEDIA);
+  const [osId, setOsId] = useState<string>('');
+  const [draft, setDraft] = useState<HardwareDraft>({ name: '', engine: 'v86', ...recommendedHardware(undefined, 'v86') });
+  const [startAfter, setStartAfter] = useState(true);
+  const [progress, setProgress] = useState<number | undefined>(undefined);
+  const [failure, setFailure] = useState<string | undefined>(undefined);
+
+  const os = osChoices.find((choice) => choice.id === osId);
+  const errors = useMemo(() => validateHardware(draft, { existingNames, qemuAvailable, osBits: os?.bits }), [draft, existingNames, qemuAvailable, os]);
+  const hardwareValid = Object.keys(errors).length === 0;
+  const presentMedia = media.filter((item) => item.present && item.kind !== 'disk');
+
+  const chooseMedia = (id: string): void => {
+    setMediaId(id);
+    const detected = media.find((item) => item.id === id)?.osId;
+    if (detected && osChoices.some((choice) => choice.id === detected)) chooseOs(detected);
+  };
+
+  const chooseOs = (id: string): void => {
+    setOsId(id);
+    const choice = osChoices.find((c) => c.id === id);
+    const engine = recommendedEngine(choice?.bits, qemuAvailable);
+    setDraft((old) => ({ ...old, name: old.name || choice?.name || '', engine, ...recommendedHardware(choice, engine) }));
+  };
+
+  const setEngine = (engine: EngineKind): void => setDraft((old) => ({ ...old, engine, ...recommendedHardware(os, engine) }));
+
+  const numberField = (field: 'memoryMiB' | 'cpus' | 'diskMiB', label: string, unit: string) => (
+    <TextField
+      label={label}
+      type="number"
+      size="small"
+      value={Number.isNaN(draft[field]) ? '' : draft[field]}
+      onChange={(event) => setDraft((old) => ({ ...old, [field]: event.target.value === '' ? Number.NaN : Number(event.target.value) }))}
+      error={errors[field] !== undefined}
+      helperText={errors[field] ?? unit}
+      slotProps={{ htmlInput: { 'data-field': field, min: 0 } }}
+    />
+  );
+
+  const create = async (): Promise<void> => {
+    setFailure(undefined);
+    setProgress(0);
+    try {
+      await onCreate({ ...draft, name: draft.name.trim(), mediaId: mediaId || null, osId: osId || null, startAfterCreate: startAfter }, setProgress);
+    } catch (error) {
+      setFailure(error instanceof Error ? error.message : String(error));
+      setProgress(undefined);
+    }
+  };
+
+  const canNext = step === 2 ? hardwareValid : true;
+  const limits = engineLimits[draft.engine];
+
+  return (
+    <Box sx={{ display: 'flex', flexDirection: 'column', gap: 2, p: 2, minWidth: 520 }} role="form" aria-label="New virtual machine">
+      <Stepper activeStep={step}>
+        {wizardSteps.map((label) => (
+          <Step key={label}>
+            <StepLabel>{label}</StepLabel>
+          </Step>
+        ))}
+      </Stepper>
+
+      {step === 0 && (
+        <Box>
+          <Typography variant="subtitle1" gutterBottom>
+            Choose the install medium
+          </Typography>
+          <List dense aria-label="Install media" sx={{ maxHeight: 260, overflow: 'auto' }}>
+            <ListItemButton selected={mediaId === NO_MEDIA} onClick={() => chooseMedia(NO_MEDIA)}>
+              <ListItemText primary="No install medium" secondary="Create an empty machine" />
+            </ListItemButton>
+            {presentMedia.map((item) => (
+              <ListItemButton key={item.id} selected={mediaId === item.id} onClick={() => chooseMedia(item.id)} data-media-id={item.id}>
+                <ListItemText primary={item.path.split('/').pop()} secondary={`${item.kind === 'cdrom' ? 'CD/DVD image' : 'Floppy image'} · ${item.path}`} />
+              </ListItemButton>
+            ))}
+          </List>
+        </Box>
+      )}
+
+      {step === 1 && (
+        <TextField select label="Operating system" size="small" value={osId} onChange={(event) => chooseOs(event.target.value)} helperText={os ? `${os.bits}-bit; recommended ${os.recommendedMemoryMiB} MiB memory` : 'Detected from the medium when possible; change it if it is wrong.'}>
+          <MenuItem value="">Other / unknown</MenuItem>
+          {osChoices.map((choice) => (
+            <MenuItem key={choice.id} value={choice.id}>
+              {choice.name}
+            </MenuItem>
+          ))}
+        </TextField>
+      )}
+
+      {step === 2 && (
+        <Box sx={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: 2 }}>
+          <TextField
+            label="Name"
+            size="small"
+            value={draft.name}
+            onChange={(event) => setDraft((old) => ({ ...old, name: event.target.value }))}
+            error={errors.name !== undefined}
+            helperText={errors.name ?? ' '}
+            slotProps={{ htmlInput: { 'data-field': 'name' } }}
+            sx={{ gridColumn: '1 / -1' }}
+          />
+          <TextField
+            select
+            label="Engine"
+            size="small"
+            value={draft.engine}
+            onChange={(event) => setEngine(event.target.value as EngineKind)}
+            error={errors.engine !== undefined}
+            helperText={errors.engine ?? (draft.engine === 'v86' ? 'Built in; 32-bit and retro guests' : 'Full speed; 64-bit guests')}
+            slotProps={{ htmlInput: { 'data-field': 'engine' } }}
+          >
+            <MenuItem value="v86">v86</MenuItem>
+            <MenuItem value="qemu" disabled={!qemuAvailable}>
+              QEMU{qemuAvailable ? '' : ' (not installed)'}
+            </MenuItem>
+          </TextField>
+          {numberField('cpus', 'CPUs', `${limits.cpus.min}–${limits.cpus.max}`)}
+          {numberField('memoryMiB', 'Memory (MiB)', `${limits.memoryMiB.min}–${limits.memoryMiB.max} MiB`)}
+          {numberField('diskMiB', 'Disk (MiB)', '0 creates no disk')}
+        </Box>
+      )}
+
+      {step === 3 && (
+        <Box component="dl" aria-label="Review" sx={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: 2, rowGap: 0.5, m: 0 }}>
+          {[
+            ['Name', draft.name.trim()],
+            ['Operating system', os?.name ?? 'Other / unknown'],
+            ['Install medium', media.find((item) => item.id === mediaId)?.path ?? 'None'],
+            ['Engine', draft.engine === 'v86' ? 'v86' : 'QEMU'],
+            ['Memory', `${draft.memoryMiB} MiB`],
+            ['CPUs', String(draft.cpus)],
+            ['Disk', draft.diskMiB === 0 ? 'None' : `${draft.diskMiB} MiB (new, grows as used)`],
+          ].map(([term, value]) => (
+            <Box key={term} sx={{ display: 'contents' }}>
+              <Typography component="dt" sx={{ color: 'text.secondary' }}>
+                {term}
+              </Typography>
+              <Typography component="dd" sx={{ m: 0 }} data-review={term}>
+                {value}
+              </Typography>
+            </Box>
+          ))}
+          <FormControlLabel sx={{ gridColumn: '1 / -1' }} control={<Checkbox checked={startAfter} onChange={(event) => setStartAfter(event.target.checked)} />} label="Start the machine after creating it" />
+        </Box>
+      )}
+
+      {progress !== undefined && <LinearProgress variant="determinate" value={Math.round(progress * 100)} aria-label="Creating the machine" />}
+      {failure && <Alert severity="error">{failure}</Alert>}
+
+      <Box sx={{ display: 'flex', justifyContent: 'flex-end', gap: 1 }}>
+        <Button onClick={onCancel}>Cancel</Button>
+        <Button disabled={step === 0 || progress !== undefined} onClick={() => setStep(step - 1)}>
+          Back
+        </Button>
+        {step < wizardSteps.length - 1 ? (
+          <Button variant="contained" disabled={!canNext} onClick={() => setStep(step + 1)}>
+            Next
+          </Button>
+        ) : (
+          <Button variant="contained" disabled={!hardwareValid || progress !== undefined} onClick={() => void create()}>
+            Create
+          </Button>
+        )}
+      </Box>
+    </Box>
+  );
+}

@@ -1,0 +1,135 @@
+/** Component fixtures for the test page: each mounts one component with sample data in the app theme. */
+import CssBaseline from '@mui/material/CssBaseline';
+import { ThemeProvider } from '@mui/material/styles';
+import { useState } from 'react';
+import type { ReactNode } from 'react';
+import type { Root } from 'react-dom/client';
+import { hangarTheme } from '../app/theme.js';
+import { ManagerWindow } from '../features/manager/ManagerWindow.js';
+import { SettingsEditor } from '../features/settings/SettingsEditor.js';
+import { SnapshotTree } from '../features/snapshots/SnapshotTree.js';
+import { NewVmWizard } from '../features/wizard/NewVmWizard.js';
+import type { MachineConfig, MachineSummary, MediaItem, OsChoice, SnapshotRow } from '../platform/models.js';
+
+/** Everything fixtures report back (read by tests through window.hangarFixture). */
+export interface FixtureLog {
+  calls: { name: string; value: unknown }[];
+}
+
+declare global {
+  interface Window {
+    hangarFixture: FixtureLog;
+  }
+}
+
+window.hangarFixture = { calls: [] };
+const log = (name: string, value: unknown): void => {
+  window.hangarFixture.calls.push({ name, value: JSON.parse(JSON.stringify(value ?? null)) });
+};
+
+/** A sample machine configuration. */
+export const sampleConfig: MachineConfig = {
+  name: 'FreeDOS', osId: 'freedos1.3', engine: 'v86', memoryMiB: 32, cpus: 1, bootOrder: ['cdrom', 'disk'], forceTcg: false,
+  speedLimitPercent: 0, displayDevice: 'std', scaling: 'integer',
+  drives: [
+    { id: 'd0', kind: 'disk', path: '/home/user/Hangar/machines/1/disk.qcow2', sizeMiB: 512 },
+    { id: 'c0', kind: 'cdrom', path: '/home/user/ISOs/FD13LIVE.iso' },
+  ],
+  serial: 'off', clipboard: 'off',
+};
+
+const sampleMedia: MediaItem[] = [
+  { id: 'm1', path: '/home/user/ISOs/debian-12-i386-netinst.iso', kind: 'cdrom', sizeBytes: 600e6, present: true, osId: 'debian12-32' },
+  { id: 'm2', path: '/home/user/ISOs/debian-12-amd64-netinst.iso', kind: 'cdrom', sizeBytes: 650e6, present: true, osId: 'debian12' },
+  { id: 'm3', path: '/home/user/ISOs/gone.iso', kind: 'cdrom', sizeBytes: 1, present: false },
+];
+
+const sampleOs: OsChoice[] = [
+  { id: 'debian12-32', name: 'Debian 12 (32-bit)', bits: 32, recommendedMemoryMiB: 1024, recommendedDiskMiB: 20480 },
+  { id: 'debian12', name: 'Debian 12', bits: 64, recommendedMemoryMiB: 2048, recommendedDiskMiB: 20480 },
+  { id: 'msdos6.22', name: 'MS-DOS 6.22', bits: 16, recommendedMemoryMiB: 4, recommendedDiskMiB: 256 },
+];
+
+function Themed({ mode, children }: { mode: 'light' | 'dark'; children: ReactNode }) {
+  return (
+    <ThemeProvider theme={hangarTheme(mode)}>
+      <CssBaseline />
+      {children}
+    </ThemeProvider>
+  );
+}
+
+function SnapshotFixture({ rows, currentId }: { rows: SnapshotRow[]; currentId: string | null }) {
+  const [selected, setSelected] = useState<string | null>(null);
+  return (
+    <SnapshotTree
+      rows={rows}
+      currentId={currentId}
+      selectedId={selected}
+      onSelect={(id) => {
+        setSelected(id);
+        log('select', id);
+      }}
+      onActivate={(id) => log('activate', id)}
+    />
+  );
+}
+
+function ManagerFixture({ machines }: { machines: MachineSummary[] }) {
+  const [selected, setSelected] = useState<string | null>(null);
+  return <ManagerWindow machines={machines} selectedId={selected} onSelect={setSelected} onAction={(action, id) => log('action', { action, id })} />;
+}
+
+/** Options a test may pass to `mount`. */
+interface FixtureOptions {
+  mode?: 'light' | 'dark';
+  qemuAvailable?: boolean;
+  running?: boolean;
+  rows?: SnapshotRow[];
+  currentId?: string | null;
+  machines?: MachineSummary[];
+  failCreate?: string;
+}
+
+/** Mounts the fixture named `name` into `root`. */
+export function mountFixture(root: Root, name: string, raw: unknown): void {
+  const options = (raw ?? {}) as FixtureOptions;
+  window.hangarFixture.calls = [];
+  const mode = options.mode ?? 'light';
+  let element: ReactNode;
+  switch (name) {
+    case 'wizard':
+      element = (
+        <NewVmWizard
+          media={sampleMedia}
+          osChoices={sampleOs}
+          existingNames={['FreeDOS']}
+          qemuAvailable={options.qemuAvailable ?? true}
+          onCancel={() => log('cancel', null)}
+          onCreate={async (request, progress) => {
+            for (const step of [0.25, 0.5, 0.75, 1]) {
+              progress(step);
+              await new Promise((resolve) => setTimeout(resolve, 20));
+            }
+            if (options.failCreate) throw new Error(options.failCreate);
+            log('create', request);
+          }}
+        />
+      );
+      break;
+    case 'settings':
+      element = (
+        <SettingsEditor config={sampleConfig} running={options.running ?? false} otherNames={['Other VM']} qemuAvailable={options.qemuAvailable ?? true} onSave={(config) => log('save', config)} onCancel={() => log('cancel', null)} />
+      );
+      break;
+    case 'snapshots':
+      element = <SnapshotFixture rows={options.rows ?? []} currentId={options.currentId ?? null} />;
+      break;
+    case 'manager':
+      element = <ManagerFixture machines={options.machines ?? []} />;
+      break;
+    default:
+      throw new Error(`No fixture named "${name}".`);
+  }
+  root.render(<Themed mode={mode}>{element}</Themed>);
+}

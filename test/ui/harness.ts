@@ -1,0 +1,127 @@
+/**
+ * Component tests in a real browser: builds the renderer (app + test pages) with vite into a
+ * temp folder, serves it on loopback, and drives Debian's Chromium with playwright-core. No tool
+ * ever downloads a browser.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+
+/** Debian's Chromium. */
+export const CHROMIUM = '/usr/bin/chromium';
+const configFile = fileURLToPath(new URL('../../src/renderer/vite.config.ts', import.meta.url));
+
+const types: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
+
+/** A built renderer served over HTTP and a browser to look at it. Call `close` in `after`. */
+export interface UiHarness {
+  readonly baseUrl: string;
+  readonly outDir: string;
+  /** A new page in a fresh browser context with this device-pixel ratio and colour scheme. */
+  newPage(options?: { deviceScaleFactor?: number; colorScheme?: 'light' | 'dark'; width?: number; height?: number }): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/** Builds the renderer into a temp folder (not dist/, which other runs may be using). */
+export async function buildRenderer(outDir: string): Promise<void> {
+  const { build } = await import('vite');
+  await build({ configFile, logLevel: 'error', build: { outDir, emptyOutDir: true, sourcemap: false } });
+}
+
+function serve(root: string): Promise<{ server: Server; url: string }> {
+  const server = createServer((request, response) => {
+    void (async () => {
+      if (request.url === '/favicon.ico') {
+        response.writeHead(204).end();
+        return;
+      }
+      const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+      const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
+      if (!file.startsWith(root)) {
+        response.writeHead(403).end();
+        return;
+      }
+      try {
+        const body = await readFile(file);
+        response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(body);
+      } catch {
+        response.writeHead(404).end('not found');
+      }
+    })();
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') reject(new Error('The test server has no TCP address.'));
+      else resolve({ server, url: `http://127.0.0.1:${address.port}` });
+    });
+  });
+}
+
+/** Builds, serves and opens a browser. */
+export async function startHarness(): Promise<UiHarness> {
+  const work = await mkdtemp(join(tmpdir(), 'hangar-ui-'));
+  const outDir = join(work, 'renderer');
+  await buildRenderer(outDir);
+  const { server, url } = await serve(outDir);
+  const contexts: BrowserContext[] = [];
+  let profile = 0;
+  return {
+    baseUrl: url,
+    outDir,
+    async newPage(options = {}) {
+      const context = await chromium.launchPersistentContext(join(work, `profile-${profile++}`), {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+        viewport: { width: options.width ?? 1100, height: options.height ?? 760 },
+        deviceScaleFactor: options.deviceScaleFactor ?? 1,
+        colorScheme: options.colorScheme ?? 'light',
+        timeout: 60_000,
+      });
+      contexts.push(context);
+      const page = context.pages()[0] ?? (await context.newPage());
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text());
+      });
+      errorLog.set(page, errors);
+      return page;
+    },
+    async close() {
+      for (const context of contexts) await context.close().catch(() => undefined);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(work, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Errors the page logged (uncaught exceptions and console.error). */
+export function pageErrors(page: Page): string[] {
+  return errorLog.get(page) ?? [];
+}
+
+const errorLog = new WeakMap<Page, string[]>();
+
+/** Opens the component-test page and waits for its API. */
+export async function openComponentPage(harness: UiHarness, page: Page): Promise<void> {
+  await page.goto(`${harness.baseUrl}/testing/components.html`, { timeout: 60_000 });
+  await page.waitForFunction('window.hangarTest?.ready === true', undefined, { timeout: 60_000 });
+}
+
+/** Where screenshots go, to look at after a run. */
+export const SCREENSHOT_DIR = process.env.HANGAR_UI_SCREENSHOTS ?? join(tmpdir(), 'hangar-ui-screenshots');
