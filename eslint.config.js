@@ -23,6 +23,6 @@ export default tseslint.config(
   },
   { files: ['src/shared/**'], ignores: ['**/*.test.ts'], rules: restrict([...nodeModules, 'electron', 'react', '@mui/*', '**/emulator/**', '**/library/**', '**/main/**', '**/renderer/**'], 'src/shared must stay platform-neutral.') },
   { files: ['src/emulator/**', 'src/library/**'], rules: restrict(['electron', 'react', 'react-dom', '@mui/*', '**/main/**', '**/renderer/**'], 'emulator and library never import Electron, React, main or renderer.') },
-  { files: ['src/renderer/**'], ignores: ['**/*.test.ts', '**/*.test.tsx'], rules: restrict([...nodeModules, 'electron', '**/main/**', '**/emulator/**', '**/library/**'], 'The renderer talks only to the app API (src/renderer/platform).') },
+  { files: ['src/renderer/**'], ignores: ['**/*.test.ts', '**/*.test.tsx', 'src/renderer/vite.config.ts'], rules: restrict([...nodeModules, 'electron', '**/main/**', '**/emulator/**', '**/library/**'], 'The renderer talks only to the app API (src/renderer/platform).') },
   { files: ['src/main/**'], rules: restrict(['**/emulator/*/**', '**/renderer/**'], 'main reaches engines only by spawning their entry file.') },
 );

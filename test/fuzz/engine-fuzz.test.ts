@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { conformanceBackends, grubRescueCdrom } from '../conformance/backends.js';
+import { conformanceBackends, engineArguments, grubRescueCdrom } from '../conformance/backends.js';
 import type { EngineProcess } from '../support/engine-process.js';
 import { startEngine } from '../support/engine-process.js';
 
@@ -71,7 +71,7 @@ function generator(seed: number) {
 for (const backend of conformanceBackends) {
   let engine: EngineProcess;
   before(async () => {
-    engine = await startEngine({ engine: backend, memoryMib: 32, cdrom: grubRescueCdrom });
+    engine = await startEngine({ engine: backend, memoryMib: 32, cdrom: grubRescueCdrom, args: [...engineArguments[backend]] });
   });
   after(async () => {
     await engine?.stop();

@@ -7,7 +7,8 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { QmpClient, QmpCommandError } from '../../../test/support/qmp-client.js';
+import type { QmpCommandError } from '../../../test/support/qmp-client.js';
+import { QmpClient } from '../../../test/support/qmp-client.js';
 import { ProtocolError } from '../backend.js';
 import type { BackendFactory } from '../backend.js';
 import type { RunStateName } from '../../shared/protocol/engine/index.js';
@@ -16,8 +17,7 @@ import { UnixSocketServer } from './unix-socket-server.js';
 
 const tinyBackend: BackendFactory = async (config, host) => {
   let state: RunStateName = config.paused ? 'prelaunch' : 'running';
-  // BackendHost.emit's generic data type is too deep for tsc at a call site with a literal.
-  const emit = (name: string, data: object): void => (host as unknown as { emit(name: string, data: object): void }).emit(name, data);
+  const emit = host.emit.bind(host);
   return {
     kind: 'v86',
     status: () => state,
@@ -40,6 +40,8 @@ const tinyBackend: BackendFactory = async (config, host) => {
       },
       'query-version': () => ({ qemu: { major: 0, minor: 1, micro: 0 }, package: 'tiny' }),
       'input-send-event': () => ({}),
+      // Never answers, like an emulator stuck in a loop.
+      'query-screen-text': () => new Promise<never>(() => {}),
     },
   };
 };
@@ -119,6 +121,24 @@ test('a plain throw from the emulator faults the engine, which keeps answering',
   assert.deepEqual(await client.execute('query-status'), { status: 'internal-error', running: false });
   await assert.rejects(client.execute('cont'), (error: QmpCommandError) => error.errorClass === 'WrongState');
   assert.deepEqual(await client.execute('query-version'), { qemu: { major: 0, minor: 1, micro: 0 }, package: 'tiny' });
+});
+
+test('a handler that never answers times out into internal-error instead of hanging', async () => {
+  const hungDir = mkdtempSync(join(tmpdir(), 'hangar-hung-'));
+  const hungEngine = new Engine({ engine: 'v86', memoryMib: 16, runtimeDir: hungDir }, () => {}, 300);
+  const hungServer = await UnixSocketServer.listen(join(hungDir, 'qmp.sock'), hungEngine);
+  await hungEngine.start(tinyBackend);
+  const hungClient = await QmpClient.connect(hungServer.path);
+  try {
+    await assert.rejects(hungClient.execute('query-screen-text', {}, 10_000), (error: QmpCommandError) => /hung/.test(error.desc));
+    assert.deepEqual(await hungClient.execute('query-status'), { status: 'internal-error', running: false });
+    assert.equal((await hungClient.waitForEvent('ENGINE_ERROR', 5000)).data.fatal, false);
+  } finally {
+    hungClient.close();
+    await hungEngine.dispose();
+    await hungServer.close();
+    rmSync(hungDir, { recursive: true, force: true });
+  }
 });
 
 test('the socket folder must be private', async () => {

@@ -20,6 +20,16 @@ const hostCommands = new Set(['qmp_capabilities', 'query-commands', 'query-statu
 /** Commands still served after an emulator fault. */
 const afterFault = (name: string): boolean => name.startsWith('query-') || hostCommands.has(name) || name === 'screendump';
 
+/** Extra time commands that legitimately take long (typing) are allowed, in milliseconds. */
+function expectedDuration(call: CommandCall): number {
+  if (call.name === 'input-type-text') {
+    const text = typeof call.args.text === 'string' ? call.args.text : '';
+    return text.length * ((call.args['delay-ms'] as number | undefined) ?? 10) * 4;
+  }
+  if (call.name === 'send-key') return (call.args['hold-time'] as number | undefined) ?? 100;
+  return 0;
+}
+
 /** Hangar's own version, reported in the greeting. */
 const [major = 0, minor = 1] = engineProtocolVersion.split('.').map(Number);
 
@@ -42,6 +52,8 @@ export class Engine implements SessionEngine, BackendHost {
   constructor(
     readonly config: MachineConfig,
     private readonly logLine: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+    /** How long a backend handler may take before the engine declares the emulator hung. */
+    private readonly commandTimeoutMs = 300_000,
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.started = new Promise((resolve) => (this.resolveStarted = resolve));
@@ -131,14 +143,21 @@ export class Engine implements SessionEngine, BackendHost {
       | ((args: unknown) => unknown)
       | undefined;
     if (!handler) return errorReply('CommandNotFound', `The command ${call.name} has not been found`, call);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const value = await handler(call.args);
+      const limit = this.commandTimeoutMs + expectedDuration(call);
+      const hung = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(limit / 1000)} s; the emulator appears hung`)), limit);
+      });
+      const value = await Promise.race([Promise.resolve().then(() => handler(call.args)), hung]);
       return returnReply(value ?? {}, call);
     } catch (error) {
       if (error instanceof ProtocolError) return errorReply(error.errorClass, error.message, call);
       const reason = `${call.name} failed inside the emulator: ${error instanceof Error ? error.message : String(error)}`;
       this.recordFault(reason);
       return errorReply('GenericError', `${reason}. The engine is now in state internal-error; quit it and start the machine again.`, call);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

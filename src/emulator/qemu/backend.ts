@@ -8,7 +8,7 @@ import { existsSync, rmSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { DisplayMessage } from '../../shared/protocol/display.js';
-import type { EngineArgs, EngineReturn, RunStateName, jobStatuses } from '../../shared/protocol/engine/index.js';
+import type { EngineArgs, EngineEventData, EngineEventName, EngineReturn, RunStateName } from '../../shared/protocol/engine/index.js';
 import { ProtocolError, type BackendHost, type CommandHandlers, type EngineBackend, type MachineConfig } from '../backend.js';
 import { chooseAccelerator, rememberKvmUnusable } from './accelerator.js';
 import {
@@ -41,22 +41,6 @@ const faultAdvice: Partial<Record<RunStateName, string>> = {
   'restore-vm': 'Loading the snapshot failed and the guest is stopped. Load another snapshot, or reset the machine (system_reset).',
   watchdog: 'The guest watchdog fired. Reset the machine (system_reset).',
 };
-
-/** Data of the events this backend emits (kept in step with src/shared/protocol/engine). */
-interface EventData {
-  STOP: Record<string, never>;
-  RESUME: Record<string, never>;
-  POWERDOWN: Record<string, never>;
-  RESET: { guest: boolean; reason: string };
-  SHUTDOWN: { guest: boolean; reason: string };
-  ENGINE_ERROR: { reason: string; fatal: boolean };
-  DEVICE_TRAY_MOVED: { device: string; id: string; 'tray-open': boolean };
-  BLOCK_IO_ERROR: { device: string; 'node-name'?: string; operation: 'read' | 'write'; action: 'ignore' | 'report' | 'stop'; nospace?: boolean; reason: string };
-  JOB_STATUS_CHANGE: { id: string; status: (typeof jobStatuses)[number] };
-  SERIAL_OUTPUT: { port: string; data: string };
-  CLIPBOARD_CHANGED: { text: string };
-  CLIPBOARD_AGENT: { attached: boolean; reason: string };
-}
 
 interface ExitInfo {
   readonly code: number | null;
@@ -314,13 +298,9 @@ export class QemuBackend implements EngineBackend {
     return { type: 'cursor-sprite', visible: true, ...cursor };
   }
 
-  /**
-   * Emits a protocol event. Typed by event name through `EventData`; the host's generic
-   * `emit` signature is widened here because checking it against the whole event table hits
-   * TypeScript's instantiation depth limit (TS2589).
-   */
-  private emit<N extends keyof EventData>(name: N, data: EventData[N]): void {
-    if (!this.disposed) (this.host.emit as unknown as (name: string, data: unknown) => void).call(this.host, name, data);
+  /** Emits a protocol event unless the backend is already disposed. */
+  private emit<N extends EngineEventName>(name: N, data: EngineEventData<N>): void {
+    if (!this.disposed) this.host.emit(name, data);
   }
 
   private onExit(session: Session): void {
@@ -434,7 +414,7 @@ export class QemuBackend implements EngineBackend {
         break;
       case 'JOB_STATUS_CHANGE': {
         const id = String(data.id ?? '');
-        const status = String(data.status ?? 'undefined') as EventData['JOB_STATUS_CHANGE']['status'];
+        const status = String(data.status ?? 'undefined') as EngineEventData<'JOB_STATUS_CHANGE'>['status'];
         if (status === 'concluded') void this.onJobConcluded(id);
         this.emit('JOB_STATUS_CHANGE', { id, status });
         break;

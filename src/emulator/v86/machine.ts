@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import type { V86Options } from 'v86';
 import type { BackendHost, CommandHandlers, MachineConfig } from '../backend.js';
 import { ProtocolError } from '../backend.js';
-import type { RunStateName } from '../../shared/protocol/engine/index.js';
+import type { EngineEventData, EngineEventName, RunStateName } from '../../shared/protocol/engine/index.js';
 import type { V86Emulator } from './internals.js';
 import { ensureImageData } from './screen.js';
 
@@ -32,18 +32,6 @@ const resumable: ReadonlySet<RunStateName> = new Set(['paused', 'prelaunch', 'ru
 
 /** Time limit for v86 to load its WASM module and firmware. */
 const LOAD_TIMEOUT_MS = 60_000;
-
-/**
- * Data of the core events the machine's modules emit (kept in step with
- * src/shared/protocol/engine; the host's generic `emit` type is too deep to instantiate here).
- */
-export interface V86EventData {
-  STOP: Record<string, never>;
-  RESUME: Record<string, never>;
-  RESET: { guest: boolean; reason: string };
-  SHUTDOWN: { guest: boolean; reason: string };
-  ENGINE_ERROR: { reason: string; fatal: boolean };
-}
 
 export class V86Machine {
   private emulatorObject: V86Emulator | undefined;
@@ -95,8 +83,8 @@ export class V86Machine {
   }
 
   /** Emits a protocol event through the host. Other modules may emit any event through `host.emit`. */
-  emit<N extends keyof V86EventData>(name: N, data: V86EventData[N]): void {
-    (this.host as unknown as { emit(name: string, data: unknown): void }).emit(name, data);
+  emit<N extends EngineEventName>(name: N, data: EngineEventData<N>): void {
+    this.host.emit(name, data);
   }
 
   /** Current run state. */

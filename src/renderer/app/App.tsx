@@ -1,6 +1,7 @@
 /** The manager app: loads machines through the API client and shows the manager window and dialogs. */
 import CssBaseline from '@mui/material/CssBaseline';
 import Dialog from '@mui/material/Dialog';
+import DialogTitle from '@mui/material/DialogTitle';
 import { ThemeProvider } from '@mui/material/styles';
 import { useEffect, useState } from 'react';
 import Alert from '@mui/material/Alert';
@@ -47,7 +48,8 @@ export function App({ client }: { client: HangarClient }) {
     <ThemeProvider theme={theme}>
       <CssBaseline />
       <ManagerWindow machines={machines} selectedId={selectedId} onSelect={setSelectedId} onAction={onAction} />
-      <Dialog open={wizardOpen} onClose={() => setWizardOpen(false)} maxWidth="md" aria-label="New virtual machine">
+      <Dialog open={wizardOpen} onClose={() => setWizardOpen(false)} maxWidth="md" aria-labelledby="new-vm-title">
+        <DialogTitle id="new-vm-title">New virtual machine</DialogTitle>
         <NewVmWizard
           media={media}
           osChoices={osChoices}

@@ -12,6 +12,7 @@ import type { DisplayViewHandle } from '../features/display/DisplayView.js';
 import type { GuestInputEvent, ScalingMode } from '../features/display/types.js';
 import { RecordingSink, SyntheticSource } from './synthetic-source.js';
 import { mountFixture } from './fixtures.js';
+import { hangarBench } from './bench.js';
 
 /** What tests can reach from page.evaluate. */
 export interface HangarTestApi {
@@ -21,6 +22,8 @@ export interface HangarTestApi {
   clearInput(): void;
   display(): DisplayViewHandle | null;
   mount(fixture: string, options?: unknown): void;
+  /** Mounts a VM window fed by the page's synthetic source and recording sink. */
+  mountVmWindow(): void;
   /** RGBA of a guest pixel from the canvas backing store. */
   pixel(x: number, y: number): number[];
   /** Backing size, drawn CSS size, CSS cursor and capture state of the display. */
@@ -31,6 +34,7 @@ export interface HangarTestApi {
 declare global {
   interface Window {
     hangarTest: HangarTestApi;
+    hangarBench: typeof hangarBench;
   }
 }
 
@@ -47,6 +51,7 @@ function fresh(): Root {
   return root;
 }
 
+window.hangarBench = hangarBench;
 window.hangarTest = {
   ready: true,
   mountDisplay({ scaling, width, height }) {
@@ -90,6 +95,12 @@ window.hangarTest = {
       cursor: canvas.style.cursor,
       captured: box?.getAttribute('data-captured') === 'true',
     };
+  },
+  mountVmWindow() {
+    source = new SyntheticSource();
+    sink = new RecordingSink();
+    const target = fresh();
+    flushSync(() => mountFixture(target, 'vm-window', { source, sink }));
   },
   mount(fixture, options) {
     const target = fresh();

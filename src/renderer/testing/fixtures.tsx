@@ -9,6 +9,10 @@ import { ManagerWindow } from '../features/manager/ManagerWindow.js';
 import { SettingsEditor } from '../features/settings/SettingsEditor.js';
 import { SnapshotTree } from '../features/snapshots/SnapshotTree.js';
 import { NewVmWizard } from '../features/wizard/NewVmWizard.js';
+import { VmWindow } from '../features/vm-window/VmWindow.js';
+import { SerialConsole } from '../features/serial/SerialConsole.js';
+import type { SerialConsoleHandle } from '../features/serial/SerialConsole.js';
+import type { DisplaySource, InputSink } from '../features/display/types.js';
 import type { MachineConfig, MachineSummary, MediaItem, OsChoice, SnapshotRow } from '../platform/models.js';
 
 /** Everything fixtures report back (read by tests through window.hangarFixture). */
@@ -19,6 +23,7 @@ export interface FixtureLog {
 declare global {
   interface Window {
     hangarFixture: FixtureLog;
+    hangarSerial: { write(data: string): void; handle: SerialConsoleHandle | null };
   }
 }
 
@@ -89,6 +94,8 @@ interface FixtureOptions {
   currentId?: string | null;
   machines?: MachineSummary[];
   failCreate?: string;
+  source?: DisplaySource;
+  sink?: InputSink;
 }
 
 /** Mounts the fixture named `name` into `root`. */
@@ -127,6 +134,43 @@ export function mountFixture(root: Root, name: string, raw: unknown): void {
       break;
     case 'manager':
       element = <ManagerFixture machines={options.machines ?? []} />;
+      break;
+    case 'serial': {
+      const listeners = new Set<(data: string) => void>();
+      window.hangarSerial = {
+        write: (data) => listeners.forEach((listener) => listener(data)),
+        handle: null,
+      };
+      element = (
+        <div style={{ height: '60vh' }}>
+          <SerialConsole
+            ref={(handle) => {
+              window.hangarSerial.handle = handle;
+            }}
+            channel={{ subscribe: (listener) => (listeners.add(listener), () => listeners.delete(listener)), send: (data) => log('serial', data) }}
+            writeClipboard={async (text) => log('clipboard', text)}
+          />
+        </div>
+      );
+      break;
+    }
+    case 'vm-window':
+      if (!options.source || !options.sink) throw new Error('The vm-window fixture needs a source and a sink.');
+      element = (
+        <div style={{ height: '100vh' }}>
+          <VmWindow
+            name="FreeDOS"
+            engine="v86"
+            state="running"
+            source={options.source}
+            sink={options.sink}
+            initialScaling="integer"
+            execute={(command, args) => log('execute', { command, args: args ?? null })}
+            readClipboard={async () => 'dir\n'}
+            writeClipboard={async (text) => log('clipboard', text)}
+          />
+        </div>
+      );
       break;
     default:
       throw new Error(`No fixture named "${name}".`);

@@ -10,6 +10,7 @@ import type {
   TextFontMessage,
 } from '../../../shared/protocol/display.js';
 import { TEXT_FLAG_BLINK } from '../../../shared/protocol/display.js';
+import { cp437ToChar } from '../../../shared/text/cp437.js';
 import { screenText, regionText } from './text-selection.js';
 import type { CellRegion } from './text-selection.js';
 
@@ -41,6 +42,7 @@ export class DisplaySurface {
   private blinkPhase = true;
   private blinkTimer: ReturnType<typeof setInterval> | undefined;
   private cursorCss: string | undefined;
+  private scratch: HTMLCanvasElement | undefined;
   private disposed = false;
   /** Messages applied so far (a cheap frame counter for benchmarks and tests). */
   messageCount = 0;
@@ -215,7 +217,11 @@ export class DisplaySurface {
     const cached = this.glyphs.get(key);
     if (cached) return cached;
     if (this.glyphs.size >= GLYPH_CACHE_LIMIT) this.glyphs.clear();
-    const image = new ImageData(cellW, cellH);
+    const image = this.font ? new ImageData(cellW, cellH) : this.fallbackGlyph(glyph, fg, bg, cellW, cellH);
+    if (!this.font) {
+      this.glyphs.set(key, image);
+      return image;
+    }
     const data = image.data;
     const font = this.font;
     const stride = font ? Math.ceil(font.width / 8) : 0;
@@ -241,6 +247,26 @@ export class DisplaySurface {
     }
     this.glyphs.set(key, image);
     return image;
+  }
+
+  /** Until the engine sends the guest's font, text is drawn with a local monospace font. */
+  private fallbackGlyph(glyph: number, fg: number, bg: number, cellW: number, cellH: number): ImageData {
+    this.scratch ??= document.createElement('canvas');
+    const scratch = this.scratch;
+    scratch.width = cellW;
+    scratch.height = cellH;
+    const context = scratch.getContext('2d', { willReadFrequently: true });
+    if (!context) return new ImageData(cellW, cellH);
+    context.fillStyle = cssColour(bg);
+    context.fillRect(0, 0, cellW, cellH);
+    if (glyph !== 0 && glyph !== 0x20) {
+      context.fillStyle = cssColour(fg);
+      context.font = `${Math.max(6, Math.round(cellH * 0.8))}px monospace`;
+      context.textAlign = 'center';
+      context.textBaseline = 'middle';
+      context.fillText(cp437ToChar(glyph), cellW / 2, cellH / 2 + 1);
+    }
+    return context.getImageData(0, 0, cellW, cellH);
   }
 
   private applyRect(x: number, y: number, width: number, height: number, pixels: Uint8Array): void {

@@ -36,6 +36,11 @@ export type EngineCommands = typeof engineCommands;
 export type EngineEvents = typeof engineEvents;
 export type EngineCommandName = keyof EngineCommands;
 export type EngineEventName = keyof EngineEvents;
-export type EngineArgs<N extends EngineCommandName> = ArgsOf<EngineCommands, N>;
-export type EngineReturn<N extends EngineCommandName> = ReturnOf<EngineCommands, N>;
-export type EngineEventData<N extends EngineEventName> = DataOf<EngineEvents, N>;
+// Resolved once as maps: indexing a map keeps generic call sites (emit, handlers) shallow
+// enough for the type checker, where re-inferring per call hit its depth limit.
+type EngineArgsMap = { [N in EngineCommandName]: ArgsOf<EngineCommands, N> };
+type EngineReturnMap = { [N in EngineCommandName]: ReturnOf<EngineCommands, N> };
+type EngineEventDataMap = { [N in EngineEventName]: DataOf<EngineEvents, N> };
+export type EngineArgs<N extends EngineCommandName> = EngineArgsMap[N];
+export type EngineReturn<N extends EngineCommandName> = EngineReturnMap[N];
+export type EngineEventData<N extends EngineEventName> = EngineEventDataMap[N];

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodeDisplayMessage, encodeDisplayMessage } from './display-codec.js';
+import type { DisplayMessage } from './display.js';
+
+const bytes = (length: number, seed: number): Uint8Array => Uint8Array.from({ length }, (_, index) => (index * 31 + seed) & 0xff);
+
+const samples: DisplayMessage[] = [
+  { type: 'mode', mode: 'text', cols: 80, rows: 25, width: 720, height: 400 },
+  { type: 'mode', mode: 'graphics', width: 800, height: 600 },
+  { type: 'mode', mode: 'off' },
+  { type: 'text', row: 3, rowCount: 2, cols: 4, cells: Uint32Array.from({ length: 24 }, (_, index) => (index * 0x01020304) >>> 0) },
+  { type: 'text-cursor', row: 4, col: 77, start: 13, end: 15, visible: true },
+  { type: 'text-cursor', row: 0, col: 0, start: 0, end: 0, visible: false },
+  { type: 'font', width: 9, height: 16, glyphCount: 3, bitmap: bytes(2 * 16 * 3, 1) },
+  { type: 'rect', x: 10, y: 20, width: 3, height: 2, pixels: bytes(24, 2) },
+  { type: 'cursor-sprite', visible: true, width: 2, height: 2, hotX: 1, hotY: 0, pixels: bytes(16, 3) },
+  { type: 'pointer-mode', absolute: true },
+  { type: 'pointer-mode', absolute: false },
+];
+
+test('every display message type round-trips', () => {
+  for (const message of samples) assert.deepEqual(decodeDisplayMessage(encodeDisplayMessage(message)), message, message.type);
+});
+
+test('decoding works from an offset view and an ArrayBuffer', () => {
+  const encoded = encodeDisplayMessage(samples[7] as DisplayMessage);
+  const padded = new Uint8Array(encoded.byteLength + 3);
+  padded.set(encoded, 3);
+  assert.deepEqual(decodeDisplayMessage(padded.subarray(3)), samples[7]);
+  assert.deepEqual(decodeDisplayMessage(encoded.slice().buffer), samples[7]);
+});
+
+test('malformed input is refused with a reason', () => {
+  assert.throws(() => decodeDisplayMessage(new Uint8Array(2)), /too short/);
+  assert.throws(() => decodeDisplayMessage(Uint8Array.of(99, 0, 0, 0)), /unknown display message type/);
+  const rect = encodeDisplayMessage(samples[7] as DisplayMessage);
+  assert.throws(() => decodeDisplayMessage(rect.subarray(0, rect.byteLength - 1)), /payload/);
+});

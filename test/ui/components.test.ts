@@ -1,0 +1,250 @@
+/**
+ * Manager, wizard, settings editor and snapshot tree in real Chromium, through the component
+ * test page: keyboard navigation, validation shown next to fields, power-cycle notices, and
+ * what each component hands back to its owner.
+ */
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { openComponentPage, pageErrors, SCREENSHOT_DIR, startHarness } from './harness.js';
+import type { UiHarness } from './harness.js';
+
+interface Call {
+  name: string;
+  value: unknown;
+}
+
+const mount = (page: Page, fixture: string, options: Record<string, unknown> = {}) =>
+  page.evaluate(([name, o]) => (globalThis as unknown as { hangarTest: { mount(n: string, o: unknown): void } }).hangarTest.mount(name as string, o), [fixture, options] as const);
+const calls = (page: Page) => page.evaluate(() => (globalThis as unknown as { hangarFixture: { calls: Call[] } }).hangarFixture.calls);
+
+async function until<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await probe();
+  while (!ok(last)) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}; last value ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    last = await probe();
+  }
+  return last;
+}
+
+describe('components in Chromium', { timeout: 240_000 }, () => {
+  let harness: UiHarness;
+  let page: Page;
+
+  before(async () => {
+    harness = await startHarness();
+    page = await harness.newPage();
+    await openComponentPage(harness, page);
+    await mkdir(SCREENSHOT_DIR, { recursive: true });
+  });
+  after(async () => {
+    await harness?.close();
+  });
+
+  test('wizard: media → detected OS → validated hardware → review → create with progress', async () => {
+    await mount(page, 'wizard');
+    await page.getByRole('button', { name: /debian-12-amd64-netinst\.iso/ }).click();
+    assert.equal(await page.getByRole('button', { name: /gone\.iso/ }).count(), 0, 'missing media are not offered');
+    await page.getByRole('button', { name: 'Next' }).click();
+    // The OS detected from the medium is preselected and can be changed.
+    await page.getByRole('combobox', { name: 'Operating system' }).waitFor();
+    assert.match(await page.getByRole('combobox', { name: 'Operating system' }).innerText(), /Debian 12$/m);
+    await page.getByRole('button', { name: 'Next' }).click();
+    const memory = page.locator('input[data-field="memoryMiB"]');
+    assert.equal(await memory.inputValue(), '2048', 'recommended memory from the OS');
+    assert.equal(await page.locator('input[data-field="cpus"]').inputValue(), '2');
+    assert.equal(await page.locator('input[data-field="name"]').inputValue(), 'Debian 12');
+    await memory.fill('70000');
+    await page.getByText('The qemu engine supports 16–65536 MiB of memory.').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Next' }).isDisabled(), true);
+    await memory.fill('4096');
+    await page.locator('input[data-field="name"]').fill('FreeDOS');
+    await page.getByText('A machine named "FreeDOS" already exists.').waitFor();
+    await page.locator('input[data-field="name"]').fill('My Debian');
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'wizard-hardware.png') });
+    await page.getByRole('button', { name: 'Next' }).click();
+    assert.equal(await page.locator('[data-review="Memory"]').innerText(), '4096 MiB');
+    assert.equal(await page.locator('[data-review="Engine"]').innerText(), 'QEMU');
+    await page.getByRole('button', { name: 'Create' }).click();
+    const created = await until('create call', () => calls(page), (list) => list.some((c) => c.name === 'create'));
+    assert.deepEqual(created.find((c) => c.name === 'create')?.value, {
+      name: 'My Debian', engine: 'qemu', memoryMiB: 4096, cpus: 2, diskMiB: 20480, mediaId: 'm2', osId: 'debian12', startAfterCreate: true,
+    });
+  });
+
+  test('wizard: a 32-bit OS proposes v86 with one CPU; QEMU missing is explained', async () => {
+    await mount(page, 'wizard', { qemuAvailable: false });
+    await page.getByRole('button', { name: /debian-12-i386/ }).click();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Next' }).click();
+    assert.equal(await page.locator('input[data-field="engine"]').inputValue(), 'v86');
+    assert.equal(await page.locator('input[data-field="cpus"]').inputValue(), '1');
+    assert.equal(await page.locator('input[data-field="memoryMiB"]').inputValue(), '1024');
+    await page.locator('input[data-field="cpus"]').fill('2');
+    await page.getByText('The v86 engine supports exactly 1 CPUs.').waitFor();
+  });
+
+  test('wizard: a failed creation shows the error and lets the user go back', async () => {
+    await mount(page, 'wizard', { failCreate: 'The disk could not be created: no space left on the device.' });
+    for (let i = 0; i < 2; i++) await page.getByRole('button', { name: 'Next' }).click();
+    await page.locator('input[data-field="name"]').fill('Empty');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('alert').filter({ hasText: 'no space left' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Back' }).isDisabled(), false);
+  });
+
+  test('settings: validation blocks saving; a running machine is told what needs a power cycle', async () => {
+    await mount(page, 'settings', { running: true });
+    await page.getByRole('tab', { name: 'System' }).click();
+    const memory = page.locator('input[data-field="memoryMiB"]');
+    await memory.fill('4096');
+    await page.getByText('The v86 engine supports 8–2048 MiB of memory.').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Save' }).isDisabled(), true);
+    await memory.fill('64');
+    await page.getByTestId('power-cycle-notice').filter({ hasText: 'Memory' }).waitFor();
+    await page.getByRole('tab', { name: 'Clipboard' }).click();
+    await page.getByRole('combobox', { name: 'Shared clipboard' }).click();
+    await page.getByRole('option', { name: 'Both directions' }).click();
+    const notice = await page.getByTestId('power-cycle-notice').innerText();
+    assert.ok(!notice.includes('Clipboard'), 'the clipboard mode applies without a restart');
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'settings-running.png') });
+    await page.getByRole('button', { name: 'Save' }).click();
+    const saved = (await calls(page)).find((c) => c.name === 'save')?.value as { memoryMiB: number; clipboard: string };
+    assert.equal(saved.memoryMiB, 64);
+    assert.equal(saved.clipboard, 'bidirectional');
+  });
+
+  test('settings: tabs are reachable with the keyboard', async () => {
+    await mount(page, 'settings');
+    await page.getByRole('tab', { name: 'General' }).focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    const focused = await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document.activeElement?.textContent);
+    assert.equal(focused, 'Display');
+    await page.getByRole('combobox', { name: 'Display device' }).waitFor();
+  });
+
+  test('snapshot tree: nesting, current marker and keyboard navigation', async () => {
+    const t = Date.UTC(2026, 0, 1);
+    const rows = [
+      { id: 'base', parentId: null, name: 'Fresh install', description: '', createdAt: t, loadable: true },
+      { id: 'upd', parentId: 'base', name: 'Updated', description: '', createdAt: t + 1000, loadable: true },
+      { id: 'old', parentId: 'base', name: 'Old engine', description: '', createdAt: t + 2000, loadable: false, problem: 'Taken with v86 0.4' },
+    ];
+    await mount(page, 'snapshots', { rows, currentId: 'upd', mode: 'dark' });
+    const items = page.getByRole('treeitem');
+    assert.equal(await items.count(), 4);
+    assert.deepEqual(await items.evaluateAll((list) => list.map((el) => `${el.getAttribute('aria-level')}:${el.getAttribute('data-snapshot-id')}`)), ['1:base', '2:upd', '3:current', '2:old']);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'snapshots-dark.png') });
+    await items.first().click();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ArrowLeft'); // 'upd' has a child (the marker): collapses it
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowLeft'); // collapses 'base'
+    assert.equal(await items.count(), 1);
+    const log = await calls(page);
+    assert.deepEqual(log.map((c) => `${c.name}:${String(c.value)}`), ['select:base', 'select:upd', 'activate:upd', 'select:base']);
+  });
+
+  test('VM window: menus send combos and commands, copy screen text, status shows capture', async () => {
+    await page.evaluate(() => (globalThis as unknown as { hangarTest: { mountVmWindow(): void } }).hangarTest.mountVmWindow());
+    await page.evaluate(() => {
+      const cells: number[] = [];
+      for (let col = 0; col < 80; col++) cells.push('HANGAR'.charCodeAt(col) || 0x20, 0xaaaaaa, 0);
+      (globalThis as unknown as { hangarTest: { push(m: unknown[]): void } }).hangarTest.push([
+        { type: 'mode', mode: 'text', cols: 80, rows: 25, width: 720, height: 400 },
+        { type: 'text', row: 0, rowCount: 1, cols: 80, cells: Uint32Array.from(cells) },
+      ]);
+    });
+    await page.getByText('Text 80×25').waitFor();
+    await page.getByRole('button', { name: 'Input' }).click();
+    await page.getByRole('menuitem', { name: 'Send Ctrl+Alt+Del' }).click();
+    const keys = await page.evaluate(() => (globalThis as unknown as { hangarTest: { inputEvents(): { data: { down: boolean; key: { data: string } } }[] } }).hangarTest.inputEvents());
+    assert.deepEqual(keys.map((e) => `${e.data.down ? '+' : '-'}${e.data.key.data}`), ['+ctrl', '+alt', '+delete', '-delete', '-alt', '-ctrl']);
+    await page.getByRole('button', { name: 'Input' }).click();
+    await page.getByRole('menuitem', { name: 'Copy screen text' }).click();
+    await page.getByRole('button', { name: 'Input' }).click();
+    await page.getByRole('menuitem', { name: 'Type clipboard text' }).click();
+    await page.getByRole('button', { name: 'Machine' }).click();
+    await page.getByRole('menuitem', { name: 'Pause' }).click();
+    const log = await until('three calls', () => calls(page), (list) => list.length >= 3);
+    assert.deepEqual(log, [
+      { name: 'clipboard', value: 'HANGAR' },
+      { name: 'execute', value: { command: 'input-type-text', args: { text: 'dir\n' } } },
+      { name: 'execute', value: { command: 'stop', args: null } },
+    ]);
+    assert.match(await page.getByTestId('capture-state').innerText(), /Click the screen/);
+    await page.getByTestId('guest-canvas').click();
+    assert.match(await page.getByTestId('capture-state').innerText(), /press Right Ctrl to release/);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'vm-window.png') });
+    await page.keyboard.press('ControlRight');
+    assert.match(await page.getByTestId('capture-state').innerText(), /Click the screen/);
+  });
+
+  test('serial console: shows guest output, sends typed keys, copies its own selection', async () => {
+    await mount(page, 'serial');
+    await page.evaluate(() => (globalThis as unknown as { hangarSerial: { write(d: string): void } }).hangarSerial.write('Hello from COM1\r\ngrub> '));
+    const text = () => page.evaluate(() => (globalThis as unknown as { hangarSerial: { handle: { text(): string } | null } }).hangarSerial.handle?.text() ?? '');
+    await until('serial text', text, (t) => t.includes('grub>'));
+    assert.equal(await text(), 'Hello from COM1\ngrub>');
+    await page.locator('.xterm').click();
+    await page.keyboard.type('ls');
+    await page.keyboard.press('Enter');
+    const typed = await until('typed keys', () => calls(page), (list) => list.filter((c) => c.name === 'serial').length >= 3);
+    assert.equal(typed.filter((c) => c.name === 'serial').map((c) => c.value).join(''), 'ls\r');
+    const row = await page.locator('.xterm-rows > div').first().boundingBox();
+    assert.ok(row, 'the terminal has rows');
+    await page.mouse.move(row.x + 1, row.y + row.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(row.x + 300, row.y + row.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.getByRole('button', { name: 'Copy' }).click();
+    const copied = await until('copied text', () => calls(page), (list) => list.some((c) => c.name === 'clipboard'));
+    assert.match(String(copied.find((c) => c.name === 'clipboard')?.value), /^Hello from COM1/);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'serial.png') });
+  });
+
+  test('the app page boots in the system colour scheme and says when the API is not connected', async () => {
+    const dark = await harness.newPage({ colorScheme: 'dark' });
+    await dark.goto(`${harness.baseUrl}/index.html`, { timeout: 60_000 });
+    await dark.getByText('No virtual machines yet').waitFor({ timeout: 30_000 });
+    await dark.getByRole('alert').filter({ hasText: 'not connected' }).waitFor();
+    const background = await dark.evaluate(() => {
+      const g = globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string }; document: { body: unknown } };
+      return g.getComputedStyle(g.document.body).backgroundColor;
+    });
+    assert.equal(background, 'rgb(18, 18, 18)', 'dark background from prefers-color-scheme');
+    await dark.getByRole('button', { name: 'New virtual machine' }).click();
+    await dark.getByRole('dialog', { name: 'New virtual machine' }).waitFor();
+    // Let the dialog finish fading in before the screenshot.
+    await until('dialog opaque', () => dark.locator('.MuiDialog-container').evaluate((e) => (globalThis as unknown as { getComputedStyle(e: unknown): { opacity: string } }).getComputedStyle(e).opacity), (o) => o === '1');
+    await dark.screenshot({ path: join(SCREENSHOT_DIR, 'app-dark-wizard.png') });
+    assert.deepEqual(pageErrors(dark), []);
+  });
+
+  test('manager: first run leads to the wizard; selecting a machine enables its actions', async () => {
+    await mount(page, 'manager', { machines: [] });
+    await page.getByTestId('first-run').waitFor();
+    await page.getByRole('button', { name: 'New virtual machine' }).click();
+    assert.deepEqual((await calls(page)).at(-1)?.value, { action: 'new', id: null });
+    const config = { name: 'FreeDOS', osId: 'freedos', engine: 'v86', memoryMiB: 32, cpus: 1, bootOrder: ['disk'], forceTcg: false, speedLimitPercent: 0, displayDevice: 'std', scaling: 'fit', drives: [], serial: 'off', clipboard: 'off' };
+    await mount(page, 'manager', { machines: [{ id: 'vm1', config, state: 'stopped' }, { id: 'vm2', config: { ...config, name: 'Running' }, state: 'running' }] });
+    assert.equal(await page.getByRole('button', { name: 'Start' }).isDisabled(), true, 'nothing selected');
+    await page.getByRole('button', { name: /FreeDOS/ }).click();
+    assert.equal(await page.getByRole('button', { name: 'Start' }).isDisabled(), false);
+    assert.equal(await page.getByRole('button', { name: 'Delete' }).isDisabled(), false);
+    await page.getByRole('button', { name: /Running/ }).click();
+    assert.equal(await page.getByRole('button', { name: 'Delete' }).isDisabled(), true, 'a running machine cannot be deleted');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    assert.deepEqual((await calls(page)).at(-1)?.value, { action: 'pause', id: 'vm2' });
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'manager.png') });
+    assert.deepEqual(pageErrors(page), []);
+  });
+});

@@ -1,0 +1,174 @@
+/**
+ * The renderer's plain rules, run under Node: wizard validation, settings changes, the snapshot
+ * tree, scaling layout, key and pointer mapping, and text selection.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { changedSettings, validateSettings } from '../../src/renderer/features/settings/settings-model.js';
+import { buildSnapshotTree, descendantIds, flattenSnapshotTree } from '../../src/renderer/features/snapshots/tree.js';
+import { nameProblem, recommendedEngine, recommendedHardware, validateHardware } from '../../src/renderer/features/wizard/validation.js';
+import { computeLayout } from '../../src/renderer/features/display/scaling.js';
+import { KeyboardCapture, keyComboEvents, keyInputEvent } from '../../src/renderer/features/display/keyboard.js';
+import { absoluteAxis, relativeMoveEvents, wheelEvents } from '../../src/renderer/features/display/pointer.js';
+import { regionText, screenText } from '../../src/renderer/features/display/text-selection.js';
+import { coalesce, FrameCoalescer } from '../../src/renderer/features/display/coalesce.js';
+import type { MachineConfig, SnapshotRow } from '../../src/renderer/platform/models.js';
+
+const context = { existingNames: ['FreeDOS'], qemuAvailable: true };
+
+test('machine names: non-empty, at most 64 characters, no slashes, unique', () => {
+  assert.equal(nameProblem('Debian'), undefined);
+  assert.match(nameProblem('   ') ?? '', /name/);
+  assert.match(nameProblem('x'.repeat(65)) ?? '', /64/);
+  assert.equal(nameProblem('x'.repeat(64)), undefined);
+  assert.match(nameProblem('a/b') ?? '', /\//);
+  assert.match(nameProblem('a\\b') ?? '', /\\/);
+  assert.match(nameProblem('..') ?? '', /\.\./);
+  assert.match(nameProblem('tab\there') ?? '', /control/);
+  assert.match(nameProblem(' freedos ', ['FreeDOS']) ?? '', /already exists/);
+});
+
+test('wizard hardware ranges follow the engine', () => {
+  const base = { name: 'VM', engine: 'v86' as const, memoryMiB: 128, cpus: 1, diskMiB: 512 };
+  assert.deepEqual(validateHardware(base, context), {});
+  assert.ok(validateHardware({ ...base, memoryMiB: 7 }, context).memoryMiB);
+  assert.deepEqual(validateHardware({ ...base, memoryMiB: 8 }, context), {});
+  assert.deepEqual(validateHardware({ ...base, memoryMiB: 2048 }, context), {});
+  assert.match(validateHardware({ ...base, memoryMiB: 2049 }, context).memoryMiB ?? '', /8–2048 MiB/);
+  assert.match(validateHardware({ ...base, cpus: 2 }, context).cpus ?? '', /exactly 1/);
+  assert.ok(validateHardware({ ...base, memoryMiB: 1.5 }, context).memoryMiB);
+  assert.ok(validateHardware({ ...base, memoryMiB: Number.NaN }, context).memoryMiB);
+  assert.deepEqual(validateHardware({ ...base, diskMiB: 0 }, context), {}, 'no disk is allowed');
+  const qemu = { ...base, engine: 'qemu' as const };
+  assert.deepEqual(validateHardware({ ...qemu, memoryMiB: 65536, cpus: 64 }, context), {});
+  assert.ok(validateHardware({ ...qemu, memoryMiB: 15 }, context).memoryMiB);
+  assert.ok(validateHardware({ ...qemu, memoryMiB: 65537 }, context).memoryMiB);
+  assert.ok(validateHardware({ ...qemu, cpus: 65 }, context).cpus);
+  assert.ok(validateHardware({ ...qemu, cpus: 0 }, context).cpus);
+  assert.match(validateHardware(qemu, { ...context, qemuAvailable: false }).engine ?? '', /not installed/);
+  assert.match(validateHardware(base, { ...context, osBits: 64 }).engine ?? '', /64-bit/);
+});
+
+test('the recommended engine and hardware follow the OS', () => {
+  assert.equal(recommendedEngine(16, true), 'v86');
+  assert.equal(recommendedEngine(32, true), 'v86');
+  assert.equal(recommendedEngine(64, true), 'qemu');
+  assert.equal(recommendedEngine(64, false), 'v86');
+  const debian = { id: 'debian12', name: 'Debian 12', bits: 64 as const, recommendedMemoryMiB: 4096, recommendedDiskMiB: 20480 };
+  assert.deepEqual(recommendedHardware(debian, 'qemu'), { memoryMiB: 4096, cpus: 2, diskMiB: 20480 });
+  assert.deepEqual(recommendedHardware(debian, 'v86'), { memoryMiB: 2048, cpus: 1, diskMiB: 20480 }, 'clamped to v86 limits');
+  assert.equal(recommendedHardware({ ...debian, recommendedMemoryMiB: 4 }, 'v86').memoryMiB, 8);
+});
+
+const config: MachineConfig = {
+  name: 'VM', osId: '', engine: 'qemu', memoryMiB: 512, cpus: 2, bootOrder: ['disk'], forceTcg: false, speedLimitPercent: 0,
+  displayDevice: 'std', scaling: 'fit', drives: [], serial: 'off', clipboard: 'off',
+};
+
+test('settings: validation and which changes need a power cycle', () => {
+  assert.deepEqual(validateSettings(config, [], true), {});
+  assert.ok(validateSettings({ ...config, bootOrder: [] }, [], true).bootOrder);
+  assert.ok(validateSettings({ ...config, bootOrder: ['disk', 'disk'] }, [], true).bootOrder);
+  assert.ok(validateSettings({ ...config, engine: 'v86' }, [], true).cpus, 'v86 runs one CPU');
+  assert.ok(validateSettings({ ...config, engine: 'v86', cpus: 1, forceTcg: true }, [], true).forceTcg);
+  assert.ok(validateSettings({ ...config, engine: 'v86', cpus: 1, displayDevice: 'virtio' }, [], true).displayDevice);
+  assert.ok(validateSettings({ ...config, speedLimitPercent: 101 }, [], true).speedLimitPercent);
+  assert.ok(validateSettings({ ...config, name: 'Other' }, ['other'], true).name);
+  assert.ok(validateSettings(config, [], false).engine);
+  assert.deepEqual(changedSettings(config, config), []);
+  assert.deepEqual(changedSettings(config, { ...config, memoryMiB: 1024, clipboard: 'bidirectional', name: 'New' }), [
+    { field: 'name', needsPowerCycle: false },
+    { field: 'memoryMiB', needsPowerCycle: true },
+    { field: 'clipboard', needsPowerCycle: false },
+  ]);
+});
+
+const row = (id: string, parentId: string | null, createdAt: number): SnapshotRow => ({ id, parentId, name: id, description: '', createdAt, loadable: true });
+
+test('snapshot tree: order, orphans, cycles and the current-state marker', () => {
+  const rows = [row('b', 'a', 2), row('a', null, 1), row('c', 'a', 3), row('d', 'c', 4), row('orphan', 'gone', 5)];
+  const flat = flattenSnapshotTree(buildSnapshotTree(rows, 'c'));
+  assert.deepEqual(flat.map((n) => [n.key, n.depth]), [['a', 0], ['b', 1], ['c', 1], ['d', 2], ['current:c', 2], ['orphan', 0]]);
+  const collapsed = flattenSnapshotTree(buildSnapshotTree(rows, 'c'), new Set(['c']));
+  assert.deepEqual(collapsed.map((n) => n.key), ['a', 'b', 'c', 'orphan']);
+  assert.deepEqual(flattenSnapshotTree(buildSnapshotTree([], null)).map((n) => n.key), ['current:']);
+  assert.deepEqual(flattenSnapshotTree(buildSnapshotTree(rows, 'missing')).at(-1)?.key, 'current:', 'unknown current → root marker');
+  const cyclic = [row('x', 'y', 1), row('y', 'x', 2)];
+  const keys = flattenSnapshotTree(buildSnapshotTree(cyclic, null)).map((n) => n.key);
+  assert.deepEqual(keys.sort(), ['current:', 'x', 'y'], 'a cycle still shows every snapshot once');
+  assert.deepEqual(descendantIds(rows, 'c'), ['c', 'd']);
+});
+
+test('layout: fit, native and integer, on whole device pixels', () => {
+  const base = { guestWidth: 640, guestHeight: 480, boxWidth: 1000, boxHeight: 1000, devicePixelRatio: 1 };
+  assert.deepEqual(computeLayout({ ...base, mode: 'native' }), { cssWidth: 640, cssHeight: 480, scale: 1 });
+  assert.deepEqual(computeLayout({ ...base, mode: 'integer' }), { cssWidth: 640, cssHeight: 480, scale: 1 });
+  assert.equal(computeLayout({ ...base, mode: 'fit' }).cssWidth, 1000);
+  assert.equal(computeLayout({ ...base, boxWidth: 300, mode: 'integer' }).scale, 1, 'integer never goes below 1');
+  const hi = computeLayout({ ...base, devicePixelRatio: 1.25, mode: 'native' });
+  assert.equal(hi.cssWidth * 1.25, 640);
+  const fit = computeLayout({ ...base, boxWidth: 333, boxHeight: 333, devicePixelRatio: 1.5, mode: 'fit' });
+  assert.ok(Number.isInteger(Math.round(fit.cssWidth * 1.5 * 1000) / 1000));
+  assert.deepEqual(computeLayout({ ...base, guestWidth: 0, mode: 'fit' }), { cssWidth: 0, cssHeight: 0, scale: 1 });
+});
+
+test('keys, combos, pointer axes and wheel', () => {
+  assert.deepEqual(keyInputEvent('KeyQ', true), { type: 'key', data: { down: true, key: { type: 'qcode', data: 'q' } } });
+  assert.equal(keyInputEvent('Fn', true), undefined);
+  const combo = keyComboEvents(['ctrl', 'alt', 'delete']);
+  assert.deepEqual(combo.map((e) => (e.type === 'key' ? `${e.data.down ? '+' : '-'}${e.data.key.data}` : '')), ['+ctrl', '+alt', '+delete', '-delete', '-alt', '-ctrl']);
+  assert.equal(absoluteAxis(0, 640, 320), 0);
+  assert.equal(absoluteAxis(639.9, 640, 320), 0x7fff);
+  assert.equal(absoluteAxis(320, 640, 321), 0x4000);
+  assert.equal(absoluteAxis(-5, 640, 320), 0);
+  assert.deepEqual(relativeMoveEvents(0, 0), []);
+  assert.deepEqual(relativeMoveEvents(1e6, -3), [{ type: 'rel', data: { axis: 'x', value: 0x7fff } }, { type: 'rel', data: { axis: 'y', value: -3 } }]);
+  assert.deepEqual(wheelEvents(0, -1).map((e) => e.data), [{ down: true, button: 'wheel-up' }, { down: false, button: 'wheel-up' }]);
+  const sent: string[] = [];
+  let released = 0;
+  const capture = new KeyboardCapture((events) => sent.push(...events.map((e) => (e.type === 'key' ? `${e.data.down ? '+' : '-'}${e.data.key.data}` : ''))), () => released++);
+  capture.handle('AltLeft', true);
+  capture.handle('ControlRight', true);
+  assert.deepEqual(sent, ['+alt', '-alt']);
+  assert.equal(released, 1);
+  capture.handle('KeyA', false);
+  assert.deepEqual(sent, ['+alt', '-alt'], 'a release whose press the guest never saw is dropped');
+  capture.hostKey = 'AltRight';
+  capture.handle('ControlRight', true);
+  assert.deepEqual(sent.at(-1), '+ctrl_r', 'Right Ctrl is an ordinary key when another host key is chosen');
+});
+
+test('text selection reads CP437 cells as Unicode', () => {
+  const cols = 4;
+  const glyphs = [0x48, 0x69, 0x20, 0x00, 0xc9, 0xcd, 0xbb, 0x20];
+  const cells = new Uint32Array(glyphs.flatMap((g) => [g | (1 << 8), 0xffffff, 0]));
+  assert.equal(screenText(cells, cols, 2), 'Hi\n╔═╗');
+  assert.equal(regionText(cells, cols, 2, { row0: 1, col0: 2, row1: 0, col1: 1 }), 'i\n═╗');
+});
+
+test('coalescing keeps what the next frame needs and nothing it would overdraw', () => {
+  const pixels = (n: number) => new Uint8Array(n * 4);
+  const graphics = { type: 'mode', mode: 'graphics', width: 64, height: 64 } as const;
+  const font = { type: 'font', width: 8, height: 16, glyphCount: 256, bitmap: new Uint8Array(4096) } as const;
+  const small = { type: 'rect', x: 4, y: 4, width: 2, height: 2, pixels: pixels(4) } as const;
+  const full = { type: 'rect', x: 0, y: 0, width: 64, height: 64, pixels: pixels(64 * 64) } as const;
+  const aside = { type: 'rect', x: 60, y: 60, width: 8, height: 8, pixels: pixels(64) } as const;
+  const cursorA = { type: 'text-cursor', row: 0, col: 0, start: 14, end: 15, visible: true } as const;
+  const cursorB = { ...cursorA, col: 5 };
+  assert.deepEqual(coalesce([font, small, graphics, small, full, aside, cursorA, cursorB]), [font, graphics, full, aside, cursorB]);
+  const row0 = { type: 'text', row: 0, rowCount: 1, cols: 80, cells: new Uint32Array(240) } as const;
+  const rows = { type: 'text', row: 0, rowCount: 25, cols: 80, cells: new Uint32Array(6000) } as const;
+  assert.deepEqual(coalesce([row0, rows, row0]), [rows, row0]);
+  const flushes: (() => void)[] = [];
+  const applied: string[] = [];
+  const coalescer = new FrameCoalescer((m) => applied.push(m.type), (flush) => flushes.push(flush));
+  coalescer.push(small);
+  coalescer.push(full);
+  assert.equal(flushes.length, 1, 'one frame scheduled for a burst');
+  assert.deepEqual(applied, []);
+  flushes[0]?.();
+  assert.deepEqual(applied, ['rect']);
+  coalescer.dispose();
+  coalescer.push(full);
+  assert.equal(flushes.length, 1);
+});
