@@ -108,7 +108,8 @@ test('layout: fit, native and integer, on whole device pixels', () => {
   const hi = computeLayout({ ...base, devicePixelRatio: 1.25, mode: 'native' });
   assert.equal(hi.cssWidth * 1.25, 640);
   const fit = computeLayout({ ...base, boxWidth: 333, boxHeight: 333, devicePixelRatio: 1.5, mode: 'fit' });
-  assert.ok(Number.isInteger(Math.round(fit.cssWidth * 1.5 * 1000) / 1000));
+  for (const css of [fit.cssWidth, fit.cssHeight]) assert.ok(Math.abs(css * 1.5 - Math.round(css * 1.5)) < 1e-9, `${css} CSS px is not whole device pixels`);
+  assert.ok(fit.cssWidth <= 333 && fit.cssHeight <= 333);
   assert.deepEqual(computeLayout({ ...base, guestWidth: 0, mode: 'fit' }), { cssWidth: 0, cssHeight: 0, scale: 1 });
 });
 

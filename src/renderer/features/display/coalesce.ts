@@ -60,6 +60,11 @@ export function coalesce(queue: readonly DisplayMessage[]): DisplayMessage[] {
   return out;
 }
 
+// Looked up on globalThis so this module also loads (and is unit tested) outside a browser.
+function nextAnimationFrame(flush: () => void): void {
+  (globalThis as unknown as { requestAnimationFrame(callback: () => void): number }).requestAnimationFrame(flush);
+}
+
 /**
  * Queues messages and applies the coalesced queue once per animation frame. `schedule` is
  * requestAnimationFrame in the view and a manual trigger in tests. Call `dispose` when done.
@@ -71,7 +76,7 @@ export class FrameCoalescer {
 
   constructor(
     private readonly apply: (message: DisplayMessage) => void,
-    private readonly schedule: (flush: () => void) => void = (flush) => requestAnimationFrame(flush),
+    private readonly schedule: (flush: () => void) => void = nextAnimationFrame,
   ) {}
 
   /** Queues a message for the next frame. */

@@ -45,7 +45,9 @@ export function computeLayout(input: LayoutInput): Layout {
       if (!Number.isFinite(scale) || scale <= 0) scale = 1;
       break;
   }
-  const deviceW = Math.max(1, Math.round(gw * scale));
-  const deviceH = Math.max(1, Math.round(gh * scale));
+  // Fit rounds down so the screen never overflows its box (which would show scroll bars).
+  const snap = input.mode === 'fit' ? (v: number): number => Math.floor(v + 1e-6) : Math.round;
+  const deviceW = Math.max(1, snap(gw * scale));
+  const deviceH = Math.max(1, snap(gh * scale));
   return { cssWidth: deviceW / dpr, cssHeight: deviceH / dpr, scale };
 }
