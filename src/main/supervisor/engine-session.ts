@@ -1,0 +1,136 @@
+/**
+ * One running engine seen from main: QMP over the parent channel (greeting, negotiation,
+ * commands with ids and timeouts, events) and the display messages. Owns the channel.
+ */
+import type { QmpEvent } from '../../shared/protocol/envelope.js';
+import type { EngineChannel, EngineExit } from './engine-launcher.js';
+
+/** An engine command failed; `errorClass` is the engine's (QMP) class or ours (Timeout, Unavailable). */
+export class EngineCommandError extends Error {
+  constructor(
+    readonly errorClass: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EngineCommandError';
+  }
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/** Default time an engine command may take. */
+export const defaultCommandTimeoutMs = 15_000;
+
+export class EngineSession {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly eventListeners = new Set<(event: QmpEvent) => void>();
+  private readonly displayListeners = new Set<(message: unknown) => void>();
+  private greeted: (() => void) | undefined;
+  private readonly greeting: Promise<void>;
+  private exitInfo: EngineExit | undefined;
+  private displayAttached = false;
+
+  constructor(readonly channel: EngineChannel) {
+    this.greeting = new Promise((resolve) => (this.greeted = resolve));
+    channel.onMessage((message) => this.receive(message));
+    channel.onExit((exit) => {
+      this.exitInfo = exit;
+      for (const [, pending] of this.pending) {
+        clearTimeout(pending.timer);
+        const tail = lastLines(channel.stderrTail(), 3);
+        pending.reject(new EngineCommandError('EngineFailed', `The engine ended (${describeExit(exit)}) before it answered.${tail ? ` ${tail}` : ''}`));
+      }
+      this.pending.clear();
+    });
+  }
+
+  /** Waits for the greeting and negotiates capabilities. */
+  async negotiate(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const exited = new Promise<never>((_, reject) =>
+      this.channel.onExit((exit) => reject(new EngineCommandError('EngineFailed', `The engine ended (${describeExit(exit)}) while starting. ${lastLines(this.channel.stderrTail())}`.trim()))),
+    );
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new EngineCommandError('Timeout', `The engine did not greet within ${timeoutMs} ms.`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.greeting, exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    await this.execute('qmp_capabilities', {}, timeoutMs);
+  }
+
+  /** Runs an engine command; rejects with EngineCommandError on an error reply, exit or timeout. */
+  execute(name: string, args: Record<string, unknown> = {}, timeoutMs = defaultCommandTimeoutMs): Promise<unknown> {
+    if (this.exitInfo) return Promise.reject(new EngineCommandError('Unavailable', `The engine is not running (${describeExit(this.exitInfo)}).`));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new EngineCommandError('Timeout', `The engine did not answer ${name} within ${timeoutMs} ms.`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.channel.send({ kind: 'qmp', message: { execute: name, arguments: args, id } });
+    });
+  }
+
+  onEvent(listener: (event: QmpEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  /** Subscribes to display messages; the first subscriber attaches the display channel. */
+  onDisplay(listener: (message: unknown) => void): () => void {
+    this.displayListeners.add(listener);
+    if (!this.displayAttached) {
+      this.displayAttached = true;
+      this.channel.send({ kind: 'attach-display' });
+    }
+    return () => this.displayListeners.delete(listener);
+  }
+
+  get exit(): EngineExit | undefined {
+    return this.exitInfo;
+  }
+
+  private receive(data: unknown): void {
+    if (typeof data !== 'object' || data === null) return;
+    const { kind, message } = data as { kind?: unknown; message?: unknown };
+    if (kind === 'display') {
+      for (const listener of this.displayListeners) listener(message);
+      return;
+    }
+    if (kind !== 'qmp' || typeof message !== 'object' || message === null) return;
+    const qmp = message as Record<string, unknown>;
+    if ('QMP' in qmp) this.greeted?.();
+    else if ('event' in qmp) {
+      for (const listener of this.eventListeners) listener(qmp as unknown as QmpEvent);
+    } else if (typeof qmp.id === 'number') {
+      const pending = this.pending.get(qmp.id);
+      if (!pending) return;
+      this.pending.delete(qmp.id);
+      clearTimeout(pending.timer);
+      if ('error' in qmp) {
+        const error = qmp.error as { class?: string; desc?: string };
+        pending.reject(new EngineCommandError(error.class ?? 'GenericError', error.desc ?? 'The engine reported an error.'));
+      } else pending.resolve(qmp.return);
+    }
+  }
+}
+
+/** "code 1", "signal SIGKILL". */
+export function describeExit(exit: EngineExit): string {
+  return exit.signal ? `killed by signal ${exit.signal}` : `exit code ${exit.code ?? 'unknown'}`;
+}
+
+function lastLines(text: string, count = 5): string {
+  return text.trim().split('\n').slice(-count).join('\n');
+}
+
+export { lastLines };

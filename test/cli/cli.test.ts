@@ -1,0 +1,179 @@
+/**
+ * The real `hangar` command (node bin/hangar.js) against a library in a temp HANGAR_HOME:
+ * create / list / show / delete with exit codes, usage errors, and `gui` falling back to the
+ * web shell (no Electron binary here) until SIGTERM.
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, test } from 'node:test';
+import { WebSocket } from 'ws';
+
+const bin = fileURLToPath(new URL('../../bin/hangar.js', import.meta.url));
+const home = mkdtempSync(join(tmpdir(), 'hangar-cli-'));
+const cdrom = '/usr/lib/grub-rescue/grub-rescue-cdrom.iso';
+after(() => rmSync(home, { recursive: true, force: true }));
+
+function hangar(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { env: { ...process.env, HANGAR_HOME: home }, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+test('create, list, show and delete a machine, with exit codes', async () => {
+  const created = await hangar('create', 'Grub Box', '--engine', 'v86', '--memory', '32', '--cdrom', cdrom);
+  assert.equal(created.code, 0, created.stderr);
+  assert.match(created.stdout, /Created "Grub Box"/);
+  const duplicate = await hangar('create', 'grub box', '--engine', 'v86', '--memory', '32');
+  assert.equal(duplicate.code, 1);
+  assert.match(duplicate.stderr, /Conflict/);
+
+  const listed = await hangar('list', '--json');
+  assert.equal(listed.code, 0, listed.stderr);
+  const machines = JSON.parse(listed.stdout) as { name: string; engine: string; memoryMib: number; state: string; drives: { cd0: string | null } }[];
+  assert.equal(machines.length, 1);
+  assert.deepEqual([machines[0]?.name, machines[0]?.engine, machines[0]?.memoryMib, machines[0]?.state], ['Grub Box', 'v86', 32, 'stopped']);
+  assert.ok(machines[0]?.drives.cd0, 'the ISO is in the CD drive');
+  assert.match((await hangar('list')).stdout, /Grub Box\s+v86\s+32 MiB\s+stopped/);
+
+  const shown = await hangar('show', 'Grub Box', '--json');
+  assert.equal(shown.code, 0);
+  assert.equal((JSON.parse(shown.stdout) as { name: string }).name, 'Grub Box');
+  const missing = await hangar('show', 'nobody');
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /NotFound/);
+
+  assert.equal((await hangar('delete', 'Grub Box')).code, 0);
+  assert.deepEqual(JSON.parse((await hangar('list', '--json')).stdout), []);
+});
+
+test('usage errors exit 2 with a message', async () => {
+  for (const args of [['create', 'x', '--memory', '32'], ['create', 'x', '--engine', 'v86', '--memory', 'lots'], ['frobnicate'], ['list', '--bogus'], []]) {
+    const result = await hangar(...args);
+    assert.equal(result.code, 2, `hangar ${args.join(' ')}`);
+  }
+  assert.match((await hangar('create', 'x', '--engine', 'v86')).stderr, /--memory MIB is required/);
+});
+
+test('gui falls back to the web shell without Electron, serves with the token, and stops on SIGTERM', async () => {
+  const child = spawn(process.execPath, [bin, 'gui'], { env: { ...process.env, HANGAR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!/Hangar web UI: (\S+)/.test(stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.match(stdout, /Electron is not available: .*binary/);
+    const url = new URL(/Hangar web UI: (\S+)/.exec(stdout)?.[1] ?? 'http://invalid');
+    assert.equal(url.hostname, '127.0.0.1');
+    const status = (path: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = request({ host: url.hostname, port: url.port, path }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    assert.equal(await status(`/${url.search}`), 200);
+    assert.equal(await status('/'), 401);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    // The library lock was released: another command can open it.
+    assert.equal((await hangar('list')).code, 0);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+/** Pids of the direct children of `pid` (from /proc). */
+function childPids(pid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) found.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(check: () => boolean, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Runs `hangar web`, starts a v86 machine through the API socket, returns the engine pid. */
+async function webWithRunningMachine(name: string): Promise<{ child: ChildProcess; exited: Promise<number | null>; enginePid: number }> {
+  // Run from outside the checkout: engines must still find their loader.
+  const child = spawn(process.execPath, [bin, 'web'], { cwd: tmpdir(), env: { ...process.env, HANGAR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout?.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await until(() => /Hangar web UI: (\S+)/.test(stdout), 'the web URL', 60_000);
+  const url = new URL(/Hangar web UI: (\S+)/.exec(stdout)?.[1] ?? 'http://invalid');
+  const ws = new WebSocket(`ws://127.0.0.1:${url.port}/api${url.search}`);
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  let nextId = 1;
+  const call = (command: string, args: unknown): Promise<{ ok: boolean }> =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      const onMessage = (data: unknown): void => {
+        const message = JSON.parse(String(data)) as { id?: number; result?: { ok: boolean } };
+        if (message.id === id && message.result) {
+          ws.off('message', onMessage);
+          resolve(message.result);
+        }
+      };
+      ws.on('message', onMessage);
+      ws.send(JSON.stringify({ id, call: command, args }));
+    });
+  assert.equal((await call('machines.create', { name, engine: 'v86', memoryMib: 32, cdrom })).ok, true);
+  assert.equal((await call('vm.start', { id: name })).ok, true);
+  ws.close();
+  const engines = childPids(child.pid ?? -1);
+  assert.equal(engines.length, 1, 'one engine process');
+  return { child, exited, enginePid: engines[0] as number };
+}
+
+test('web: SIGTERM powers off running machines and exits 0; a killed shell leaves no engine behind', async () => {
+  const first = await webWithRunningMachine('term');
+  try {
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exited, 0);
+    assert.equal(alive(first.enginePid), false, 'the engine stopped with the shell');
+  } finally {
+    first.child.kill('SIGKILL');
+  }
+  const second = await webWithRunningMachine('kill');
+  try {
+    second.child.kill('SIGKILL');
+    await second.exited;
+    await until(() => !alive(second.enginePid), 'the orphaned engine to exit', 10_000);
+  } finally {
+    if (alive(second.enginePid)) process.kill(second.enginePid, 'SIGKILL');
+  }
+});
