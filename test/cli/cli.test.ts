@@ -93,15 +93,20 @@ test('gui falls back to the web shell without Electron, serves with the token, a
   }
 });
 
-/** Pids of the direct children of `pid` (from /proc). */
-function childPids(pid: number): number[] {
+/**
+ * Pids of the engine processes among the direct children of `pid` (from /proc). Other children
+ * (tsx's esbuild service on a cold cache, for one) are not engines and are left out.
+ */
+function engineChildPids(pid: number): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) found.push(Number(entry));
+      if (ppid !== pid) continue;
+      const commandLine = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (commandLine.includes('emulator/host/entry')) found.push(Number(entry));
     } catch {
       // Gone meanwhile.
     }
@@ -133,8 +138,25 @@ async function webWithRunningMachine(name: string): Promise<{ child: ChildProces
   let stdout = '';
   child.stdout?.setEncoding('utf8').on('data', (text: string) => (stdout += text));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await until(() => /Hangar web UI: (\S+)/.test(stdout), 'the web URL', 60_000);
-  const url = new URL(/Hangar web UI: (\S+)/.exec(stdout)?.[1] ?? 'http://invalid');
+  try {
+    return await startMachineThroughShell(child, () => stdout, exited, name);
+  } catch (error) {
+    // A failed setup must not leave the shell (and its engine) holding the test file open.
+    for (const pid of engineChildPids(child.pid ?? -1)) process.kill(pid, 'SIGKILL');
+    child.kill('SIGKILL');
+    throw error;
+  }
+}
+
+async function startMachineThroughShell(
+  child: ChildProcess,
+  output: () => string,
+  exited: Promise<number | null>,
+  name: string,
+): Promise<{ child: ChildProcess; exited: Promise<number | null>; enginePid: number }> {
+  const stdout = (): string => output();
+  await until(() => /Hangar web UI: (\S+)/.test(stdout()), 'the web URL', 60_000);
+  const url = new URL(/Hangar web UI: (\S+)/.exec(stdout())?.[1] ?? 'http://invalid');
   const ws = new WebSocket(`ws://127.0.0.1:${url.port}/api${url.search}`);
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   let nextId = 1;
@@ -154,7 +176,7 @@ async function webWithRunningMachine(name: string): Promise<{ child: ChildProces
   assert.equal((await call('machines.create', { name, engine: 'v86', memoryMib: 32, cdrom })).ok, true);
   assert.equal((await call('vm.start', { id: name })).ok, true);
   ws.close();
-  const engines = childPids(child.pid ?? -1);
+  const engines = engineChildPids(child.pid ?? -1);
   assert.equal(engines.length, 1, 'one engine process');
   return { child, exited, enginePid: engines[0] as number };
 }
