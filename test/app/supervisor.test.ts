@@ -110,3 +110,25 @@ test('shutdown stops every engine (no orphans) and refuses new starts', async ()
   assert.equal(supervisor.status('vm-b').state, 'stopped');
   await assert.rejects(supervisor.start('vm-c', { engine: 'v86', memoryMib: 32, cdrom }));
 });
+
+test('a hung engine (stopped with SIGSTOP) is killed by the watchdog and reported crashed with the reason', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'hangar-hung-'));
+  const watched = new Supervisor({ runtimeDir: folder, watchdogIntervalMs: 200, watchdogTimeoutMs: 1500 });
+  const seen: VmStatus[] = [];
+  watched.on('state', (_id, status) => seen.push(status));
+  try {
+    await watched.start('hung', { engine: 'v86', memoryMib: 32, cdrom });
+    const pid = watched.session('hung')?.channel.pid;
+    assert.ok(pid);
+    process.kill(pid, 'SIGSTOP');
+    const deadline = Date.now() + 15_000;
+    while (watched.status('hung').state !== 'crashed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(watched.status('hung').state, 'crashed');
+    assert.match(watched.status('hung').reason ?? '', /stopped answering/);
+    assert.equal(alive(pid), false, 'the hung engine was killed');
+    assert.ok(seen.some((status) => status.state === 'crashed'));
+  } finally {
+    await watched.shutdown();
+    rmSync(folder, { recursive: true, force: true });
+  }
+});

@@ -47,7 +47,7 @@ test('create, list, show and delete a machine, with exit codes', async () => {
   assert.equal(shown.code, 0);
   assert.equal((JSON.parse(shown.stdout) as { name: string }).name, 'Grub Box');
   const missing = await hangar('show', 'nobody');
-  assert.equal(missing.code, 1);
+  assert.equal(missing.code, 3, 'not found exits 3');
   assert.match(missing.stderr, /NotFound/);
 
   assert.equal((await hangar('delete', 'Grub Box')).code, 0);
@@ -84,6 +84,11 @@ test('gui falls back to the web shell without Electron, serves with the token, a
       });
     assert.equal(await status(`/${url.search}`), 200);
     assert.equal(await status('/'), 401);
+    // While the web shell holds the library, other commands reach it over the control socket.
+    assert.match(stdout, /Control socket: \S+control\.sock/);
+    const listed = await hangar('list', '--json');
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(JSON.parse(listed.stdout), []);
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
     // The library lock was released: another command can open it.

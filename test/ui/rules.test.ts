@@ -61,7 +61,7 @@ test('the recommended engine and hardware follow the OS', () => {
 });
 
 const config: MachineConfig = {
-  name: 'VM', osId: '', engine: 'qemu', memoryMiB: 512, cpus: 2, bootOrder: ['disk'], forceTcg: false, speedLimitPercent: 0,
+  name: 'VM', osId: '', engine: 'qemu', memoryMiB: 512, cpus: 2, bootOrder: ['disk'], forceTcg: false, speedLimitMips: 0,
   displayDevice: 'std', scaling: 'fit', drives: [], serial: 'off', clipboard: 'off',
 };
 
@@ -72,7 +72,7 @@ test('settings: validation and which changes need a power cycle', () => {
   assert.ok(validateSettings({ ...config, engine: 'v86' }, [], true).cpus, 'v86 runs one CPU');
   assert.ok(validateSettings({ ...config, engine: 'v86', cpus: 1, forceTcg: true }, [], true).forceTcg);
   assert.ok(validateSettings({ ...config, engine: 'v86', cpus: 1, displayDevice: 'virtio' }, [], true).displayDevice);
-  assert.ok(validateSettings({ ...config, speedLimitPercent: 101 }, [], true).speedLimitPercent);
+  assert.ok(validateSettings({ ...config, speedLimitMips: -1 }, [], true).speedLimitMips);
   assert.ok(validateSettings({ ...config, name: 'Other' }, ['other'], true).name);
   assert.ok(validateSettings(config, [], false).engine);
   assert.deepEqual(changedSettings(config, config), []);

@@ -4,15 +4,18 @@
  * result, never a throw.
  */
 import { EventEmitter } from 'node:events';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { Library, LibraryError, proposeMachine } from '../../library/index.js';
+import { delimiter, join, resolve } from 'node:path';
+import { Library, LibraryError, inspectDiskImage, proposeMachine } from '../../library/index.js';
 import type { LibraryChange, Machine, MachineInput, MachinePatch } from '../../library/index.js';
+import { ControlServer, controlSocketPath } from '../control/control-server.js';
 import { apiCommands, apiFailure, apiSuccess, isApiCommand } from '../../shared/protocol/api/index.js';
 import type { ApiArgs, ApiErrorClass, ApiEventData, ApiEventName, ApiResult, MachineViewValue } from '../../shared/protocol/api/index.js';
 import { validate } from '../../shared/protocol/schema.js';
 import { EngineCommandError, Supervisor, defaultCommandTimeoutMs } from '../supervisor/index.js';
+import { CoreError } from './core-error.js';
+import { SnapshotService } from './snapshot-service.js';
 import type { EngineLauncher, EngineSession, VmStatus } from '../supervisor/index.js';
 
 /** An API event as published to every shell. */
@@ -24,6 +27,8 @@ export interface CoreOpenOptions {
   /** Watch media folders (off for short CLI runs). */
   watch?: boolean;
   launcher?: EngineLauncher;
+  /** Serve the control socket (`<library>/control.sock`); default true. One-shot CLI runs turn it off. */
+  controlSocket?: boolean;
 }
 
 type Handler = (args: never) => Promise<unknown> | unknown;
@@ -31,6 +36,8 @@ type Handler = (args: never) => Promise<unknown> | unknown;
 export class HangarCore {
   private readonly events = new EventEmitter<{ event: [CoreEvent] }>();
   private readonly handlers: Record<string, Handler>;
+  private readonly snapshots: SnapshotService;
+  private control: ControlServer | undefined;
   private closed = false;
 
   constructor(
@@ -46,14 +53,39 @@ export class HangarCore {
     supervisor.on('state', (id: string, status: VmStatus) => {
       this.publish('MACHINE_STATE', { id, state: status.state, ...(status.reason ? { reason: status.reason } : {}) });
     });
+    this.snapshots = new SnapshotService({
+      library,
+      supervisor,
+      progress: (data) => this.publish('PROGRESS', data),
+      startPaused: async (machine) => void (await this.startMachine(machine, { paused: true })),
+      engineStateDir: (machineId) => this.engineStateDir(machineId),
+    });
     this.handlers = this.buildHandlers();
   }
 
-  /** Opens the library (locked: one app per library) and a supervisor using its runtime folder. */
+  /**
+   * Opens the library (locked: one app per library) and a supervisor using its runtime folder,
+   * and (unless `controlSocket: false`) serves the API on the library's control socket so other
+   * `hangar` commands reach this instance.
+   */
   static async open(options: CoreOpenOptions = {}): Promise<HangarCore> {
     const library = await Library.open(options.folder, { lock: true, reconcile: 'repair', watch: options.watch ?? false });
     const supervisor = new Supervisor({ runtimeDir: library.layout.ensureRuntimeFolder(), ...(options.launcher ? { launcher: options.launcher } : {}) });
-    return new HangarCore(library, supervisor);
+    const core = new HangarCore(library, supervisor);
+    if (options.controlSocket ?? true) {
+      try {
+        core.control = await ControlServer.listen(controlSocketPath(library.layout.root), core);
+      } catch (error) {
+        // The app works without it; other `hangar` commands then say the library is locked.
+        console.warn(`hangar: no control socket: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return core;
+  }
+
+  /** Path of the control socket this core serves, when it serves one. */
+  get controlSocket(): string | undefined {
+    return this.control?.path;
   }
 
   /** Runs one API command: unknown names and bad arguments answer InvalidArgument. */
@@ -82,12 +114,35 @@ export class HangarCore {
     return machine ? this.supervisor.session(machine.id) : undefined;
   }
 
-  /** Stops every engine and closes the library. */
+  /**
+   * Stops every engine and closes the library. With the setting `app.quitAction` = "save", each
+   * running machine's state is first saved as a snapshot its next start resumes from;
+   * otherwise machines are powered off. No engine outlives the core.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.saveRunningMachines();
     this.closed = true;
+    await this.control?.close();
     await this.supervisor.shutdown();
     await this.library.close();
+  }
+
+  private async saveRunningMachines(): Promise<void> {
+    if (this.library.settings.get<unknown>(onCloseSetting, 'poweroff') !== 'save') return;
+    for (const id of this.supervisor.active()) {
+      const state = this.supervisor.status(id).state;
+      if (state !== 'running' && state !== 'paused') continue;
+      const machine = attempt(() => this.library.machines.get(id));
+      if (!machine) continue;
+      try {
+        const saved = await this.snapshots.take(machine, { id, name: savedStateName, description: 'The machine\'s state when Hangar closed; its next start resumes from here.' });
+        this.library.settings.set(savedStateKey(id), saved.id);
+      } catch (error) {
+        // Saving failed (an engine without snapshot support, a full disk): it is powered off like before.
+        console.warn(`hangar: could not save "${machine.name}" on close: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
   }
 
   private publish(event: ApiEventName, data: Record<string, unknown>): void {
@@ -106,11 +161,53 @@ export class HangarCore {
 
   private view(machine: Machine): MachineViewValue {
     const status = this.supervisor.status(machine.id);
+    const qmpSocket = this.supervisor.qmpSocket(machine.id);
     return {
       ...machine,
       state: status.state,
       ...(status.reason ? { reason: status.reason } : {}),
+      ...(qmpSocket ? { qmpSocket } : {}),
     } as MachineViewValue;
+  }
+
+  /** The folder a machine's engine keeps persistent state in (snapshot files, disk overlays). */
+  engineStateDir(machineId: string): string {
+    return join(this.library.layout.machineFolder(machineId), 'engine');
+  }
+
+  /** Starts a machine's engine as configured (paused: for restoring a snapshot into it). */
+  private async startMachine(machine: Machine, options: { paused?: boolean } = {}): Promise<void> {
+    const mediaPath = (mediaId: string | null): string | undefined => (mediaId ? attempt(() => this.library.media.get(mediaId))?.path : undefined);
+    const cdrom = mediaPath(machine.drives.cd0);
+    const floppy = mediaPath(machine.drives.fd0);
+    const disk = machine.disks[0]?.path;
+    for (const [what, path] of [['CD image', cdrom], ['floppy image', floppy], ['hard disk image', disk]] as const) {
+      if (path !== undefined && !existsSync(path)) {
+        throw new CoreError('InvalidArgument', `The ${what} ${path} of "${machine.name}" is missing: put the file back, or change the machine's drives.`);
+      }
+    }
+    const stateDir = this.engineStateDir(machine.id);
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    const engineOptions: Record<string, unknown> = {};
+    if (machine.speedLimitMips) engineOptions.speedLimitMips = machine.speedLimitMips;
+    if (machine.engine === 'qemu') {
+      if (machine.forceTcg) engineOptions.accelerator = 'tcg';
+      if (machine.displayDevice !== 'std') engineOptions.display = machine.displayDevice;
+      // The agent clipboard (qemu-vdagent) is attached only when the machine shares its clipboard.
+      if (machine.clipboardMode !== 'off') engineOptions.clipboard = true;
+    }
+    await this.supervisor.start(machine.id, {
+      engine: machine.engine,
+      memoryMib: machine.memoryMib,
+      ...(machine.engine === 'qemu' ? { cpus: machine.cpus } : {}),
+      ...(cdrom ? { cdrom } : {}),
+      ...(floppy ? { floppy } : {}),
+      ...(disk ? { disk } : {}),
+      boot: machine.bootOrder,
+      stateDir,
+      ...(options.paused ? { paused: true } : {}),
+      ...(Object.keys(engineOptions).length > 0 ? { options: engineOptions } : {}),
+    });
   }
 
   private running(idOrName: string): string {
@@ -142,6 +239,7 @@ export class HangarCore {
         const machine = this.machine(args.id);
         if (this.supervisor.isActive(machine.id)) throw new CoreError('Conflict', `"${machine.name}" is running; power it off before deleting it.`);
         this.library.machines.delete(machine.id, { keepFiles: args.keepFiles ?? false });
+        if (this.library.settings.get<unknown>(savedStateKey(machine.id), null) !== null) this.library.settings.delete(savedStateKey(machine.id));
         return { id: machine.id };
       },
       'media.list': () => this.library.media.list(),
@@ -152,24 +250,21 @@ export class HangarCore {
       },
       'vm.start': async (args: ApiArgs<'vm.start'>) => {
         const machine = this.machine(args.id);
-        const mediaPath = (mediaId: string | null): string | undefined => (mediaId ? attempt(() => this.library.media.get(mediaId))?.path : undefined);
-        const cdrom = mediaPath(machine.drives.cd0);
-        const floppy = mediaPath(machine.drives.fd0);
-        const disk = machine.disks[0]?.path;
-        for (const [what, path] of [['CD image', cdrom], ['floppy image', floppy], ['hard disk image', disk]] as const) {
-          if (path !== undefined && !existsSync(path)) {
-            throw new CoreError('InvalidArgument', `The ${what} ${path} of "${machine.name}" is missing: put the file back, or change the machine's drives.`);
+        if (this.supervisor.isActive(machine.id)) throw new CoreError('Conflict', `"${machine.name}" is already running.`);
+        // A machine saved when the app closed resumes where it was (once); otherwise it boots.
+        const saved = this.library.settings.get(savedStateKey(machine.id), null);
+        if (typeof saved === 'string') {
+          this.library.settings.delete(savedStateKey(machine.id));
+          if (attempt(() => this.library.snapshots.get(saved))?.machineId === machine.id) {
+            try {
+              await this.snapshots.restore(machine, saved);
+              return this.view(this.machine(machine.id));
+            } catch (error) {
+              console.warn(`hangar: could not resume "${machine.name}" from its saved state, booting it instead: ${error instanceof Error ? error.message : String(error)}`);
+            }
           }
         }
-        await this.supervisor.start(machine.id, {
-          engine: machine.engine,
-          memoryMib: machine.memoryMib,
-          ...(machine.engine === 'qemu' ? { cpus: machine.cpus } : {}),
-          ...(cdrom ? { cdrom } : {}),
-          ...(floppy ? { floppy } : {}),
-          ...(disk ? { disk } : {}),
-          boot: machine.bootOrder,
-        });
+        await this.startMachine(machine);
         return this.view(machine);
       },
       'vm.pause': async (args: ApiArgs<'vm.pause'>) => (await exec(args.id, 'stop'), {}),
@@ -183,6 +278,43 @@ export class HangarCore {
       'vm.send-keys': async (args: ApiArgs<'vm.send-keys'>) => (await exec(args.id, 'send-key', { keys: args.keys.map((key) => ({ type: 'qcode', data: key })) }), {}),
       // The engine replies once every key is typed (about 10 ms each), so the timeout grows with the text.
       'vm.type-text': (args: ApiArgs<'vm.type-text'>) => exec(args.id, 'input-type-text', { text: args.text }, defaultCommandTimeoutMs + args.text.length * 50),
+      'vm.thumbnail': async (args: ApiArgs<'vm.thumbnail'>) => ({ png: (await this.snapshots.screenThumbnail(this.running(args.id), args.maxWidth ?? 160)).toString('base64') }),
+      'vm.speed-limit': async (args: ApiArgs<'vm.speed-limit'>) => {
+        const machine = this.machine(args.id);
+        if (this.supervisor.isActive(machine.id)) await this.supervisor.execute(machine.id, 'set-speed-limit', { mips: args.mips });
+        this.library.machines.update(machine.id, { speedLimitMips: args.mips === 0 ? null : args.mips });
+        return {};
+      },
+      'vm.clipboard-mode': (args: ApiArgs<'vm.clipboard-mode'>) => {
+        const machine = this.machine(args.id);
+        this.library.machines.update(machine.id, { clipboardMode: args.mode });
+        return {};
+      },
+      'snapshots.list': (args: ApiArgs<'snapshots.list'>) => this.snapshots.list(this.machine(args.id)),
+      'snapshots.take': (args: ApiArgs<'snapshots.take'>) => this.snapshots.take(this.machine(args.id), args),
+      'snapshots.restore': async (args: ApiArgs<'snapshots.restore'>) => (await this.snapshots.restore(this.machine(args.id), args.snapshotId), {}),
+      'snapshots.delete': async (args: ApiArgs<'snapshots.delete'>) => (await this.snapshots.delete(this.machine(args.id), args.snapshotId), {}),
+      'snapshots.inspect': (args: ApiArgs<'snapshots.inspect'>) => this.snapshots.inspect(this.machine(args.id), args.snapshotId),
+      'snapshots.update': (args: ApiArgs<'snapshots.update'>) => {
+        const machine = this.machine(args.id);
+        const snapshot = this.snapshots.find(machine, args.snapshotId);
+        return this.snapshots.view(this.library.snapshots.update(snapshot.id, { ...(args.name !== undefined ? { name: args.name } : {}), ...(args.description !== undefined ? { description: args.description } : {}) }));
+      },
+      'snapshots.thumbnail': (args: ApiArgs<'snapshots.thumbnail'>) => this.snapshots.thumbnail(this.machine(args.id), args.snapshotId),
+      'media.remove': (args: ApiArgs<'media.remove'>) => {
+        const media = this.library.media.findByPath(resolve(args.id)) ?? attempt(() => this.library.media.get(args.id));
+        if (!media) throw new CoreError('NotFound', `No media has the id or path "${args.id}"; \`hangar media list\` shows them.`);
+        this.library.media.remove(media.id);
+        return {};
+      },
+      'folders.list': () => this.library.media.folders(),
+      'folders.add': (args: ApiArgs<'folders.add'>) => this.library.addWatchedFolder(resolve(args.path)),
+      'folders.remove': async (args: ApiArgs<'folders.remove'>) => {
+        const folder = this.library.media.folders().find((entry) => entry.path === resolve(args.path));
+        if (!folder) throw new CoreError('NotFound', `${resolve(args.path)} is not a watched folder.`);
+        await this.library.removeWatchedFolder(folder.id);
+        return {};
+      },
       'vm.screenshot': async (args: ApiArgs<'vm.screenshot'>) => {
         const folder = mkdtempSync(join(tmpdir(), 'hangar-shot-'));
         try {
@@ -200,7 +332,9 @@ export class HangarCore {
   }
 
   private async createMachine(args: ApiArgs<'machines.create'>): Promise<MachineViewValue> {
-    const { cdrom, floppy, speedLimitMips, diskMib, ...config } = args;
+    const { cdrom, floppy, speedLimitMips, diskMib, diskPath, ...config } = args;
+    if (diskMib !== undefined && diskPath !== undefined) throw new CoreError('InvalidArgument', 'Give either diskMib (a new disk) or diskPath (an existing one), not both.');
+    const existingDisk = diskPath !== undefined ? await this.inspectDisk(checkFile(resolve(diskPath))) : undefined;
     const cdMedia = cdrom ? this.library.media.findByPath(checkFile(cdrom)) ?? this.library.media.add(cdrom) : undefined;
     const fdMedia = floppy ? this.library.media.findByPath(checkFile(floppy)) ?? this.library.media.add(floppy) : undefined;
     const input: MachineInput = { osId: 'other', ...config };
@@ -209,10 +343,20 @@ export class HangarCore {
     const machine = this.library.machines.create(input);
     if (cdMedia) this.library.machines.setDrive(machine.id, 'cd0', cdMedia.id);
     if (fdMedia) this.library.machines.setDrive(machine.id, 'fd0', fdMedia.id);
+    if (existingDisk) this.library.machines.attachDisk(machine.id, existingDisk);
     if (diskMib !== undefined) {
+      const progress = (fraction: number, done: boolean, error?: string): void =>
+        this.publish('PROGRESS', { machineId: machine.id, operation: 'disk-create', fraction, done, ...(error ? { error } : {}) });
+      progress(0, false);
       try {
-        await this.library.createDisk(machine.id, { format: 'qcow2', sizeBytes: diskMib * 1024 * 1024 });
+        await this.library.createDisk(machine.id, {
+          format: 'qcow2',
+          sizeBytes: diskMib * 1024 * 1024,
+          onProgress: (fraction) => progress(Math.min(1, Math.max(0, fraction)), false),
+        });
+        progress(1, true);
       } catch (error) {
+        progress(1, true, error instanceof Error ? error.message : String(error));
         // No half-made machine: the disk failed, so the machine goes too.
         this.library.machines.delete(machine.id, { keepFiles: false });
         throw error;
@@ -220,17 +364,28 @@ export class HangarCore {
     }
     return this.view(this.machine(machine.id));
   }
+
+  /** An existing disk image's format and size (qemu-img info), for attaching it. */
+  private async inspectDisk(path: string): Promise<{ path: string; format: 'raw' | 'qcow2'; sizeBytes: number }> {
+    const info = await inspectDiskImage(path);
+    if (info.format !== 'raw' && info.format !== 'qcow2') throw new CoreError('InvalidArgument', `${path} is a ${info.format} image; Hangar attaches raw and qcow2 disks (convert it with qemu-img convert).`);
+    return { path, format: info.format, sizeBytes: info.virtualSizeBytes };
+  }
 }
 
-/** An error the core raises on purpose, with its API class. */
-export class CoreError extends Error {
-  constructor(
-    readonly errorClass: ApiErrorClass,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'CoreError';
-  }
+export { CoreError };
+
+/**
+ * Setting: what closing the app does with running machines (shared with the Electron quit path,
+ * src/main/electron/quit.ts): "save" keeps their state for the next start; anything else powers
+ * them off here (the Electron shell may have shut them down gracefully before).
+ */
+export const onCloseSetting = 'app.quitAction';
+/** Name of the snapshot that holds a machine's state saved on close. */
+export const savedStateName = 'Saved when Hangar closed';
+/** Setting holding the snapshot a machine resumes from at its next start. */
+function savedStateKey(machineId: string): string {
+  return `machine.${machineId}.resumeSnapshot`;
 }
 
 /** The value, or undefined when the lookup throws (the library throws NotFound). */

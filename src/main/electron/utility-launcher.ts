@@ -14,11 +14,16 @@ export interface UtilityProcessModule {
 
 const stderrLimit = 8192;
 
-/** Creates a launcher that forks engines with Electron's `utilityProcess`. */
-export function createUtilityLauncher(utilityProcess: UtilityProcessModule, entry: string = engineEntryFile): EngineLauncher {
+/**
+ * Creates a launcher that forks engines with Electron's `utilityProcess`. `entry` and `loader`
+ * are explicit where main runs from a bundle (its own location no longer points at the source
+ * tree; the bundled engine needs no loader: null); the defaults suit main running from source.
+ */
+export function createUtilityLauncher(utilityProcess: UtilityProcessModule, entry: string = engineEntryFile, loader: string | null = tsxLoader): EngineLauncher {
   return {
     launch(args): EngineChannel {
-      const child = utilityProcess.fork(entry, [...args], { execArgv: ['--import', tsxLoader], stdio: 'pipe', serviceName: 'Hangar engine' });
+      const execArgv = loader ? ['--import', loader] : [];
+      const child = utilityProcess.fork(entry, [...args], { execArgv, stdio: 'pipe', serviceName: 'Hangar engine' });
       let stderr = '';
       child.stderr?.setEncoding('utf8').on('data', (text: string) => {
         stderr = (stderr + text).slice(-stderrLimit);

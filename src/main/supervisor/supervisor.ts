@@ -44,6 +44,10 @@ export interface SupervisorOptions {
   startTimeoutMs?: number;
   /** Time an engine may take to stop after `quit` before it is killed. */
   stopTimeoutMs?: number;
+  /** How often a running engine is asked `query-status` to notice a hang (0: never). Default 5 s. */
+  watchdogIntervalMs?: number;
+  /** How long the watchdog's `query-status` may take before the engine counts as hung. Default 20 s. */
+  watchdogTimeoutMs?: number;
 }
 
 interface RunningVm {
@@ -52,6 +56,9 @@ interface RunningVm {
   socketDir: string;
   stopRequested: boolean;
   exited: Promise<void>;
+  /** Set when the watchdog killed a hung engine: the crash reason. */
+  hungReason?: string;
+  watchdog?: NodeJS.Timeout;
 }
 
 /** Engines that must die with this process even on an abrupt exit. */
@@ -107,8 +114,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     vm.exited = new Promise((resolve) =>
       channel.onExit((exit) => {
         liveChannels.delete(channel);
+        clearInterval(vm.watchdog);
         rmSync(socketDir, { recursive: true, force: true });
-        if (vm.stopRequested || vm.status.state === 'shutdown') this.setStatus(vmId, vm, { state: 'stopped' });
+        if (vm.hungReason) this.setStatus(vmId, vm, { state: 'crashed', reason: vm.hungReason });
+        else if (vm.stopRequested || vm.status.state === 'shutdown') this.setStatus(vmId, vm, { state: 'stopped' });
         else {
           const tail = lastLines(channel.stderrTail(), 3);
           this.setStatus(vmId, vm, { state: 'crashed', reason: `The engine ended unexpectedly (${describeExit(exit)}).${tail ? ` Last output: ${tail}` : ''}` });
@@ -119,7 +128,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.vms.set(vmId, vm);
     this.emit('state', vmId, vm.status);
     session.onEvent((event) => {
-      if (event.event === 'STOP') this.setStatus(vmId, vm, { state: 'paused' });
+      // A guest power-off sends SHUTDOWN then STOP: it stays 'shutdown', not 'paused'.
+      if (event.event === 'STOP') {
+        if (vm.status.state !== 'shutdown') this.setStatus(vmId, vm, { state: 'paused' });
+      }
       else if (event.event === 'RESUME') this.setStatus(vmId, vm, { state: 'running' });
       else if (event.event === 'SHUTDOWN') this.setStatus(vmId, vm, { state: 'shutdown' });
     });
@@ -127,6 +139,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       await session.negotiate(this.options.startTimeoutMs ?? 60_000);
       const status = (await session.execute('query-status', {})) as { running: boolean; status: string };
       if (vm.status.state === 'starting') this.setStatus(vmId, vm, { state: status.running ? 'running' : 'paused' });
+      this.startWatchdog(vmId, vm);
       return vm.status;
     } catch (error) {
       vm.stopRequested = true;
@@ -141,6 +154,17 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const vm = this.vms.get(vmId);
     if (!vm || vm.session.exit) return Promise.reject(new EngineCommandError('Unavailable', 'The machine is not running; start it first.'));
     return vm.session.execute(name, args, timeoutMs);
+  }
+
+  /** Path of the running engine's QMP UNIX socket (it appears once the engine is up), or undefined. */
+  qmpSocket(vmId: string): string | undefined {
+    const vm = this.vms.get(vmId);
+    return vm && !vm.session.exit ? join(vm.socketDir, 'qmp.sock') : undefined;
+  }
+
+  /** Resolves when the VM's engine has exited (at once when it has none). */
+  exited(vmId: string): Promise<void> {
+    return this.vms.get(vmId)?.exited ?? Promise.resolve();
   }
 
   /** The engine session (for the display channel), when running. */
@@ -165,6 +189,27 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
     await Promise.all([...this.vms.keys()].map((id) => this.stop(id)));
+  }
+
+  /** Asks the engine for its status now and then; an engine that stops answering is killed and reported crashed. */
+  private startWatchdog(vmId: string, vm: RunningVm): void {
+    const interval = this.options.watchdogIntervalMs ?? 5000;
+    if (interval <= 0) return;
+    const timeoutMs = this.options.watchdogTimeoutMs ?? 20_000;
+    let asking = false;
+    vm.watchdog = setInterval(() => {
+      if (asking || vm.session.exit || vm.stopRequested) return;
+      asking = true;
+      vm.session
+        .execute('query-status', {}, timeoutMs)
+        .catch((error: unknown) => {
+          if (!(error instanceof EngineCommandError) || error.errorClass !== 'Timeout' || vm.session.exit || vm.stopRequested) return;
+          vm.hungReason = `The engine stopped answering (no reply to query-status within ${Math.round(timeoutMs / 1000)} s) and was stopped. Start the machine again.`;
+          vm.session.channel.kill('SIGKILL');
+        })
+        .finally(() => (asking = false));
+    }, interval);
+    vm.watchdog.unref();
   }
 
   private setStatus(vmId: string, vm: RunningVm, status: VmStatus): void {

@@ -1,54 +1,309 @@
 /**
  * The renderer's one client of the app API. Everything the UI does goes through `HangarClient`;
  * the transport (Electron preload bridge or the web shell's WebSocket) is chosen in
- * `connectClient`. Until the app API schema (src/shared/protocol/api) lands, this is the
- * contract the UI is written against.
+ * `connectClient`. Wire shapes are mapped to the renderer's models in api-mapping.ts.
  */
-import type { DisplaySource, InputSink } from '../features/display/types.js';
-import type { MachineConfig, MachineSummary, MediaItem, OsChoice, SnapshotRow } from './models.js';
+import { chunkText, toDetectedOs, toMachinePatch, toMachineSummary, toMediaItem, toOsChoice, toSnapshotRow } from './api-mapping.js';
+import type { MachineUiPreferences } from './api-mapping.js';
+import type { DetectedOs, DriveSlot, MachineConfig, WatchedFolder, MachineSummary, MediaItem, OsChoice, Progress, SnapshotRow } from './models.js';
+import type { ApiEventMessage, ApiResult, ApiTransport, ConnectionState, DisplayChannel } from './transport.js';
+import { BridgeTransport } from './bridge-transport.js';
+import { WebSocketTransport } from './ws-transport.js';
 
-/** A result across the process boundary (DESIGN.md): a value or an error with class and text. */
-export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: { class: string; desc: string } };
+export type { ApiResult } from './transport.js';
+
+/** What to create: the configuration, a new disk (0 = none) and the install media. */
+export interface CreateMachineRequest {
+  readonly config: MachineConfig;
+  readonly diskMiB: number;
+  readonly cdromPath?: string;
+  readonly floppyPath?: string;
+}
+
+/** Options of paste-as-typing. */
+export interface TypeTextOptions {
+  readonly onProgress?: (typed: number, total: number) => void;
+  /** Aborting stops after the piece being typed. */
+  readonly signal?: AbortSignal;
+}
+
+/** The screen's text as the engine reads it (text mode only). */
+export interface ScreenText {
+  readonly mode: 'text' | 'graphics' | 'off';
+  readonly lines: readonly string[];
+}
+
+/** A snapshot's details from `snapshots.inspect`. */
+export interface SnapshotDetails {
+  readonly loadable: boolean;
+  readonly reason?: string;
+  /** Everything else the core says (sections, sizes, engine), shown as key/value rows. */
+  readonly facts: Readonly<Record<string, unknown>>;
+}
 
 /** What the UI needs from the app core. */
 export interface HangarClient {
+  /** Calls `listener` now and when the connection to the core changes. */
+  onConnection(listener: (state: ConnectionState, reason?: string) => void): () => void;
   listMachines(): Promise<ApiResult<MachineSummary[]>>;
-  /** Calls `listener` whenever a machine's state, config or thumbnail changes. */
-  onMachinesChanged(listener: (machines: MachineSummary[]) => void): () => void;
+  getMachine(id: string): Promise<ApiResult<MachineSummary>>;
+  /** Calls `listener` when a machine's state or the library changes (after a short debounce). */
+  onLibraryChanged(listener: () => void): () => void;
+  /** Calls `listener` with each MACHINE_STATE event. */
+  onMachineState(listener: (id: string, state: MachineSummary['state'], reason?: string) => void): () => void;
+  /** Calls `listener` with each PROGRESS event. */
+  onProgress(listener: (progress: Progress) => void): () => void;
   listMedia(): Promise<ApiResult<MediaItem[]>>;
+  addMedia(path: string): Promise<ApiResult<MediaItem>>;
+  /** Removes a medium from the library (the file stays). */
+  removeMedia(id: string): Promise<ApiResult<unknown>>;
+  /** Watched media folders. */
+  listFolders(): Promise<ApiResult<WatchedFolder[]>>;
+  addFolder(path: string): Promise<ApiResult<unknown>>;
+  removeFolder(path: string): Promise<ApiResult<unknown>>;
+  detectOs(path: string): Promise<ApiResult<DetectedOs>>;
   listOsChoices(): Promise<ApiResult<OsChoice[]>>;
   engines(): Promise<ApiResult<{ qemuAvailable: boolean }>>;
-  createMachine(config: MachineConfig, diskMiB: number, onProgress: (fraction: number) => void): Promise<ApiResult<{ id: string }>>;
-  updateMachine(id: string, config: MachineConfig): Promise<ApiResult<{ needsPowerCycle: boolean }>>;
-  deleteMachine(id: string, options: { deleteDisks: boolean }): Promise<ApiResult<{ removed: string[] }>>;
-  start(id: string): Promise<ApiResult<void>>;
+  createMachine(request: CreateMachineRequest): Promise<ApiResult<MachineSummary>>;
+  updateMachine(id: string, before: MachineConfig, after: MachineConfig): Promise<ApiResult<MachineSummary>>;
+  deleteMachine(id: string, options: { keepFiles: boolean }): Promise<ApiResult<{ id: string }>>;
+  /** Runs a machine action (vm.start, vm.pause, …). */
+  power(id: string, action: 'start' | 'pause' | 'resume' | 'reset' | 'powerdown' | 'poweroff'): Promise<ApiResult<unknown>>;
+  eject(id: string, slot: DriveSlot): Promise<ApiResult<unknown>>;
+  insert(id: string, slot: DriveSlot, path: string): Promise<ApiResult<unknown>>;
+  sendKeys(id: string, keys: readonly string[]): Promise<ApiResult<unknown>>;
+  /** Caps a machine's speed (0: no limit): stored, and applied at once when it runs. */
+  speedLimit(id: string, mips: number): Promise<ApiResult<unknown>>;
+  /** The clipboard agent's state (query-clipboard): whether it is there and the guest's last copied text. */
+  clipboardAgent(id: string): Promise<ApiResult<{ connected: boolean; text?: string }>>;
+  /** Offers text to the guest's clipboard through the agent. */
+  setGuestClipboard(id: string, text: string): Promise<ApiResult<unknown>>;
+  /** Types text as keystrokes in pieces, reporting progress; cancellable. Resolves with what was typed. */
+  typeText(id: string, text: string, options?: TypeTextOptions): Promise<ApiResult<{ typed: number; cancelled: boolean }>>;
+  screenText(id: string): Promise<ApiResult<ScreenText>>;
+  /** A PNG of the screen, base64. */
+  screenshot(id: string): Promise<ApiResult<string>>;
+  /** A PNG data URL of the screen, small. */
+  thumbnail(id: string, maxWidth: number): Promise<ApiResult<string>>;
   /** Runs an engine command (QMP name and arguments) on a running machine. */
   execute(id: string, command: string, args?: Record<string, unknown>): Promise<ApiResult<unknown>>;
   listSnapshots(id: string): Promise<ApiResult<{ rows: SnapshotRow[]; currentId: string | null }>>;
+  takeSnapshot(id: string, name: string, description: string): Promise<ApiResult<unknown>>;
+  restoreSnapshot(id: string, snapshotId: string): Promise<ApiResult<unknown>>;
+  deleteSnapshot(id: string, snapshotId: string): Promise<ApiResult<unknown>>;
+  inspectSnapshot(id: string, snapshotId: string): Promise<ApiResult<SnapshotDetails>>;
+  snapshotThumbnail(id: string, snapshotId: string): Promise<ApiResult<string>>;
+  /** An app setting's value (undefined when unset or unreadable). */
+  getSetting(key: string): Promise<unknown>;
+  setSetting(key: string, value: unknown): Promise<ApiResult<unknown>>;
+  /** Per-machine UI preferences (default scaling). */
+  preferences(id: string): Promise<MachineUiPreferences>;
+  setPreferences(id: string, preferences: MachineUiPreferences): Promise<ApiResult<unknown>>;
   /** The display channel of a running machine: messages in, input out. */
-  openDisplay(id: string): Promise<ApiResult<{ source: DisplaySource; sink: InputSink; close(): void }>>;
+  openDisplay(id: string): DisplayChannel;
 }
 
-/** A client that answers every call with a clear "not connected" error (before the app API exists). */
-export function disconnectedClient(reason: string): HangarClient {
-  const fail = async <T,>(): Promise<ApiResult<T>> => ({ ok: false, error: { class: 'GenericError', desc: reason } });
+/** Characters typed per `vm.type-text` call: small enough for smooth progress and quick cancel. */
+export const TYPE_CHUNK = 24;
+/** Snapshot jobs and disk creation can take long on a loaded machine. */
+const LONG_CALL_MS = 180_000;
+
+const map = <T, U>(result: ApiResult<T>, transform: (value: T) => U): ApiResult<U> => (result.ok ? { ok: true, value: transform(result.value) } : result);
+const pngUrl = (value: unknown): string => `data:image/png;base64,${String((value as { png?: unknown }).png ?? '')}`;
+const preferenceKey = (id: string): string => `ui.machine.${id}`;
+
+/** A client on `transport`. */
+export function createApiClient(transport: ApiTransport): HangarClient {
+  const call = (name: string, args: unknown = {}, timeoutMs?: number): Promise<ApiResult<unknown>> => transport.call(name, args, timeoutMs);
+  let media: MediaItem[] = [];
+  const preferenceCache = new Map<string, MachineUiPreferences>();
+
+  const refreshMedia = async (): Promise<ApiResult<MediaItem[]>> => {
+    const result = map(await call('media.list'), (rows) => (rows as unknown[]).map(toMediaItem));
+    if (result.ok) media = result.value;
+    return result;
+  };
+  const preferences = async (id: string): Promise<MachineUiPreferences> => {
+    const cached = preferenceCache.get(id);
+    if (cached) return cached;
+    const result = await call('settings.get', { key: preferenceKey(id) });
+    const value = result.ok ? (((result.value as { value?: unknown }).value ?? {}) as MachineUiPreferences) : {};
+    preferenceCache.set(id, value);
+    return value;
+  };
+  const summary = async (raw: unknown): Promise<MachineSummary> => toMachineSummary(raw, media, await preferences(String((raw as { id?: unknown }).id)));
+  const onEvent = (name: string, listener: (data: Record<string, unknown>) => void): (() => void) =>
+    transport.onEvent((event: ApiEventMessage) => {
+      if (event.event === name && typeof event.data === 'object' && event.data !== null) listener(event.data as Record<string, unknown>);
+    });
+
   return {
-    listMachines: fail,
-    onMachinesChanged: () => () => undefined,
-    listMedia: fail,
-    listOsChoices: fail,
-    engines: fail,
-    createMachine: fail,
-    updateMachine: fail,
-    deleteMachine: fail,
-    start: fail,
-    execute: fail,
-    listSnapshots: fail,
-    openDisplay: fail,
+    onConnection: (listener) => transport.onConnection(listener),
+    async listMachines() {
+      const rows = await call('machines.list');
+      if (!rows.ok) return rows;
+      await refreshMedia();
+      return { ok: true, value: await Promise.all((rows.value as unknown[]).map(summary)) };
+    },
+    async getMachine(id) {
+      const row = await call('machines.get', { id });
+      if (!row.ok) return row;
+      await refreshMedia();
+      return { ok: true, value: await summary(row.value) };
+    },
+    onLibraryChanged(listener) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const poke = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(listener, 80);
+      };
+      const stops = [onEvent('LIBRARY_CHANGED', poke), onEvent('MACHINE_STATE', poke), transport.onConnection((state) => state === 'open' && poke())];
+      return () => {
+        clearTimeout(timer);
+        for (const stop of stops) stop();
+      };
+    },
+    onMachineState: (listener) => onEvent('MACHINE_STATE', (data) => listener(String(data.id), data.state as MachineSummary['state'], typeof data.reason === 'string' ? data.reason : undefined)),
+    onProgress: (listener) =>
+      onEvent('PROGRESS', (data) =>
+        listener({
+          ...(typeof data.machineId === 'string' ? { machineId: data.machineId } : {}),
+          operation: String(data.operation ?? ''),
+          fraction: typeof data.fraction === 'number' ? data.fraction : 0,
+          done: data.done === true,
+          ...(typeof data.error === 'string' ? { error: data.error } : {}),
+        }),
+      ),
+    listMedia: refreshMedia,
+    addMedia: async (path) => map(await call('media.add', { path }), toMediaItem),
+    removeMedia: (id) => call('media.remove', { id }),
+    listFolders: async () =>
+      map(await call('folders.list'), (rows) => (rows as { path: string; id?: string; isDefault?: boolean }[]).map((row) => ({ path: row.path, isDefault: row.isDefault === true }))),
+    addFolder: (path) => call('folders.add', { path }),
+    removeFolder: (path) => call('folders.remove', { path }),
+    detectOs: async (path) => map(await call('os.detect', { path }), toDetectedOs),
+    listOsChoices: async () => map(await call('os.list'), (rows) => (rows as unknown[]).map(toOsChoice).sort((a, b) => a.name.localeCompare(b.name))),
+    engines: async () => map(await call('engines.query'), (value) => ({ qemuAvailable: (value as { qemuAvailable?: unknown }).qemuAvailable === true })),
+    async createMachine({ config, diskMiB, cdromPath, floppyPath }) {
+      const result = await call(
+        'machines.create',
+        {
+          name: config.name.trim(),
+          osId: config.osId || 'other',
+          engine: config.engine,
+          memoryMib: config.memoryMiB,
+          cpus: config.cpus,
+          bootOrder: [...config.bootOrder],
+          displayDevice: config.displayDevice,
+          clipboardMode: config.clipboard,
+          ...(config.speedLimitMips > 0 ? { speedLimitMips: config.speedLimitMips } : {}),
+          ...(config.engine === 'qemu' ? { forceTcg: config.forceTcg } : {}),
+          serialEnabled: config.serial === 'console',
+          ...(cdromPath ? { cdrom: cdromPath } : {}),
+          ...(floppyPath ? { floppy: floppyPath } : {}),
+          ...(diskMiB > 0 ? { diskMib: diskMiB } : {}),
+        },
+        LONG_CALL_MS,
+      );
+      if (!result.ok) return result;
+      await refreshMedia();
+      return { ok: true, value: await summary(result.value) };
+    },
+    async updateMachine(id, before, after) {
+      if (after.scaling !== before.scaling) {
+        const saved = await this.setPreferences(id, { ...(await preferences(id)), scaling: after.scaling });
+        if (!saved.ok) return saved;
+      }
+      const patch = toMachinePatch(before, after);
+      const result = Object.keys(patch).length > 0 ? await call('machines.update', { id, patch }) : await call('machines.get', { id });
+      return result.ok ? { ok: true, value: await summary(result.value) } : result;
+    },
+    deleteMachine: async (id, { keepFiles }) => map(await call('machines.delete', { id, keepFiles }), (value) => value as { id: string }),
+    power: (id, action) => call(`vm.${action}`, { id }, action === 'start' ? 120_000 : undefined),
+    eject: (id, slot) => call('vm.eject', { id, slot, force: true }),
+    insert: (id, slot, path) => call('vm.insert', { id, slot, path }),
+    sendKeys: (id, keys) => call('vm.send-keys', { id, keys: [...keys] }),
+    speedLimit: (id, mips) => call('vm.speed-limit', { id, mips }),
+    clipboardAgent: async (id) =>
+      map(await call('vm.execute', { id, command: 'query-clipboard' }), (value) => {
+        const agent = value as { enabled?: unknown; attached?: unknown; text?: unknown };
+        return { connected: agent.enabled === true && agent.attached === true, ...(typeof agent.text === 'string' ? { text: agent.text } : {}) };
+      }),
+    setGuestClipboard: (id, text) => call('vm.execute', { id, command: 'clipboard-set', arguments: { text } }),
+    async typeText(id, value, options = {}) {
+      const pieces = chunkText(value, TYPE_CHUNK);
+      const total = Array.from(value).length;
+      let typed = 0;
+      options.onProgress?.(0, total);
+      for (const piece of pieces) {
+        if (options.signal?.aborted) return { ok: true, value: { typed, cancelled: true } };
+        const result = await call('vm.type-text', { id, text: piece }, 60_000);
+        if (!result.ok) return result;
+        typed += Array.from(piece).length;
+        options.onProgress?.(typed, total);
+      }
+      return { ok: true, value: { typed, cancelled: false } };
+    },
+    screenText: async (id) =>
+      map(await call('vm.execute', { id, command: 'query-screen-text' }), (value) => {
+        const screen = value as { mode?: unknown; lines?: unknown };
+        return { mode: screen.mode === 'text' ? 'text' : screen.mode === 'graphics' ? 'graphics' : 'off', lines: Array.isArray(screen.lines) ? screen.lines.map(String) : [] };
+      }),
+    screenshot: async (id) => map(await call('vm.screenshot', { id }), (value) => String((value as { png?: unknown }).png ?? '')),
+    async thumbnail(id, maxWidth) {
+      const result = await call('vm.thumbnail', { id, maxWidth });
+      // Until vm.thumbnail exists, the full screenshot scaled by the <img> does the job.
+      if (!result.ok && result.error.class === 'InvalidArgument' && result.error.desc.startsWith('Unknown command')) return map(await call('vm.screenshot', { id }), pngUrl);
+      return map(result, pngUrl);
+    },
+    execute: (id, command, args) => call('vm.execute', { id, command, ...(args ? { arguments: args } : {}) }),
+    async listSnapshots(id) {
+      const result = await call('snapshots.list', { id });
+      return map(result, (value) => {
+        const list = value as { snapshots?: unknown; currentId?: unknown };
+        return { rows: Array.isArray(list.snapshots) ? list.snapshots.map(toSnapshotRow) : [], currentId: typeof list.currentId === 'string' ? list.currentId : null };
+      });
+    },
+    takeSnapshot: (id, name, description) => call('snapshots.take', { id, name, ...(description ? { description } : {}) }, LONG_CALL_MS),
+    restoreSnapshot: (id, snapshotId) => call('snapshots.restore', { id, snapshotId }, LONG_CALL_MS),
+    deleteSnapshot: (id, snapshotId) => call('snapshots.delete', { id, snapshotId }, LONG_CALL_MS),
+    inspectSnapshot: async (id, snapshotId) =>
+      map(await call('snapshots.inspect', { id, snapshotId }), (value) => {
+        const { loadable, reason, ...facts } = value as Record<string, unknown>;
+        return { loadable: loadable !== false, ...(typeof reason === 'string' ? { reason } : {}), facts };
+      }),
+    snapshotThumbnail: async (id, snapshotId) => map(await call('snapshots.thumbnail', { id, snapshotId }), pngUrl),
+    async getSetting(key) {
+      const result = await call('settings.get', { key });
+      return result.ok ? ((result.value as { value?: unknown }).value ?? undefined) : undefined;
+    },
+    setSetting: (key, value) => call('settings.set', { key, value }),
+    preferences,
+    async setPreferences(id, value) {
+      preferenceCache.set(id, value);
+      return call('settings.set', { key: preferenceKey(id), value });
+    },
+    openDisplay: (id) => transport.openDisplay(id),
   };
 }
 
-/** Connects to the app core through whatever shell hosts the page. */
+/** A transport that answers every call with `reason` (no shell to talk to). */
+export function failingTransport(reason: string): ApiTransport {
+  const failure: ApiResult<never> = { ok: false, error: { class: 'Unavailable', desc: reason } };
+  return {
+    call: async () => failure,
+    onEvent: () => () => undefined,
+    onConnection: (listener) => (listener('closed', reason), () => undefined),
+    openDisplay: () => ({ subscribe: () => () => undefined, send: () => undefined, onClose: (listener) => (listener(reason), () => undefined), close: () => undefined }),
+    dispose: () => undefined,
+  };
+}
+
+/** Connects to the app core through whatever shell hosts the page: Electron's bridge, else the web shell's WebSocket. */
 export function connectClient(): HangarClient {
-  return disconnectedClient('The app API is not connected yet: start Hangar with `npm start` or `hangar gui`.');
+  if (window.hangar) return createApiClient(new BridgeTransport(window.hangar));
+  if (typeof WebSocket === 'undefined' || !/^https?:$/u.test(window.location.protocol)) {
+    return createApiClient(failingTransport('The app API is not connected: start Hangar with `npm start` or `hangar gui`.'));
+  }
+  return createApiClient(new WebSocketTransport());
 }

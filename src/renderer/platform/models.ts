@@ -1,7 +1,6 @@
 /**
- * The renderer's view of app-API data. These mirror what the app API (issue 7,
- * src/shared/protocol/api) returns; once that schema lands these become aliases of its
- * Infer<> types, and only src/renderer/platform changes.
+ * The renderer's view of app-API data (src/shared/protocol/api). The API's wire shapes are
+ * mapped into these in platform/api-client.ts, so components never see the wire format.
  */
 
 /** Which emulator backend runs a guest. */
@@ -10,19 +9,24 @@ export type EngineKind = 'v86' | 'qemu';
 /** When the guest clipboard may be read or written. Off by default. */
 export type ClipboardMode = 'off' | 'host-to-guest' | 'guest-to-host' | 'bidirectional';
 
-/** The run state of a machine, as QEMU names it (plus `stopped` when no engine runs). */
-export type MachineState = 'stopped' | 'prelaunch' | 'running' | 'paused' | 'shutdown' | 'internal-error' | 'io-error' | 'save-vm' | 'restore-vm';
+/** What the app knows about a machine's engine (the API's MachineState). */
+export type MachineState = 'stopped' | 'starting' | 'running' | 'paused' | 'shutdown' | 'crashed' | 'stopping';
 
 /** Boot devices in order. */
-export type BootDevice = 'disk' | 'cdrom' | 'floppy' | 'network';
+export type BootDevice = 'disk' | 'cdrom' | 'floppy';
 
 /** A removable or fixed drive of a machine. */
 export interface DriveConfig {
+  /** `cd0` / `fd0` for the removable slots, the disk id for hard disks. */
   readonly id: string;
   readonly kind: 'disk' | 'cdrom' | 'floppy';
   /** For disks, the image file; for CD/floppy, the inserted medium (undefined = empty). */
   readonly path?: string;
   readonly sizeMiB?: number;
+  /** The medium's library id (CD/floppy). */
+  readonly mediaId?: string;
+  /** False when the file is gone (shown as missing, never silently dropped). */
+  readonly present?: boolean;
 }
 
 /** A machine's editable configuration. */
@@ -34,9 +38,9 @@ export interface MachineConfig {
   readonly cpus: number;
   readonly bootOrder: readonly BootDevice[];
   readonly forceTcg: boolean;
-  /** Guest instructions per second cap in percent of full speed; 0 = unlimited. */
-  readonly speedLimitPercent: number;
-  readonly displayDevice: 'std' | 'cirrus' | 'virtio' | 'qxl' | 'vmware';
+  /** Guest instruction rate cap in MIPS; 0 = unlimited. */
+  readonly speedLimitMips: number;
+  readonly displayDevice: 'std' | 'cirrus' | 'virtio' | 'vmware';
   readonly scaling: 'fit' | 'native' | 'integer';
   readonly drives: readonly DriveConfig[];
   readonly serial: 'off' | 'console';
@@ -48,6 +52,14 @@ export interface MachineSummary {
   readonly id: string;
   readonly config: MachineConfig;
   readonly state: MachineState;
+  /** Why the machine crashed (or what it last reported). */
+  readonly reason?: string;
+  /** Display name of the OS, when known. */
+  readonly osName?: string;
+  /** Icon hint of the OS (distro or family), when known. */
+  readonly osIcon?: string;
+  /** Snapshot the current state descends from. */
+  readonly currentSnapshotId?: string | null;
   /** PNG data URL of the last screen, when one exists. */
   readonly thumbnail?: string;
 }
@@ -64,14 +76,18 @@ export interface SnapshotRow {
   /** Whether this engine and configuration can load it, and why not. */
   readonly loadable: boolean;
   readonly problem?: string;
+  readonly engine?: string;
+  readonly sizeBytes?: number;
+  readonly hasThumbnail?: boolean;
 }
 
 /** An operating system the wizard can pick, with its recommendations (from osinfo). */
 export interface OsChoice {
   readonly id: string;
   readonly name: string;
-  /** 16 for DOS-era, 32 or 64; decides the engine. */
-  readonly bits: 16 | 32 | 64;
+  /** 16 for DOS-era, 32 or 64 when known; decides the engine. */
+  readonly bits?: 16 | 32 | 64;
+  readonly family?: string;
   readonly recommendedMemoryMiB: number;
   readonly recommendedDiskMiB: number;
 }
@@ -84,4 +100,37 @@ export interface MediaItem {
   readonly sizeBytes: number;
   readonly present: boolean;
   readonly osId?: string;
+  readonly osName?: string;
+  readonly label?: string;
+}
+
+/** Progress of a long operation (disk creation, snapshot save/restore, typing). */
+export interface Progress {
+  readonly machineId?: string;
+  readonly operation: string;
+  readonly fraction: number;
+  readonly done: boolean;
+  readonly error?: string;
+}
+
+/** What the OS detection of a medium says, with the proposal for a new machine. */
+export interface DetectedOs {
+  readonly osId: string;
+  readonly name: string;
+  readonly bits?: 16 | 32 | 64;
+  readonly engine: EngineKind;
+  readonly memoryMiB: number;
+  readonly cpus: number;
+  readonly diskMiB: number;
+  readonly notes: readonly string[];
+}
+
+/** A removable-media slot: the CD drive or the floppy drive. */
+export type DriveSlot = 'cd0' | 'fd0';
+
+/** A folder whose media files join the library and follow the disk. */
+export interface WatchedFolder {
+  readonly path: string;
+  /** The library's own media folder (cannot be removed). */
+  readonly isDefault: boolean;
 }

@@ -23,7 +23,7 @@ export interface HangarTestApi {
   display(): DisplayViewHandle | null;
   mount(fixture: string, options?: unknown): void;
   /** Mounts a VM window fed by the page's synthetic source and recording sink. */
-  mountVmWindow(): void;
+  mountVmWindow(options?: { clipboard?: string; typingDelayMs?: number }): void;
   /** RGBA of a guest pixel from the canvas backing store. */
   pixel(x: number, y: number): number[];
   /** Backing size, drawn CSS size, CSS cursor and capture state of the display. */
@@ -96,11 +96,11 @@ window.hangarTest = {
       captured: box?.getAttribute('data-captured') === 'true',
     };
   },
-  mountVmWindow() {
+  mountVmWindow(options = {}) {
     source = new SyntheticSource();
     sink = new RecordingSink();
     const target = fresh();
-    flushSync(() => mountFixture(target, 'vm-window', { source, sink }));
+    flushSync(() => mountFixture(target, 'vm-window', { ...options, source, sink }));
   },
   mount(fixture, options) {
     const target = fresh();

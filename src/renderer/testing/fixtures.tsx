@@ -35,7 +35,7 @@ const log = (name: string, value: unknown): void => {
 /** A sample machine configuration. */
 export const sampleConfig: MachineConfig = {
   name: 'FreeDOS', osId: 'freedos1.3', engine: 'v86', memoryMiB: 32, cpus: 1, bootOrder: ['cdrom', 'disk'], forceTcg: false,
-  speedLimitPercent: 0, displayDevice: 'std', scaling: 'integer',
+  speedLimitMips: 0, displayDevice: 'std', scaling: 'integer',
   drives: [
     { id: 'd0', kind: 'disk', path: '/home/user/Hangar/machines/1/disk.qcow2', sizeMiB: 512 },
     { id: 'c0', kind: 'cdrom', path: '/home/user/ISOs/FD13LIVE.iso' },
@@ -80,9 +80,9 @@ function SnapshotFixture({ rows, currentId }: { rows: SnapshotRow[]; currentId: 
   );
 }
 
-function ManagerFixture({ machines }: { machines: MachineSummary[] }) {
+function ManagerFixture({ machines, media }: { machines: MachineSummary[]; media: MediaItem[] }) {
   const [selected, setSelected] = useState<string | null>(null);
-  return <ManagerWindow machines={machines} selectedId={selected} onSelect={setSelected} onAction={(action, id) => log('action', { action, id })} />;
+  return <ManagerWindow machines={machines} media={media} selectedId={selected} onSelect={setSelected} onAction={(action, id) => log('action', { action, id })} onAddMedia={(path) => log('add-media', path)} />;
 }
 
 /** Options a test may pass to `mount`. */
@@ -96,6 +96,9 @@ interface FixtureOptions {
   failCreate?: string;
   source?: DisplaySource;
   sink?: InputSink;
+  clipboard?: string;
+  typingDelayMs?: number;
+  withMedia?: boolean;
 }
 
 /** Mounts the fixture named `name` into `root`. */
@@ -133,7 +136,7 @@ export function mountFixture(root: Root, name: string, raw: unknown): void {
       element = <SnapshotFixture rows={options.rows ?? []} currentId={options.currentId ?? null} />;
       break;
     case 'manager':
-      element = <ManagerFixture machines={options.machines ?? []} />;
+      element = <ManagerFixture machines={options.machines ?? []} media={options.withMedia ? sampleMedia : []} />;
       break;
     case 'serial': {
       const listeners = new Set<(data: string) => void>();
@@ -165,8 +168,20 @@ export function mountFixture(root: Root, name: string, raw: unknown): void {
             source={options.source}
             sink={options.sink}
             initialScaling="integer"
-            execute={(command, args) => log('execute', { command, args: args ?? null })}
-            readClipboard={async () => 'dir\n'}
+            onCommand={(command) => log('command', command)}
+            typeText={async (text, control) => {
+              // Types slowly in pieces so a test can watch the progress and cancel.
+              const chars = Array.from(text);
+              for (let typed = 0; typed < chars.length; typed += 4) {
+                if (control.signal.aborted) break;
+                control.onProgress(typed, chars.length);
+                await new Promise((resolve) => setTimeout(resolve, options.typingDelayMs ?? 0));
+              }
+              log('type', { text, cancelled: control.signal.aborted });
+            }}
+            media={[{ id: 'm1', path: '/isos/grub.iso', kind: 'cdrom', sizeBytes: 5e6, present: true }, { id: 'm2', path: '/isos/gone.iso', kind: 'cdrom', sizeBytes: 1, present: false }]}
+            drives={[{ id: 'cd0', kind: 'cdrom', path: '/isos/grub.iso', present: true }, { id: 'fd0', kind: 'floppy' }]}
+            readClipboard={async () => options.clipboard ?? 'dir\n'}
             writeClipboard={async (text) => log('clipboard', text)}
           />
         </div>

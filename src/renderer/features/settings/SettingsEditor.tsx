@@ -28,10 +28,10 @@ export interface SettingsEditorProps {
 }
 
 const pages = ['General', 'System', 'Display', 'Storage', 'Serial', 'Clipboard'] as const;
-const bootLabels: Record<BootDevice, string> = { disk: 'Hard disk', cdrom: 'CD/DVD', floppy: 'Floppy', network: 'Network' };
+const bootLabels: Record<BootDevice, string> = { disk: 'Hard disk', cdrom: 'CD/DVD', floppy: 'Floppy' };
 const fieldLabels: Partial<Record<keyof MachineConfig, string>> = {
   name: 'Name', engine: 'Engine', memoryMiB: 'Memory', cpus: 'CPUs', bootOrder: 'Boot order', forceTcg: 'Force TCG',
-  speedLimitPercent: 'Speed limit', displayDevice: 'Display device', scaling: 'Scaling', drives: 'Storage', serial: 'Serial port', clipboard: 'Clipboard', osId: 'Operating system',
+  speedLimitMips: 'Speed limit', displayDevice: 'Display device', scaling: 'Scaling', drives: 'Storage', serial: 'Serial port', clipboard: 'Clipboard', osId: 'Operating system',
 };
 
 /** The settings editor component. */
@@ -85,7 +85,7 @@ export function SettingsEditor({ config, running, otherNames, qemuAvailable, onS
               </TextField>
               <FormControlLabel control={<Checkbox checked={draft.forceTcg} onChange={(e) => update('forceTcg', e.target.checked)} disabled={draft.engine !== 'qemu'} />} label="Force TCG (no KVM)" />
               {errors.forceTcg && <Typography sx={{ color: 'error.main' }} variant="caption">{errors.forceTcg}</Typography>}
-              <TextField label="Speed limit (% of full speed, 0 = unlimited)" type="number" value={Number.isNaN(draft.speedLimitPercent) ? '' : draft.speedLimitPercent} onChange={(e) => update('speedLimitPercent', numeric(e.target.value))} {...fieldProps('speedLimitPercent')} />
+              <TextField label="Speed limit (MIPS, 0 = unlimited)" type="number" value={Number.isNaN(draft.speedLimitMips) ? '' : draft.speedLimitMips} onChange={(e) => update('speedLimitMips', numeric(e.target.value))} {...fieldProps('speedLimitMips')} />
             </>
           )}
           {page === 2 && (
@@ -94,7 +94,6 @@ export function SettingsEditor({ config, running, otherNames, qemuAvailable, onS
                 <MenuItem value="std">Standard VGA</MenuItem>
                 <MenuItem value="cirrus">Cirrus</MenuItem>
                 <MenuItem value="virtio">virtio-vga</MenuItem>
-                <MenuItem value="qxl">QXL</MenuItem>
                 <MenuItem value="vmware">VMware SVGA</MenuItem>
               </TextField>
               <TextField select label="Default scaling" value={draft.scaling} onChange={(e) => update('scaling', e.target.value as MachineConfig['scaling'])} {...fieldProps('scaling')}>

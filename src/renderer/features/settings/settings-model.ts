@@ -5,8 +5,11 @@ import { engineLimits, nameProblem } from '../wizard/validation.js';
 /** Field → message, only for fields with a problem. */
 export type SettingsErrors = Partial<Record<keyof MachineConfig, string>>;
 
-/** Settings that apply to a running guest without restarting it. */
-const liveFields: ReadonlySet<keyof MachineConfig> = new Set(['name', 'scaling', 'clipboard', 'speedLimitPercent']);
+/** Settings that apply to a running guest without restarting it (the speed limit through `set-speed-limit`). */
+const liveFields: ReadonlySet<keyof MachineConfig> = new Set(['name', 'scaling', 'clipboard', 'speedLimitMips']);
+
+/** The highest speed limit the editor accepts, in MIPS (far above what either engine reaches). */
+export const SPEED_LIMIT_MAX_MIPS = 100_000;
 
 /** One changed field and whether it takes effect only after the guest is powered off and on. */
 export interface SettingsChange {
@@ -39,8 +42,8 @@ export function validateSettings(config: MachineConfig, otherNames: readonly str
   if (config.bootOrder.length === 0) errors.bootOrder = 'Choose at least one boot device.';
   else if (new Set(config.bootOrder).size !== config.bootOrder.length) errors.bootOrder = 'Each boot device may appear once.';
   if (config.engine === 'v86' && config.forceTcg) errors.forceTcg = 'Forcing TCG applies to QEMU only.';
-  if (!Number.isInteger(config.speedLimitPercent) || config.speedLimitPercent < 0 || config.speedLimitPercent > 100) {
-    errors.speedLimitPercent = 'Enter a speed limit from 0 (unlimited) to 100 percent.';
+  if (!Number.isInteger(config.speedLimitMips) || config.speedLimitMips < 0 || config.speedLimitMips > SPEED_LIMIT_MAX_MIPS) {
+    errors.speedLimitMips = `Enter a speed limit in MIPS from 0 (unlimited) to ${SPEED_LIMIT_MAX_MIPS}.`;
   }
   if (config.engine === 'v86' && !['std', 'cirrus'].includes(config.displayDevice)) {
     errors.displayDevice = 'v86 emulates a standard VGA adapter only; choose "Standard VGA".';

@@ -19,13 +19,16 @@ import Stepper from '@mui/material/Stepper';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useMemo, useState } from 'react';
-import type { EngineKind, MediaItem, OsChoice } from '../../platform/models.js';
+import type { DetectedOs, EngineKind, MediaItem, OsChoice } from '../../platform/models.js';
 import { engineLimits, recommendedEngine, recommendedHardware, validateHardware, wizardSteps } from './validation.js';
 import type { HardwareDraft } from './validation.js';
 
 /** What the wizard hands to `onCreate`. */
 export interface NewMachineRequest extends HardwareDraft {
   readonly mediaId: string | null;
+  /** Path and kind of the chosen medium (null when none). */
+  readonly mediaPath: string | null;
+  readonly mediaKind: MediaItem['kind'] | null;
   readonly osId: string | null;
   readonly startAfterCreate: boolean;
 }
@@ -39,13 +42,30 @@ export interface NewVmWizardProps {
   /** Creates the machine; resolves when done, rejects with a message to show. */
   readonly onCreate: (request: NewMachineRequest, progress: (fraction: number) => void) => Promise<void>;
   readonly onCancel: () => void;
+  /** Detects the OS on a medium (os.detect); undefined when nothing was found. */
+  readonly detectOs?: (item: MediaItem) => Promise<DetectedOs | undefined>;
+  /** Adds an image file typed as a path to the media library; rejects with a message to show. */
+  readonly onAddMedia?: (path: string) => Promise<MediaItem>;
+  /** A native file chooser (Electron); resolves null when cancelled. */
+  readonly chooseFile?: () => Promise<string | null>;
 }
 
 const NO_MEDIA = '';
 
 /** The wizard component. */
-export function NewVmWizard({ media, osChoices, existingNames, qemuAvailable, onCreate, onCancel }: NewVmWizardProps) {
+export function NewVmWizard({ media: libraryMedia, osChoices: catalog, existingNames, qemuAvailable, onCreate, onCancel, detectOs, onAddMedia, chooseFile }: NewVmWizardProps) {
   const [step, setStep] = useState(0);
+  const [added, setAdded] = useState<MediaItem[]>([]);
+  const [detected, setDetected] = useState<DetectedOs | undefined>(undefined);
+  const [detecting, setDetecting] = useState(false);
+  const [path, setPath] = useState('');
+  const [pathError, setPathError] = useState<string | undefined>(undefined);
+  const media = useMemo(() => [...libraryMedia, ...added.filter((item) => !libraryMedia.some((m) => m.id === item.id))], [libraryMedia, added]);
+  const osChoices = useMemo(() => {
+    if (!detected || catalog.some((choice) => choice.id === detected.osId)) return catalog;
+    const extra: OsChoice = { id: detected.osId, name: detected.name, ...(detected.bits ? { bits: detected.bits } : {}), recommendedMemoryMiB: detected.memoryMiB, recommendedDiskMiB: detected.diskMiB };
+    return [extra, ...catalog];
+  }, [catalog, detected]);
   const [mediaId, setMediaId] = useState<string>(NO_MEDIA);
   const [osId, setOsId] = useState<string>('');
   const [draft, setDraft] = useState<HardwareDraft>({ name: '', engine: 'v86', ...recommendedHardware(undefined, 'v86') });
@@ -58,17 +78,43 @@ export function NewVmWizard({ media, osChoices, existingNames, qemuAvailable, on
   const hardwareValid = Object.keys(errors).length === 0;
   const presentMedia = media.filter((item) => item.present && item.kind !== 'disk');
 
-  const chooseMedia = (id: string): void => {
+  const chooseMedia = (id: string, from: readonly MediaItem[] = media): void => {
     setMediaId(id);
-    const detected = media.find((item) => item.id === id)?.osId;
-    if (detected && osChoices.some((choice) => choice.id === detected)) chooseOs(detected);
+    setDetected(undefined);
+    const item = from.find((m) => m.id === id);
+    const known = item?.osId;
+    if (known && osChoices.some((choice) => choice.id === known)) chooseOs(known);
+    if (item && detectOs) {
+      setDetecting(true);
+      void detectOs(item)
+        .then((found) => {
+          if (!found || found.osId === 'other') return;
+          setDetected(found);
+          const choice: OsChoice = osChoices.find((c) => c.id === found.osId) ?? { id: found.osId, name: found.name, ...(found.bits ? { bits: found.bits } : {}), recommendedMemoryMiB: found.memoryMiB, recommendedDiskMiB: found.diskMiB };
+          chooseOs(found.osId, choice);
+        })
+        .finally(() => setDetecting(false));
+    }
   };
 
-  const chooseOs = (id: string): void => {
+  const chooseOs = (id: string, known?: OsChoice): void => {
     setOsId(id);
-    const choice = osChoices.find((c) => c.id === id);
+    const choice = known ?? osChoices.find((c) => c.id === id);
     const engine = recommendedEngine(choice?.bits, qemuAvailable);
     setDraft((old) => ({ ...old, name: old.name || choice?.name || '', engine, ...recommendedHardware(choice, engine) }));
+  };
+
+  const addPath = async (chosen = path): Promise<void> => {
+    if (!onAddMedia || !chosen.trim()) return;
+    setPathError(undefined);
+    try {
+      const item = await onAddMedia(chosen.trim());
+      setAdded((old) => [...old, item]);
+      setPath('');
+      chooseMedia(item.id, [...media, item]);
+    } catch (error) {
+      setPathError(error instanceof Error ? error.message : String(error));
+    }
   };
 
   const setEngine = (engine: EngineKind): void => setDraft((old) => ({ ...old, engine, ...recommendedHardware(os, engine) }));
@@ -90,7 +136,7 @@ export function NewVmWizard({ media, osChoices, existingNames, qemuAvailable, on
     setFailure(undefined);
     setProgress(0);
     try {
-      await onCreate({ ...draft, name: draft.name.trim(), mediaId: mediaId || null, osId: osId || null, startAfterCreate: startAfter }, setProgress);
+      await onCreate({ ...draft, name: draft.name.trim(), mediaId: mediaId || null, mediaPath: media.find((item) => item.id === mediaId)?.path ?? null, mediaKind: media.find((item) => item.id === mediaId)?.kind ?? null, osId: osId || null, startAfterCreate: startAfter }, setProgress);
     } catch (error) {
       setFailure(error instanceof Error ? error.message : String(error));
       setProgress(undefined);
@@ -125,11 +171,39 @@ export function NewVmWizard({ media, osChoices, existingNames, qemuAvailable, on
               </ListItemButton>
             ))}
           </List>
+          {onAddMedia && (
+            <Box component="form" sx={{ display: 'flex', gap: 1, mt: 1, alignItems: 'flex-start' }} onSubmit={(event) => (event.preventDefault(), void addPath())}>
+              <TextField
+                size="small"
+                label="Or use an image file"
+                placeholder="/path/to/install.iso"
+                value={path}
+                onChange={(event) => setPath(event.target.value)}
+                error={pathError !== undefined}
+                helperText={pathError ?? 'An ISO or floppy image on this computer; it joins the media library.'}
+                sx={{ flex: 1 }}
+                slotProps={{ htmlInput: { 'data-field': 'media-path' }, inputLabel: { shrink: true } }}
+              />
+              <Button type="submit" variant="outlined" disabled={!path.trim()}>
+                Use file
+              </Button>
+              {chooseFile && (
+                <Button variant="outlined" onClick={() => void chooseFile().then((chosen) => (chosen ? addPath(chosen) : undefined)).catch((error: unknown) => setPathError(error instanceof Error ? error.message : String(error)))}>
+                  Browse…
+                </Button>
+              )}
+            </Box>
+          )}
         </Box>
       )}
 
+      {step === 1 && (detecting || detected) && (
+        <Alert severity={detected ? 'success' : 'info'} data-testid="detected-os">
+          {detected ? `Detected ${detected.name} on the install medium.${detected.notes.length > 0 ? ` ${detected.notes.join(' ')}` : ''}` : 'Looking at the install medium…'}
+        </Alert>
+      )}
       {step === 1 && (
-        <TextField select label="Operating system" size="small" value={osId} onChange={(event) => chooseOs(event.target.value)} helperText={os ? `${os.bits}-bit; recommended ${os.recommendedMemoryMiB} MiB memory` : 'Detected from the medium when possible; change it if it is wrong.'}>
+        <TextField select label="Operating system" size="small" value={osId} onChange={(event) => chooseOs(event.target.value)} helperText={os ? `${os.bits ? `${os.bits}-bit; ` : ''}recommended ${os.recommendedMemoryMiB} MiB memory` : 'Detected from the medium when possible; change it if it is wrong.'}>
           <MenuItem value="">Other / unknown</MenuItem>
           {osChoices.map((choice) => (
             <MenuItem key={choice.id} value={choice.id}>

@@ -11,7 +11,7 @@ import { s } from '../schema.js';
 import type { Infer } from '../schema.js';
 
 /** The API's version (bumped when entries are added). */
-export const apiProtocolVersion = '0.1';
+export const apiProtocolVersion = '0.2';
 
 /** Error classes an API call can answer with. */
 export const apiErrorClasses = ['NotFound', 'InvalidArgument', 'Conflict', 'EngineFailed', 'Timeout', 'Unavailable', 'NotSupported'] as const;
@@ -63,6 +63,8 @@ export const MachineView = s.named(
       cpus: s.required(s.integer()),
       state: s.required(machineState),
       reason: s.optional(s.string(), 'Why the machine is crashed (or what it last reported).'),
+      qmpSocket: s.optional(s.string(), 'Path of the running engine\'s QMP UNIX socket (for outside QMP tools).', '0.2'),
+      currentSnapshotId: s.optional(s.any('Id of the snapshot the machine\'s state descends from, or null.')),
       drives: s.optional(s.record(s.any())),
     },
     { allowUnknown: true },
@@ -73,6 +75,27 @@ const mediaView = s.named(
   s.object({ id: s.required(s.string()), path: s.required(s.string()), kind: s.required(s.string()) }, { allowUnknown: true }),
 );
 const empty = s.object({});
+const snapshotId = s.string({ minLength: 1, maxLength: 200, doc: 'A snapshot id (or, where accepted, its name when that is unique for the machine).' });
+
+/** A snapshot as the API shows it (one node of a machine's snapshot tree). */
+export const SnapshotView = s.named(
+  'Snapshot',
+  s.object({
+    id: s.required(s.string()),
+    machineId: s.required(s.string()),
+    parentId: s.required(s.any('The parent snapshot id, or null for a root.')),
+    name: s.required(s.string()),
+    description: s.required(s.string()),
+    createdAt: s.required(s.string(), 'ISO 8601 time the snapshot was taken.'),
+    hasThumbnail: s.required(s.boolean()),
+    engine: s.required(engineId),
+    sizeBytes: s.optional(s.integer({ min: 0 }), 'Bytes of saved state on disk, when known.'),
+  }),
+);
+/** A watched media folder. */
+const folderView = s.named('WatchedFolder', s.object({ path: s.required(s.string()), id: s.optional(s.string()), isDefault: s.optional(s.boolean()) }));
+const png = s.object({ png: s.required(s.string(), 'Base64 of a PNG image.') });
+
 const byId = s.object({ id: s.required(id) });
 
 export const apiCommands = {
@@ -93,7 +116,8 @@ export const apiCommands = {
       engine: s.required(engineId),
       cdrom: s.optional(s.string({ minLength: 1 }), 'Path of an ISO to put in the CD drive.'),
       floppy: s.optional(s.string({ minLength: 1 }), 'Path of a floppy image to put in the floppy drive.'),
-      diskMib: s.optional(s.integer({ min: 1, max: 16 << 20 }), 'Size of a new qcow2 hard disk to create and attach; none when absent.'),
+      diskMib: s.optional(s.integer({ min: 1, max: 16 << 20 }), 'Size of a new qcow2 hard disk to create and attach; none when absent. Progress arrives as PROGRESS events (operation "disk-create").'),
+      diskPath: s.optional(s.string({ minLength: 1 }), 'Path of an existing disk image (raw or qcow2) to attach instead of creating one.', '0.2'),
     }),
     returns: MachineView,
     errors: [
@@ -218,10 +242,127 @@ export const apiCommands = {
     returns: s.object({ key: s.required(s.string()), value: s.required(s.any()) }),
   }),
   'settings.set': command({
-    doc: 'Writes an app setting (any JSON value).',
+    doc: 'Writes an app setting (any JSON value). The core acts on `app.quitAction`: "save" saves machines still running when the app closes, and their next vm.start resumes from there.',
     since: '0.1',
     args: s.object({ key: s.required(s.string({ minLength: 1, maxLength: 200 })), value: s.required(s.any()) }),
     returns: empty,
+  }),
+  'snapshots.list': command({
+    doc: 'A machine\'s snapshot tree: every snapshot (build the tree from parentId) and the current one (the snapshot the running state descends from).',
+    since: '0.2',
+    args: byId,
+    returns: s.object({ snapshots: s.required(s.array(SnapshotView)), currentId: s.required(s.any('Id of the current snapshot, or null.')) }),
+    errors: [{ class: 'NotFound', when: 'no such machine' }],
+  }),
+  'snapshots.take': command({
+    doc: 'Takes a snapshot with RAM of a running machine (the guest pauses briefly), with a thumbnail of the screen. PROGRESS events (operation "snapshot-take") report how far it is.',
+    since: '0.2',
+    args: s.object({ id: s.required(id), name: s.required(s.string({ minLength: 1, maxLength: 200 })), description: s.optional(s.string({ maxLength: 10000 })) }),
+    returns: SnapshotView,
+    errors: [
+      { class: 'Unavailable', when: 'the machine is not running (start it first)' },
+      { class: 'EngineFailed', when: 'the engine could not save (the reason is in desc)' },
+      { class: 'Conflict', when: 'another snapshot operation on this machine is under way' },
+    ],
+  }),
+  'snapshots.restore': command({
+    doc: 'Restores a snapshot: the guest returns to the saved screen, memory and disk. A stopped machine is started from the snapshot. The snapshot becomes current.',
+    since: '0.2',
+    args: s.object({ id: s.required(id), snapshotId: s.required(snapshotId) }),
+    returns: empty,
+    errors: [
+      { class: 'NotFound', when: 'no such machine or snapshot' },
+      { class: 'EngineFailed', when: 'the engine could not load it (the guest is stopped; restore another snapshot or reset)' },
+      { class: 'Conflict', when: 'another snapshot operation on this machine is under way' },
+    ],
+  }),
+  'snapshots.delete': command({
+    doc: 'Deletes a snapshot; its children move up to its parent. The row goes first, then the files.',
+    since: '0.2',
+    args: s.object({ id: s.required(id), snapshotId: s.required(snapshotId) }),
+    returns: empty,
+    errors: [{ class: 'NotFound', when: 'no such machine or snapshot' }, { class: 'Conflict', when: 'the engine is using the snapshot' }],
+  }),
+  'snapshots.inspect': command({
+    doc: 'Describes what a snapshot holds without loading it: engine and version, configuration, sections and sizes, and whether this machine can load it (and if not, why).',
+    since: '0.2',
+    args: s.object({ id: s.required(id), snapshotId: s.required(snapshotId) }),
+    returns: s.object(
+      {
+        id: s.required(s.string()),
+        name: s.required(s.string()),
+        engine: s.required(s.string()),
+        engineVersion: s.optional(s.string()),
+        sizeBytes: s.optional(s.integer({ min: 0 })),
+        formatVersion: s.optional(s.integer()),
+        sections: s.optional(s.array(s.object({ name: s.required(s.string()), size: s.required(s.integer()), rawSize: s.optional(s.integer()) }))),
+        configuration: s.optional(s.any()),
+        loadable: s.required(s.boolean()),
+        reason: s.optional(s.string(), 'Why it cannot be loaded.'),
+      },
+      { allowUnknown: true },
+    ),
+    errors: [{ class: 'NotFound', when: 'no such machine or snapshot' }],
+  }),
+  'snapshots.update': command({
+    doc: 'Renames a snapshot or changes its description.',
+    since: '0.2',
+    args: s.object({
+      id: s.required(id),
+      snapshotId: s.required(snapshotId),
+      name: s.optional(s.string({ minLength: 1, maxLength: 200 })),
+      description: s.optional(s.string({ maxLength: 10000 })),
+    }),
+    returns: SnapshotView,
+    errors: [{ class: 'NotFound', when: 'no such machine or snapshot' }],
+  }),
+  'snapshots.thumbnail': command({
+    doc: 'The screen thumbnail stored with a snapshot.',
+    since: '0.2',
+    args: s.object({ id: s.required(id), snapshotId: s.required(snapshotId) }),
+    returns: png,
+    errors: [{ class: 'NotFound', when: 'no such snapshot, or it has no thumbnail' }],
+  }),
+  'media.remove': command({
+    doc: 'Removes a media file from the library (the file itself stays). Drives holding it become empty.',
+    since: '0.2',
+    args: byId,
+    returns: empty,
+    errors: [{ class: 'NotFound', when: 'no media has that id (or path)' }],
+  }),
+  'folders.list': command({ doc: 'The watched media folders.', since: '0.2', args: empty, returns: s.array(folderView) }),
+  'folders.add': command({
+    doc: 'Watches a folder: media files in it join the library and follow the disk (added, removed, renamed).',
+    since: '0.2',
+    args: s.object({ path: s.required(s.string({ minLength: 1 })) }),
+    returns: folderView,
+    errors: [{ class: 'InvalidArgument', when: 'the path is not a folder' }],
+  }),
+  'folders.remove': command({
+    doc: 'Stops watching a folder (its media stay in the library).',
+    since: '0.2',
+    args: s.object({ path: s.required(s.string({ minLength: 1 })) }),
+    returns: empty,
+    errors: [{ class: 'NotFound', when: 'the folder is not watched' }, { class: 'InvalidArgument', when: 'it is the library\'s own media folder' }],
+  }),
+  'vm.speed-limit': command({
+    doc: 'Caps the guest\'s speed in MIPS (0: no limit) and stores it in the machine\'s configuration; applied at once when running.',
+    since: '0.2',
+    args: s.object({ id: s.required(id), mips: s.required(s.integer({ min: 0, max: 100000 })) }),
+    returns: empty,
+  }),
+  'vm.clipboard-mode': command({
+    doc: 'Sets the machine\'s clipboard sharing mode (stored; a running QEMU machine picks up on/off at its next start).',
+    since: '0.2',
+    args: s.object({ id: s.required(id), mode: s.required(s.enumeration(['off', 'host-to-guest', 'guest-to-host', 'bidirectional'] as const)) }),
+    returns: empty,
+  }),
+  'vm.thumbnail': command({
+    doc: 'A small PNG of the guest screen (for a live thumbnail).',
+    since: '0.2',
+    args: s.object({ id: s.required(id), maxWidth: s.optional(s.integer({ min: 16, max: 4096 }), 'Widest thumbnail wanted; default 160.') }),
+    returns: png,
+    errors: [{ class: 'Unavailable', when: 'the machine is not running' }],
   }),
 } as const;
 
@@ -241,6 +382,17 @@ export const apiEvents = {
       machineId: s.optional(s.string()),
     }),
   }),
+  PROGRESS: event({
+    doc: 'How far a long operation is (snapshot take/restore, disk creation): fraction 0..1; done once at the end, with error when it failed.',
+    since: '0.2',
+    data: s.object({
+      machineId: s.optional(s.string()),
+      operation: s.required(s.string(), 'snapshot-take, snapshot-restore, snapshot-delete or disk-create.'),
+      fraction: s.required(s.number({ min: 0, max: 1 })),
+      done: s.required(s.boolean()),
+      error: s.optional(s.string()),
+    }),
+  }),
 } as const;
 
 export type ApiCommands = typeof apiCommands;
@@ -255,6 +407,8 @@ export type ApiReturn<N extends ApiCommandName> = ApiReturnMap[N];
 export type ApiEventData<N extends ApiEventName> = ApiEventDataMap[N];
 export type MachineViewValue = Infer<typeof MachineView>;
 export type MachineStateName = MachineViewValue['state'];
+/** A snapshot as the API returns it (parentId typed precisely). */
+export type SnapshotViewValue = Omit<Infer<typeof SnapshotView>, 'parentId'> & { parentId: string | null };
 
 /** Whether `name` is an API command. */
 export function isApiCommand(name: unknown): name is ApiCommandName {

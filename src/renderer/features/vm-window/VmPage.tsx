@@ -1,0 +1,234 @@
+/**
+ * A machine's window (the `#/vm/<id>` route): loads the machine, keeps its state live, opens
+ * the display channel while an engine runs, and carries out the window's commands through the
+ * API client (power, media, snapshots, paste-as-typing).
+ */
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import CircularProgress from '@mui/material/CircularProgress';
+import Dialog from '@mui/material/Dialog';
+import DialogContent from '@mui/material/DialogContent';
+import DialogTitle from '@mui/material/DialogTitle';
+import Typography from '@mui/material/Typography';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { HangarClient } from '../../platform/client.js';
+import type { DriveConfig, DriveSlot, MachineSummary, MediaItem } from '../../platform/models.js';
+import type { DisplayChannel } from '../../platform/transport.js';
+import { chooseMediaFile, hasFileChooser, readHostClipboard, writeHostClipboard } from '../../platform/shell.js';
+import { isActive } from '../../components/machine-state.js';
+import { SnapshotsPanel } from '../snapshots/SnapshotsPanel.js';
+import type { DisplaySource, InputSink } from '../display/types.js';
+import { VmWindow } from './VmWindow.js';
+import type { VmCommand } from './VmWindow.js';
+
+/** The app setting holding the host key (a KeyboardEvent.code). */
+export const HOST_KEY_SETTING = 'ui.hostKey';
+const idleSource: DisplaySource = { subscribe: () => () => undefined };
+const idleSink: InputSink = { send: () => undefined };
+
+/** The VM window page. */
+export function VmPage({ client, machineId }: { client: HangarClient; machineId: string }) {
+  const [machine, setMachine] = useState<MachineSummary | undefined>(undefined);
+  const [media, setMedia] = useState<MediaItem[]>([]);
+  const [missing, setMissing] = useState<string | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [channel, setChannel] = useState<DisplayChannel | undefined>(undefined);
+  const [attempt, setAttempt] = useState(0);
+  const [snapshots, setSnapshots] = useState<{ take: boolean } | undefined>(undefined);
+  /** Media changed here while running, until the library says otherwise. */
+  const [slots, setSlots] = useState<Partial<Record<DriveSlot, string | null>>>({});
+
+  const [hostKey, setHostKey] = useState('ControlRight');
+  useEffect(() => {
+    void client.getSetting(HOST_KEY_SETTING).then((value) => typeof value === 'string' && setHostKey(value));
+  }, [client]);
+
+  const refresh = useCallback(async () => {
+    const [result, mediaList] = await Promise.all([client.getMachine(machineId), client.listMedia()]);
+    if (result.ok) {
+      setMachine(result.value);
+      setMissing(undefined);
+    } else if (result.error.class === 'NotFound') setMissing(result.error.desc);
+    if (mediaList.ok) setMedia(mediaList.value);
+  }, [client, machineId]);
+
+  useEffect(() => {
+    void refresh();
+    return client.onLibraryChanged(() => void refresh());
+  }, [client, refresh]);
+
+  useEffect(() => {
+    if (machine) document.title = `${machine.config.name} — Hangar`;
+  }, [machine]);
+
+  const active = machine !== undefined && isActive(machine.state) && machine.state !== 'stopping';
+  useEffect(() => {
+    if (!active) return undefined;
+    const opened = client.openDisplay(machineId);
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const stop = opened.onClose(() => {
+      // The engine may still be coming up (no session yet): try again shortly while it is active.
+      retry = setTimeout(() => setAttempt((n) => n + 1), 1000);
+    });
+    setChannel(opened);
+    return () => {
+      clearTimeout(retry);
+      stop();
+      opened.close();
+      setChannel(undefined);
+    };
+  }, [active, attempt, client, machineId]);
+
+  useEffect(() => {
+    if (!active) setSlots({});
+  }, [active]);
+
+  // The clipboard agent (QEMU + spice-vdagent), in the directions the machine's mode allows.
+  const mode = machine?.config.clipboard ?? 'off';
+  const [agent, setAgent] = useState<boolean | undefined>(undefined);
+  useEffect(() => {
+    if (!active || mode === 'off') return setAgent(undefined);
+    let live = true;
+    let lastGuestText: string | undefined;
+    let lastHostText: string | undefined;
+    const toHost = mode === 'guest-to-host' || mode === 'bidirectional';
+    const toGuest = mode === 'host-to-guest' || mode === 'bidirectional';
+    const poll = async (): Promise<void> => {
+      const result = await client.clipboardAgent(machineId);
+      if (!live) return;
+      setAgent(result.ok && result.value.connected);
+      if (!result.ok || !toHost || result.value.text === undefined) return;
+      if (lastGuestText !== undefined && result.value.text !== lastGuestText) await writeHostClipboard(result.value.text).catch(() => undefined);
+      lastGuestText = result.value.text;
+    };
+    // The host clipboard can only be read while the window has focus: offer it to the guest then.
+    const onFocus = (): void => {
+      if (!toGuest) return;
+      void readHostClipboard()
+        .then(async (text) => {
+          if (!live || !text || text === lastHostText) return;
+          lastHostText = text;
+          await client.setGuestClipboard(machineId, text);
+        })
+        .catch(() => undefined);
+    };
+    void poll();
+    const timer = setInterval(() => void poll(), 2000);
+    window.addEventListener('focus', onFocus);
+    return () => {
+      live = false;
+      clearInterval(timer);
+      window.removeEventListener('focus', onFocus);
+    };
+  }, [active, client, machineId, mode]);
+
+  const drives = useMemo((): DriveConfig[] => {
+    const base = machine?.config.drives.filter((drive) => drive.kind !== 'disk') ?? [];
+    return base.map((drive) => {
+      const override = slots[drive.id as DriveSlot];
+      if (override === undefined) return drive;
+      return override === null ? { id: drive.id, kind: drive.kind } : { id: drive.id, kind: drive.kind, path: override, present: true };
+    });
+  }, [machine, slots]);
+
+  const report = (result: { ok: boolean; error?: { desc: string } }): boolean => {
+    if (!result.ok) setError(result.error?.desc ?? 'The command failed.');
+    return result.ok;
+  };
+
+  const onCommand = (command: VmCommand): void => {
+    setError(undefined);
+    switch (command.kind) {
+      case 'snapshot':
+      case 'snapshots':
+        setSnapshots({ take: command.kind === 'snapshot' });
+        return;
+      case 'insert':
+        void client.insert(machineId, command.slot, command.path).then((result) => report(result) && setSlots((old) => ({ ...old, [command.slot]: command.path })));
+        return;
+      case 'eject':
+        void client.eject(machineId, command.slot).then((result) => report(result) && setSlots((old) => ({ ...old, [command.slot]: null })));
+        return;
+      default:
+        void client.power(machineId, command.kind).then(report);
+    }
+  };
+
+  if (missing) {
+    return (
+      <Box sx={{ p: 4 }}>
+        <Alert severity="error">{missing}</Alert>
+      </Box>
+    );
+  }
+  if (!machine) {
+    return (
+      <Box sx={{ height: '100vh', display: 'flex', alignItems: 'center', justifyContent: 'center' }}>
+        <CircularProgress aria-label="Loading the machine" />
+      </Box>
+    );
+  }
+
+  const banner = (
+    <>
+      {error && (
+        <Alert severity="error" onClose={() => setError(undefined)} sx={{ borderRadius: 0 }}>
+          {error}
+        </Alert>
+      )}
+      {!active && (
+        <Alert severity="info" sx={{ borderRadius: 0 }}>
+          {machine.state === 'crashed' ? `The machine crashed${machine.reason ? `: ${machine.reason}` : ''}. ` : `${machine.config.name} is not running. `}
+          Start it from the Machine menu.
+        </Alert>
+      )}
+    </>
+  );
+
+  return (
+    <Box sx={{ height: '100vh' }}>
+      <VmWindow
+        name={machine.config.name}
+        engine={machine.config.engine}
+        state={machine.state}
+        source={channel ?? idleSource}
+        sink={channel ?? idleSink}
+        initialScaling={machine.config.scaling}
+        onCommand={onCommand}
+        typeText={async (text, control) => {
+          const result = await client.typeText(machineId, text, control);
+          report(result);
+        }}
+        media={media}
+        drives={drives}
+        clipboardMode={machine.config.clipboard}
+        {...(agent !== undefined ? { agentConnected: agent } : {})}
+        screenText={async () => {
+          const result = await client.screenText(machineId);
+          return result.ok ? result.value.lines.join('\n') : '';
+        }}
+        readClipboard={readHostClipboard}
+        writeClipboard={writeHostClipboard}
+        onScalingChange={(scaling) => void client.preferences(machineId).then((old) => client.setPreferences(machineId, { ...old, scaling }))}
+        banner={banner}
+        hostKey={hostKey}
+        {...(hasFileChooser() ? { chooseFile: chooseMediaFile } : {})}
+        onHostKeyChange={(code) => {
+          setHostKey(code);
+          void client.setSetting(HOST_KEY_SETTING, code).then(report);
+        }}
+      />
+      <Dialog open={snapshots !== undefined} onClose={() => setSnapshots(undefined)} maxWidth="lg" aria-labelledby="vm-snapshots-title">
+        <DialogTitle id="vm-snapshots-title">Snapshots of {machine.config.name}</DialogTitle>
+        <DialogContent>
+          {snapshots && <SnapshotsPanel client={client} machineId={machineId} machineName={machine.config.name} state={machine.state} startWithTake={snapshots.take} onClose={() => setSnapshots(undefined)} />}
+        </DialogContent>
+      </Dialog>
+      {machine.state === 'starting' && (
+        <Typography variant="caption" sx={{ position: 'fixed', top: 44, right: 12, color: 'text.secondary' }}>
+          Starting…
+        </Typography>
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,90 @@
+/**
+ * The control socket a core serves in its library folder: 0600, newline-delimited JSON with the
+ * API's validation, events pushed, bad lines answered (never a crash), a stale socket from a
+ * killed owner replaced, the socket removed on close; and the CLI's connection falling back to
+ * opening the library when nothing listens.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, lstatSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { HangarCore } from '../../src/main/core/hangar-core.js';
+import { ControlClient } from '../../src/main/control/control-client.js';
+
+const home = mkdtempSync(join(tmpdir(), 'hangar-ctlsock-'));
+const socketPath = join(home, 'control.sock');
+after(() => rmSync(home, { recursive: true, force: true }));
+
+/** A raw client: send lines, read parsed lines. */
+function rawClient(path: string): Promise<{ socket: Socket; next: (match: (message: Record<string, unknown>) => boolean) => Promise<Record<string, unknown>> }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(path);
+    const received: Record<string, unknown>[] = [];
+    let buffer = '';
+    socket.setEncoding('utf8').on('data', (text: string) => {
+      buffer += text;
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        received.push(JSON.parse(buffer.slice(0, newline)) as Record<string, unknown>);
+        buffer = buffer.slice(newline + 1);
+      }
+    });
+    const next = async (match: (message: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> => {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const index = received.findIndex(match);
+        if (index >= 0) return received.splice(index, 1)[0] as Record<string, unknown>;
+        if (Date.now() > deadline) throw new Error(`no matching message; got ${JSON.stringify(received)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    socket.once('connect', () => resolve({ socket, next }));
+    socket.once('error', reject);
+  });
+}
+
+test('a stale socket is replaced, calls are validated, bad lines answered, events pushed, the socket removed on close', async () => {
+  // A socket left behind by a process killed without cleaning up.
+  const stale = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(socketPath)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+  await new Promise((resolve) => stale.once('exit', resolve));
+  assert.ok(lstatSync(socketPath).isSocket(), 'a stale socket is there');
+  assert.equal(await ControlClient.connect(socketPath), undefined, 'nothing answers on a stale socket');
+
+  const core = await HangarCore.open({ folder: home });
+  try {
+    assert.equal(core.controlSocket, socketPath);
+    assert.equal(lstatSync(socketPath).mode & 0o777, 0o600);
+    const { socket, next } = await rawClient(socketPath);
+    socket.write('this is not json\n');
+    assert.equal(((await next((m) => m.id === null)).result as { error: { class: string } }).error.class, 'InvalidArgument');
+    socket.write('[1,2]\n');
+    assert.equal(((await next((m) => m.id === null)).result as { error: { class: string } }).error.class, 'InvalidArgument');
+    socket.write(`${JSON.stringify({ id: 1, call: 'no.such.call', args: {} })}\n`);
+    assert.match(((await next((m) => m.id === 1)).result as { error: { desc: string } }).error.desc, /Unknown command/);
+    socket.write(`${JSON.stringify({ id: 2, call: 'machines.create', args: { name: 'x', engine: 'v86', memoryMib: 'lots' } })}\n`);
+    assert.equal(((await next((m) => m.id === 2)).result as { error: { class: string } }).error.class, 'InvalidArgument');
+    // Two requests in one write, and a request split over two writes.
+    socket.write(`${JSON.stringify({ id: 'a', call: 'settings.set', args: { key: 'k', value: 1 } })}\n${JSON.stringify({ id: 'b', call: 'settings.get', args: { key: 'k' } })}\n{"id":3,"call":"machines`);
+    socket.write('.list","args":{}}\n');
+    assert.deepEqual((await next((m) => m.id === 'b')).result, { ok: true, value: { key: 'k', value: 1 } });
+    assert.deepEqual((await next((m) => m.id === 3)).result, { ok: true, value: [] });
+    assert.deepEqual(await next((m) => m.event === 'LIBRARY_CHANGED'), { event: 'LIBRARY_CHANGED', data: { entity: 'setting', action: 'updated', id: 'k' } });
+
+    const client = await ControlClient.connect(socketPath);
+    assert.ok(client);
+    assert.deepEqual(await client.call('settings.get', { key: 'k' }), { ok: true, value: { key: 'k', value: 1 } });
+    // The first os.list parses the osinfo database (hundreds of ms): far longer than 1 ms.
+    const slow = await client.call('os.list', {}, 1);
+    assert.equal(slow.ok ? '' : slow.error.class, 'Timeout', 'every call has a timeout');
+    client.close();
+    socket.destroy();
+  } finally {
+    await core.close();
+  }
+  assert.equal(existsSync(socketPath), false, 'removed on close');
+  assert.equal(await ControlClient.connect(socketPath), undefined, 'nothing listens after close');
+});
