@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,8 +62,21 @@ test('usage errors exit 2 with a message', async () => {
   assert.match((await hangar('create', 'x', '--engine', 'v86')).stderr, /--memory MIB is required/);
 });
 
+/**
+ * A stand-in browser: $BROWSER pointing at a script that records the URL it was given, and a
+ * DISPLAY so the CLI believes a desktop session exists. No real browser ever starts.
+ */
+function fakeBrowser(): { env: Record<string, string>; opened: () => string | undefined } {
+  const folder = mkdtempSync(join(home, 'browser-'));
+  const marker = join(folder, 'opened.txt');
+  const script = join(folder, 'browser.sh');
+  writeFileSync(script, `#!/bin/sh\nprintf '%s' "$1" > '${marker}'\n`, { mode: 0o755 });
+  return { env: { DISPLAY: ':99', BROWSER: script }, opened: () => (existsSync(marker) ? readFileSync(marker, 'utf8') : undefined) };
+}
+
 test('gui falls back to the web shell without Electron, serves with the token, and stops on SIGTERM', async () => {
-  const child = spawn(process.execPath, [bin, 'gui'], { env: { ...process.env, HANGAR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const browser = fakeBrowser();
+  const child = spawn(process.execPath, [bin, 'gui'], { env: { ...process.env, HANGAR_HOME: home, HANGAR_NO_BROWSER: '1', ...browser.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -84,6 +97,8 @@ test('gui falls back to the web shell without Electron, serves with the token, a
       });
     assert.equal(await status(`/${url.search}`), 200);
     assert.equal(await status('/'), 401);
+    assert.doesNotMatch(stdout, /Opened it in your browser/, 'HANGAR_NO_BROWSER=1 keeps the browser closed');
+    assert.equal(browser.opened(), undefined, 'no browser was started');
     // While the web shell holds the library, other commands reach it over the control socket.
     assert.match(stdout, /Control socket: \S+control\.sock/);
     const listed = await hangar('list', '--json');
@@ -93,6 +108,28 @@ test('gui falls back to the web shell without Electron, serves with the token, a
     assert.equal(await exited, 0);
     // The library lock was released: another command can open it.
     assert.equal((await hangar('list')).code, 0);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test('gui\'s web fallback opens the page in the browser of a desktop session', async () => {
+  const browser = fakeBrowser();
+  const env: NodeJS.ProcessEnv = { ...process.env, HANGAR_HOME: home, ...browser.env };
+  delete env.HANGAR_NO_BROWSER;
+  const child = spawn(process.execPath, [bin, 'gui'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    const deadline = Date.now() + 60_000;
+    while ((!/Opened it in your browser/.test(stdout) || browser.opened() === undefined) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const url = /Hangar web UI: (\S+)/.exec(stdout)?.[1];
+    assert.ok(url, stdout);
+    assert.match(stdout, /Opened it in your browser\./);
+    assert.equal(browser.opened(), url, 'the browser got the URL with its token');
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
   } finally {
     child.kill('SIGKILL');
   }
@@ -139,7 +176,7 @@ async function until(check: () => boolean, what: string, timeoutMs: number): Pro
 /** Runs `hangar web`, starts a v86 machine through the API socket, returns the engine pid. */
 async function webWithRunningMachine(name: string): Promise<{ child: ChildProcess; exited: Promise<number | null>; enginePid: number }> {
   // Run from outside the checkout: engines must still find their loader.
-  const child = spawn(process.execPath, [bin, 'web'], { cwd: tmpdir(), env: { ...process.env, HANGAR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'web'], { cwd: tmpdir(), env: { ...process.env, HANGAR_HOME: home, HANGAR_NO_BROWSER: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout?.setEncoding('utf8').on('data', (text: string) => (stdout += text));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

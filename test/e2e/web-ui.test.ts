@@ -3,7 +3,9 @@
  * guests: first run → wizard with the grub-rescue ISO → VM created and started → GRUB menu on
  * the canvas (engine text and canvas pixels) → Down moves the highlight → eject and insert media
  * from the Devices menu → snapshot, change the screen, restore → full screen on and off →
- * paste-as-typing at GRUB's command line → copy screen text → two VM windows at once.
+ * a second window on the same machine shows the same screen at once → paste-as-typing at GRUB's
+ * command line → copy screen text → GRUB's output in the serial console tab, and typing there →
+ * two VM windows at once, the second machine's CD changed in its settings while stopped.
  * Screenshots of each step go to test-artifacts/e2e/.
  */
 import assert from 'node:assert/strict';
@@ -151,6 +153,7 @@ describe('Hangar in Chromium through the web shell, with real v86 guests', { tim
     assert.equal(await wizard.locator('[data-review="Install medium"]').innerText(), GRUB_ISO);
     assert.equal(await wizard.locator('[data-review="Disk"]').innerText(), '16 MiB (new, grows as used)');
     assert.equal(await wizard.locator('[data-review="Engine"]').innerText(), 'v86', 'v86 for a 32-bit guest');
+    await wizard.getByRole('checkbox', { name: /Serial console/ }).check();
     await shoot(manager, 'wizard-review');
     await wizard.getByRole('button', { name: 'Create' }).click();
     await wizard.waitFor({ state: 'detached', timeout: 60_000 });
@@ -160,6 +163,7 @@ describe('Hangar in Chromium through the web shell, with real v86 guests', { tim
     const machine = await core.call('machines.get', { id: machineId });
     assert.ok(machine.ok);
     assert.equal((machine.value as { disks: unknown[] }).disks.length, 1, 'the 16 MiB disk was created');
+    assert.equal((machine.value as { serialEnabled: boolean }).serialEnabled, true, 'the serial console chosen in the wizard');
     await shoot(manager, 'manager-running');
   });
 
@@ -181,6 +185,20 @@ describe('Hangar in Chromium through the web shell, with real v86 guests', { tim
     await vmPage.keyboard.press('ControlRight');
     await vmPage.getByTestId('capture-state').filter({ hasText: 'Click the screen' }).waitFor();
     await shoot(vmPage, 'vm-grub-down');
+  });
+
+  test('a second window on the same machine shows the same screen at once', async () => {
+    const menuRows = await canvasHash(vmPage, 3 * 16, 18 * 16);
+    const other = watch(await context.newPage());
+    await other.goto(`${shell.url.split('#')[0]}#/vm/${encodeURIComponent(machineId)}`, { timeout: 60_000 });
+    await other.getByTestId('screen-mode').filter({ hasText: 'Text 80×25' }).waitFor({ timeout: 30_000 });
+    // Nothing changes on the guest screen meanwhile: the new viewer must be sent the whole screen.
+    await until('the same GRUB menu in the second window', () => canvasHash(other, 3 * 16, 18 * 16), (hash) => hash === menuRows, 30_000);
+    assert.equal(await canvasHash(other), await canvasHash(vmPage), 'both windows show the same pixels');
+    await shoot(other, 'same-machine-second-window');
+    await other.close();
+    // The first window is still live.
+    assert.equal(await canvasHash(vmPage, 3 * 16, 18 * 16), menuRows);
   });
 
   test('Devices menu: eject the CD, insert a floppy by path, insert the CD from the library', async () => {
@@ -301,17 +319,69 @@ describe('Hangar in Chromium through the web shell, with real v86 guests', { tim
     assert.match(copied, /^hangar pasted$/m);
   });
 
+  test('the serial console tab shows GRUB\'s serial output (backlog and live) and sends what is typed there', async () => {
+    // GRUB is at its command line: send its console to COM1 as well.
+    await vmPage.evaluate(() => navigator.clipboard.writeText('serial\nterminal_input serial console\nterminal_output serial console\n'));
+    await menu(vmPage, 'Input', 'Type clipboard text');
+    await until('GRUB took the commands', () => screen(), (lines) => lines.some((line) => line.includes('terminal_output serial console')) && lines.filter((line) => line.startsWith('grub>')).length > 0);
+    await vmPage.getByRole('tab', { name: 'Serial console' }).click();
+    const terminal = vmPage.getByRole('region', { name: 'Serial console' }).locator('.xterm-rows');
+    // The DOM renderer draws blanks as no-break spaces.
+    const serialText = async (): Promise<string> => (await terminal.innerText().catch(() => '')).replace(/\u00a0/gu, ' ');
+    // The prompt GRUB printed after `terminal_output` came before the tab opened: it is the backlog.
+    await until('GRUB\'s prompt on the serial console', serialText, (text) => text.includes('grub>'), 30_000);
+    await vmPage.getByRole('region', { name: 'Serial console' }).locator('.xterm').click();
+    await vmPage.keyboard.type('echo via serial', { delay: 20 });
+    await vmPage.keyboard.press('Enter');
+    const after = await until('GRUB\'s answer on the serial console', serialText, (text) => /^via serial\s*$/m.test(text), 30_000);
+    assert.match(after, /grub> echo via serial/);
+    // GRUB echoes on both consoles: the engine's screen shows the same command.
+    await until('the command on the VGA screen too', () => screen(), (lines) => lines.some((line) => line.trim() === 'via serial'));
+    await shoot(vmPage, 'serial-console');
+    // Reopening the tab replays the backlog.
+    await vmPage.getByRole('tab', { name: 'Display' }).click();
+    await vmPage.getByTestId('guest-canvas').waitFor();
+    await vmPage.getByRole('tab', { name: 'Serial console' }).click();
+    await until('the backlog after reopening', serialText, (text) => /^via serial\s*$/m.test(text) && text.includes('grub> echo via serial'), 30_000);
+    await vmPage.getByRole('tab', { name: 'Display' }).click();
+  });
+
   test('two VM windows at once', async () => {
     const second = await core.call('machines.create', { name: 'GRUB two', engine: 'v86', memoryMib: 32, osId: 'grub', cdrom: GRUB_ISO });
     assert.ok(second.ok, JSON.stringify(second));
     const secondId = (second.value as { id: string }).id;
     await manager.bringToFront();
     await manager.getByRole('button', { name: /GRUB two/ }).click();
+
+    // While it is stopped, change its CD in the settings (a copy of the ISO under another name).
+    const otherCd = join(work, 'other-media', 'other-cd.iso');
+    mkdirSync(join(work, 'other-media'));
+    copyFileSync(GRUB_ISO, otherCd);
+    await manager.getByRole('toolbar', { name: 'Machine actions' }).getByRole('button', { name: 'Settings' }).click();
+    const settings = manager.getByRole('dialog', { name: /Settings of GRUB two/ });
+    await settings.getByRole('tab', { name: 'Storage' }).click();
+    const cdDrive = settings.getByRole('listitem', { name: 'CD/DVD drive' });
+    await cdDrive.locator('input[data-field="cd0-path"]').fill(otherCd);
+    await cdDrive.getByRole('button', { name: 'Use file' }).click();
+    await cdDrive.getByRole('combobox', { name: 'Medium' }).filter({ hasText: 'other-cd.iso' }).waitFor();
+    await shoot(manager, 'settings-stopped-cd');
+    await settings.getByRole('button', { name: 'Save' }).click();
+    await settings.waitFor({ state: 'detached' });
+    const stored = await until('the CD stored', () => core.call('machines.get', { id: secondId }), (r) => r.ok && (r.value as { drives: { cd0: string | null } }).drives.cd0 !== null);
+    const mediaList = await core.call('media.list', {});
+    assert.ok(mediaList.ok);
+    const cd0 = (stored as { value: { drives: { cd0: string } } }).value.drives.cd0;
+    assert.equal((mediaList.value as { id: string; path: string }[]).find((m) => m.id === cd0)?.path, otherCd, 'the new CD is in the drive row');
+    await manager.getByRole('region', { name: 'Storage and media' }).getByText(otherCd).waitFor();
+
     await manager.getByRole('toolbar', { name: 'Machine actions' }).getByRole('button', { name: 'Start' }).click();
     await manager.getByTestId('details-state').filter({ hasText: 'Running' }).waitFor({ timeout: 60_000 });
     const popup = context.waitForEvent('page', { timeout: 30_000 });
     await manager.getByRole('toolbar', { name: 'Machine actions' }).getByRole('button', { name: 'Show' }).click();
     const secondPage = watch(await popup);
+    await secondPage.getByTestId('cd-status').filter({ hasText: 'other-cd.iso' }).waitFor({ timeout: 30_000 });
+    const block = JSON.stringify(await core.call('vm.execute', { id: secondId, command: 'query-block' }));
+    assert.match(block, /other-cd\.iso/, 'the engine started with the CD chosen in the settings');
     await until('the second GRUB menu', () => screen(secondId), (lines) => lines.some((line) => line.includes('*GNU/Linux')), 90_000);
     await until('the second canvas', () => canvasHash(secondPage, 3 * 16, 18 * 16), (hash) => hash !== 'none' && Number(hash.split(':')[1]) > 2000);
     // Both windows are live: the first still shows its own command line.
@@ -319,6 +389,11 @@ describe('Hangar in Chromium through the web shell, with real v86 guests', { tim
     assert.equal(await vmPage.title(), 'GRUB one — Hangar');
     assert.equal(await secondPage.title(), 'GRUB two — Hangar');
     await shoot(secondPage, 'second-vm-window');
+    // Serial is off for this machine: the tab says so and how to turn it on.
+    await secondPage.getByRole('tab', { name: 'Serial console' }).click();
+    await secondPage.getByTestId('serial-disabled').filter({ hasText: 'Console tab' }).waitFor();
+    await shoot(secondPage, 'serial-disabled');
+    await secondPage.getByRole('tab', { name: 'Display' }).click();
     await shoot(vmPage, 'first-vm-window');
     // The manager shows live thumbnails of both.
     await until('two thumbnails', () => manager.getByTestId('machine-thumbnail').count(), (count) => count === 2, 30_000);

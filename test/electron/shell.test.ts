@@ -18,7 +18,7 @@ import type { DisplayMessage } from '../../src/shared/protocol/display.js';
 import type { ElectronShell } from '../../src/main/electron/shell.js';
 import { ipcChannels } from '../../src/main/ipc/channels.js';
 import { defaultMaxInFlightBytes } from '../../src/main/ipc/display-broker.js';
-import { ScreenCache } from '../../src/main/ipc/screen-cache.js';
+import { ScreenCache } from '../../src/main/display/screen-cache.js';
 import type { ElectronStandIn, StandInBrowserWindow, StandInMessagePort } from './electron-stand-in.js';
 import { StandInEvent, StandInWebContents } from './electron-stand-in.js';
 import { useElectronStandIn } from './stand-in-hooks.js';

@@ -69,10 +69,11 @@ describe('components in Chromium', { timeout: 240_000 }, () => {
     await page.getByRole('button', { name: 'Next' }).click();
     assert.equal(await page.locator('[data-review="Memory"]').innerText(), '4096 MiB');
     assert.equal(await page.locator('[data-review="Engine"]').innerText(), 'QEMU');
+    await page.getByRole('checkbox', { name: /Serial console/ }).check();
     await page.getByRole('button', { name: 'Create' }).click();
     const created = await until('create call', () => calls(page), (list) => list.some((c) => c.name === 'create'));
     assert.deepEqual(created.find((c) => c.name === 'create')?.value, {
-      name: 'My Debian', engine: 'qemu', memoryMiB: 4096, cpus: 2, diskMiB: 20480, mediaId: 'm2', mediaPath: '/home/user/ISOs/debian-12-amd64-netinst.iso', mediaKind: 'cdrom', osId: 'debian12', startAfterCreate: true,
+      name: 'My Debian', engine: 'qemu', memoryMiB: 4096, cpus: 2, diskMiB: 20480, mediaId: 'm2', mediaPath: '/home/user/ISOs/debian-12-amd64-netinst.iso', mediaKind: 'cdrom', osId: 'debian12', startAfterCreate: true, serialConsole: true,
     });
   });
 
@@ -221,6 +222,114 @@ describe('components in Chromium', { timeout: 240_000 }, () => {
     const copied = await until('copied text', () => calls(page), (list) => list.some((c) => c.name === 'clipboard'));
     assert.match(String(copied.find((c) => c.name === 'clipboard')?.value), /^Hello from COM1/);
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'serial.png') });
+  });
+
+  test('Electron bridge: keyboard capture, menu commands, native file chooser, bridge clipboard and the serial tab', async () => {
+    type BridgeCall = { name: string; args: Record<string, unknown> | null };
+    const bridgeCalls = () => page.evaluate(() => (globalThis as unknown as { hangarBridge: { calls: BridgeCall[] } }).hangarBridge.calls);
+    const menuCommand = (command: string) => page.evaluate((c) => (globalThis as unknown as { hangarBridge: { menu(c: string): void } }).hangarBridge.menu(c), command);
+    const has = (name: string, match: (args: Record<string, unknown>) => boolean = () => true) => (list: BridgeCall[]) => list.some((c) => c.name === name && match(c.args ?? {}));
+    await mount(page, 'electron-vm-page', { backlog: 'GRUB serial backlog\r\ngrub> ' });
+    await page.getByTestId('screen-mode').filter({ hasText: 'Text 80×25' }).waitFor({ timeout: 10_000 });
+
+    // Capturing the keyboard turns the shell's menu shortcuts off; the host key turns them back on.
+    await page.getByTestId('guest-canvas').click();
+    await until('captured reported', bridgeCalls, has('bridge.setKeyboardCaptured', (a) => a.captured === true));
+    await page.keyboard.press('KeyA');
+    await until('the key on the display port', bridgeCalls, has('display.input', (a) => JSON.stringify(a).includes('"a"')));
+    await page.keyboard.press('ControlRight');
+    await until('release reported', bridgeCalls, has('bridge.setKeyboardCaptured', (a) => a.captured === false));
+
+    // Application-menu commands act on this machine.
+    await menuCommand('machine.pause');
+    await until('vm.pause', bridgeCalls, has('vm.pause', (a) => a.id === 'vm1'));
+    await menuCommand('input.ctrl-alt-del');
+    await until('Ctrl+Alt+Del on the display port', bridgeCalls, has('display.input', (a) => JSON.stringify(a).includes('"delete"')));
+    await menuCommand('input.type-clipboard');
+    await until('the bridge clipboard typed', bridgeCalls, has('vm.type-text', (a) => a.text === 'dir\n'));
+    assert.ok((await bridgeCalls()).some((c) => c.name === 'bridge.readClipboardText'), 'the clipboard came through the bridge');
+    await menuCommand('view.scale-1x');
+    await until('1:1 kept', bridgeCalls, has('settings.set', (a) => JSON.stringify(a.value) === '{"scaling":"native"}'));
+    await menuCommand('machine.settings');
+    const settings = page.getByRole('dialog', { name: 'Settings of Electron VM' });
+    await settings.waitFor();
+    await settings.getByRole('button', { name: 'Cancel' }).click();
+    await settings.waitFor({ state: 'detached' });
+
+    // Devices: "image file…" opens the native chooser; the medium goes into the running engine.
+    await page.getByRole('button', { name: 'Devices' }).click();
+    await page.getByRole('menuitem', { name: 'Insert CD image file…' }).click();
+    await until('the chosen file in the drive', bridgeCalls, has('vm.insert', (a) => a.slot === 'cd0' && a.path === '/chosen/other-disc.iso'));
+    assert.ok((await bridgeCalls()).some((c) => c.name === 'bridge.chooseMediaFile' && c.args?.kind === 'cdrom'));
+    await page.getByTestId('cd-status').filter({ hasText: 'other-disc.iso' }).waitFor();
+
+    // The serial tab: backlog, then live output; typing goes to vm.serial-write.
+    await page.getByRole('tab', { name: 'Serial console' }).click();
+    const rows = page.getByRole('region', { name: 'Serial console' }).locator('.xterm-rows');
+    const serialText = async () => (await rows.innerText()).replace(/\u00a0/gu, ' ');
+    await until('the backlog', serialText, (text) => text.includes('GRUB serial backlog'));
+    await page.evaluate(() => (globalThis as unknown as { hangarBridge: { event(e: unknown): void } }).hangarBridge.event({ event: 'SERIAL_OUTPUT', data: { id: 'vm1', data: btoa('live from COM1') } }));
+    await until('live output after the prompt', serialText, (text) => text.includes('grub> live from COM1'));
+    await page.keyboard.type('ls');
+    await until('typed keys sent', bridgeCalls, (list) => list.filter((c) => c.name === 'vm.serial-write').map((c) => c.args?.data).join('') === 'ls');
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'electron-serial-tab.png') });
+  });
+
+  test('Electron bridge in the manager: menu commands act on the selected machine; Browse… and Show use the bridge', async () => {
+    type BridgeCall = { name: string; args: Record<string, unknown> | null };
+    const bridgeCalls = () => page.evaluate(() => (globalThis as unknown as { hangarBridge: { calls: BridgeCall[] } }).hangarBridge.calls);
+    const menuCommand = (command: string) => page.evaluate((c) => (globalThis as unknown as { hangarBridge: { menu(c: string): void } }).hangarBridge.menu(c), command);
+    const has = (name: string, match: (args: Record<string, unknown>) => boolean = () => true) => (list: BridgeCall[]) => list.some((c) => c.name === name && match(c.args ?? {}));
+    await mount(page, 'electron-manager');
+    await page.getByRole('button', { name: /Electron VM/ }).click();
+    await menuCommand('machine.pause');
+    await until('vm.pause', bridgeCalls, has('vm.pause', (a) => a.id === 'vm1'));
+    await menuCommand('machine.reset');
+    await until('vm.reset', bridgeCalls, has('vm.reset', (a) => a.id === 'vm1'));
+    await menuCommand('machine.settings');
+    await page.getByRole('dialog', { name: 'Settings of Electron VM' }).getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('dialog', { name: 'Settings of Electron VM' }).waitFor({ state: 'detached' });
+    await menuCommand('machine.new');
+    const wizard = page.getByRole('dialog', { name: 'New virtual machine' });
+    await wizard.getByRole('button', { name: 'Browse…' }).click();
+    await until('the chosen file added', bridgeCalls, has('media.add', (a) => a.path === '/chosen/other-disc.iso'));
+    await wizard.getByRole('button', { name: /other-disc\.iso/ }).and(wizard.locator('.Mui-selected')).waitFor();
+    await wizard.getByRole('button', { name: 'Cancel' }).click();
+    await wizard.waitFor({ state: 'detached' });
+    await page.getByRole('toolbar', { name: 'Machine actions' }).getByRole('button', { name: 'Show' }).click();
+    await until('the window opened by the shell', bridgeCalls, has('bridge.openVmWindow', (a) => a.id === 'vm1'));
+  });
+
+  test('VM window: the serial tab of a machine with serial off says how to turn it on', async () => {
+    await mount(page, 'electron-vm-page', { serialEnabled: false });
+    await page.getByRole('tab', { name: 'Serial console' }).click();
+    const disabled = page.getByTestId('serial-disabled');
+    await disabled.filter({ hasText: 'Console tab' }).waitFor();
+    await disabled.getByRole('button', { name: 'Open settings…' }).click();
+    const settings = page.getByRole('dialog', { name: 'Settings of Electron VM' });
+    assert.equal(await settings.getByRole('tab', { name: 'Serial' }).getAttribute('aria-selected'), 'true', 'opens on the Serial page');
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'serial-disabled.png') });
+    await settings.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  test('settings: the storage page changes the CD from the library or a path, and ejects the floppy', async () => {
+    await mount(page, 'settings', { storageMedia: true });
+    await page.getByRole('tab', { name: 'Storage' }).click();
+    const cd = page.getByRole('listitem', { name: 'CD/DVD drive' });
+    await cd.getByRole('combobox', { name: 'Medium' }).click();
+    assert.equal(await page.getByRole('option', { name: /gone\.iso/ }).count(), 0, 'missing media are not offered');
+    await page.getByRole('option', { name: /debian-12-amd64-netinst\.iso/ }).click();
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'settings-storage.png') });
+    await page.getByRole('button', { name: 'Save' }).click();
+    let saved = (await calls(page)).find((c) => c.name === 'save')?.value as { drives: { id: string; path?: string }[] };
+    assert.equal(saved.drives.find((d) => d.id === 'cd0')?.path, '/home/user/ISOs/debian-12-amd64-netinst.iso');
+    await cd.locator('input[data-field="cd0-path"]').fill('/tmp/other.iso');
+    await cd.getByRole('button', { name: 'Use file' }).click();
+    await page.getByRole('listitem', { name: 'Floppy drive' }).getByRole('button', { name: 'Eject' }).click();
+    await page.getByRole('button', { name: 'Save' }).click();
+    saved = (await calls(page)).filter((c) => c.name === 'save').at(-1)?.value as { drives: { id: string; path?: string }[] };
+    assert.equal(saved.drives.find((d) => d.id === 'cd0')?.path, '/tmp/other.iso');
+    assert.equal(saved.drives.find((d) => d.id === 'fd0')?.path, undefined, 'the floppy was ejected');
   });
 
   test('the app page boots in the system colour scheme and says when the API is not connected', async () => {

@@ -9,10 +9,12 @@ import { V86Machine, v86Version } from './machine.js';
 import { addConfiguredMedia } from './media-config.js';
 import { installPower } from './power.js';
 import { V86Screen } from './screen.js';
+import { SliceBound } from './slice-bound.js';
 import { installStorageFeatures } from './storage-features.js';
 
 export { V86Machine } from './machine.js';
 export { V86Screen } from './screen.js';
+export { SliceBound } from './slice-bound.js';
 
 /**
  * Hooks that other v86 modules (disks, media, snapshots, speed, serial) run on a machine before
@@ -35,7 +37,7 @@ export async function prepareV86Machine(
   config: Parameters<BackendFactory>[0],
   host: Parameters<BackendFactory>[1],
   modules: readonly V86Module[] = extraModules,
-): Promise<{ machine: V86Machine; screen: () => V86Screen }> {
+): Promise<{ machine: V86Machine; screen: () => V86Screen; sliceBound: () => SliceBound }> {
   const machine = new V86Machine(config, host);
   if (config.cpus !== undefined && config.cpus > 1) host.log(`v86 emulates a single CPU; the setting of ${config.cpus} CPUs is ignored.`);
   const firmware = await loadFirmware(findFirmware(config.options));
@@ -46,9 +48,12 @@ export async function prepareV86Machine(
     if (!screen) throw new Error('The v86 screen is not ready yet.');
     return screen;
   };
+  let sliceBound: SliceBound | undefined;
   machine.onCreated((emulator) => {
     screen = new V86Screen(emulator, (message) => host.display(message));
     screen.start();
+    // Without it, a guest repainting VGA memory back to back starves the display timer and commands.
+    sliceBound = new SliceBound(emulator);
   });
   machine.onDispose(() => screen?.dispose());
   installPower(machine);
@@ -65,7 +70,11 @@ export async function prepareV86Machine(
   });
   installStorageFeatures(machine);
   for (const module of modules) await module(machine);
-  return { machine, screen: getScreen };
+  const getSliceBound = (): SliceBound => {
+    if (!sliceBound) throw new Error('The v86 slice bound is not ready yet.');
+    return sliceBound;
+  };
+  return { machine, screen: getScreen, sliceBound: getSliceBound };
 }
 
 /** Creates and starts the v86 backend. */

@@ -56,6 +56,10 @@ export interface V86Cpu {
   devices: { vga?: V86Vga; [name: string]: unknown };
   io: { ports: V86Port[] };
   instruction_counter: Uint32Array;
+  /** Byte write handlers of memory-mapped I/O, one per 128 KiB block (index: address >>> 17). */
+  memory_map_write8: (((address: number, value: number) => void) | undefined)[];
+  /** Runs device timers; the WASM run loop calls it right after each batch of instructions. */
+  run_hardware_timers(acpiEnabled: boolean, now: number): number;
 }
 
 /** The inner emulator (`emulator.v86`): run loop and CPU. */

@@ -12,7 +12,7 @@ import { startWebShell } from '../web/index.js';
 import { UsageError, integerOption, parseArguments } from './arguments.js';
 import type { CoreConnection } from './connection.js';
 import { connectRemote, libraryFolder, localConnection, openConnection } from './connection.js';
-import { findElectron } from './electron-launch.js';
+import { findElectron, openInBrowser } from './electron-launch.js';
 
 /** Exit codes scripts can rely on. */
 export const exitCodes = { ok: 0, failed: 1, usage: 2, notFound: 3 } as const;
@@ -31,8 +31,9 @@ const usage = `usage: hangar COMMAND [options]
                                          (prints its QMP socket) until the guest powers off
   control NAME ACTION                    pause | resume | reset | powerdown | poweroff |
                                          eject DRIVE [--force] | insert DRIVE PATH |
-                                         screenshot FILE | type TEXT | keys KEY...
-                                         (DRIVE: cd0 or fd0; KEY: QKeyCode names like ctrl alt delete)
+                                         screenshot FILE | type TEXT | keys KEY... | serial
+                                         (DRIVE: cd0 or fd0; KEY: QKeyCode names like ctrl alt delete;
+                                         serial: this terminal is COM1 until EOF, Ctrl+] or power-off)
   snapshot NAME take [SNAPNAME] [--description TEXT] | restore SNAP | delete SNAP |
                 list [--json] | inspect SNAP [--json]
   media list [--json] | add PATH | remove PATH|ID | watch FOLDER | unwatch FOLDER | folders [--json]
@@ -383,16 +384,84 @@ async function control(argv: string[], io: CliIo): Promise<number> {
     operandCount(1);
     const text = (operands[0] as string).replace(/\\n/g, '\n');
     run = async (connection) => (await call(connection, 'vm.type-text', { id: name, text }, 60_000 + text.length * 100), `Typed ${text.length} character(s).`);
+  } else if (action === 'serial') {
+    operandCount(0);
+    return withConnection((connection) => serialConsole(connection, name, io));
   } else if (action === 'keys') {
     if (operands.length === 0) throw new UsageError('control keys takes one or more QKeyCode names (e.g. ctrl alt delete).');
     run = async (connection) => (await call(connection, 'vm.send-keys', { id: name, keys: operands }), `Pressed ${operands.join('+')}.`);
   } else {
-    throw new UsageError(`Unknown control action "${action}": use pause, resume, reset, powerdown, poweroff, eject, insert, screenshot, type or keys.`);
+    throw new UsageError(`Unknown control action "${action}": use pause, resume, reset, powerdown, poweroff, eject, insert, screenshot, type, keys or serial.`);
   }
   return withConnection(async (connection) => {
     io.out(await run(connection));
     return exitCodes.ok;
   });
+}
+
+/** Detaches an interactive serial console (like telnet's escape). */
+const serialDetachByte = 0x1d;
+
+/**
+ * `control NAME serial`: the guest's COM1 in this terminal. Prints the recent output first, then
+ * follows SERIAL_OUTPUT; what is typed (raw, on a terminal) goes to the guest. Ends on EOF,
+ * Ctrl+], a signal, or when the machine stops.
+ */
+async function serialConsole(connection: CoreConnection, name: string, io: CliIo): Promise<number> {
+  const machine = await call<MachineViewValue>(connection, 'machines.get', { id: name });
+  // Refuses a stopped machine with the usual message.
+  await call(connection, 'vm.status', { id: machine.id });
+  const stdin = process.stdin;
+  const raw = stdin.isTTY;
+  let finish: (code: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  const unsubscribe = connection.onEvent((event) => {
+    const data = event.data as { id?: string; data?: string; state?: string; reason?: string };
+    if (data.id !== machine.id) return;
+    if (event.event === 'SERIAL_OUTPUT' && typeof data.data === 'string') process.stdout.write(Buffer.from(data.data, 'base64'));
+    else if (event.event === 'MACHINE_STATE' && (data.state === 'stopped' || data.state === 'crashed')) {
+      io.err(`\nhangar: "${machine.name}" ${data.state === 'crashed' ? `crashed${data.reason ? `: ${data.reason}` : ''}` : 'stopped'}.`);
+      finish(data.state === 'crashed' ? exitCodes.failed : exitCodes.ok);
+    }
+  });
+  const backlog = await call<{ data: string }>(connection, 'vm.serial-backlog', { id: machine.id });
+  process.stdout.write(Buffer.from(backlog.data, 'base64'));
+  if (raw) io.err(`[Serial console of "${machine.name}"; Ctrl+] detaches.]`);
+  // Input is sent in order, one write at a time.
+  let sending = Promise.resolve();
+  const onData = (chunk: Buffer): void => {
+    const detach = raw ? chunk.indexOf(serialDetachByte) : -1;
+    const bytes = detach >= 0 ? chunk.subarray(0, detach) : chunk;
+    if (bytes.byteLength > 0) {
+      const data = bytes.toString('base64');
+      sending = sending.then(async () => {
+        const result = await connection.call('vm.serial-write', { id: machine.id, data, format: 'base64' });
+        if (!result.ok) {
+          io.err(`\nhangar: ${result.error.desc} (${result.error.class})`);
+          finish(exitCodes.failed);
+        }
+      });
+    }
+    if (detach >= 0) finish(exitCodes.ok);
+  };
+  const onEnd = (): void => void sending.then(() => finish(exitCodes.ok));
+  const onSignal = (): void => finish(exitCodes.ok);
+  if (raw) stdin.setRawMode(true);
+  stdin.on('data', onData);
+  stdin.once('end', onEnd);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await finished;
+  } finally {
+    unsubscribe();
+    stdin.off('data', onData);
+    stdin.off('end', onEnd);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (raw) stdin.setRawMode(false);
+    stdin.pause();
+  }
 }
 
 /** Prints a snapshot tree, children indented under their parent; `*` marks the current one. */
@@ -539,6 +608,9 @@ async function serveWeb(argv: string[], io: CliIo, note: string | undefined): Pr
   }
   if (note) io.out(note);
   io.out(`Hangar web UI: ${shell.url}`);
+  // The GUI's fallback opens the page itself (openInBrowser only where a desktop session is);
+  // HANGAR_NO_BROWSER=1 turns that off (tests, scripts).
+  if (note && process.env.HANGAR_NO_BROWSER !== '1' && openInBrowser(shell.url)) io.out('Opened it in your browser.');
   if (core.controlSocket) io.out(`Control socket: ${core.controlSocket}`);
   io.out('Press Ctrl+C to stop.');
   const signal = await new Promise<NodeJS.Signals>((done) => {

@@ -8,15 +8,17 @@ import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { Library, LibraryError, inspectDiskImage, proposeMachine } from '../../library/index.js';
-import type { LibraryChange, Machine, MachineInput, MachinePatch } from '../../library/index.js';
+import type { LibraryChange, Machine, MachineInput, MachinePatch, Media } from '../../library/index.js';
 import { ControlServer, controlSocketPath } from '../control/control-server.js';
 import { apiCommands, apiFailure, apiSuccess, isApiCommand } from '../../shared/protocol/api/index.js';
 import type { ApiArgs, ApiErrorClass, ApiEventData, ApiEventName, ApiResult, MachineViewValue } from '../../shared/protocol/api/index.js';
 import { validate } from '../../shared/protocol/schema.js';
 import { EngineCommandError, Supervisor, defaultCommandTimeoutMs } from '../supervisor/index.js';
 import { CoreError } from './core-error.js';
+import { SerialBacklog } from './serial-backlog.js';
 import { SnapshotService } from './snapshot-service.js';
 import type { EngineLauncher, EngineSession, VmStatus } from '../supervisor/index.js';
+import type { QmpEvent } from '../../shared/protocol/envelope.js';
 
 /** An API event as published to every shell. */
 export type CoreEvent = { [N in ApiEventName]: { event: N; data: ApiEventData<N> } }[ApiEventName];
@@ -37,6 +39,7 @@ export class HangarCore {
   private readonly events = new EventEmitter<{ event: [CoreEvent] }>();
   private readonly handlers: Record<string, Handler>;
   private readonly snapshots: SnapshotService;
+  private readonly serialBacklog = new SerialBacklog();
   private control: ControlServer | undefined;
   private closed = false;
 
@@ -50,7 +53,16 @@ export class HangarCore {
       if (change.machineId !== undefined && change.machineId !== null) data.machineId = String(change.machineId);
       this.publish('LIBRARY_CHANGED', data);
     });
+    supervisor.on('engine-event', (id: string, event: QmpEvent) => {
+      if (event.event !== 'SERIAL_OUTPUT') return;
+      const data = (event.data as { data?: unknown } | null)?.data;
+      if (typeof data !== 'string') return;
+      this.serialBacklog.append(id, Buffer.from(data, 'base64'));
+      this.publish('SERIAL_OUTPUT', { id, data });
+    });
     supervisor.on('state', (id: string, status: VmStatus) => {
+      // A fresh engine starts a fresh console.
+      if (status.state === 'starting') this.serialBacklog.clear(id);
       this.publish('MACHINE_STATE', { id, state: status.state, ...(status.reason ? { reason: status.reason } : {}) });
     });
     this.snapshots = new SnapshotService({
@@ -326,6 +338,12 @@ export class HangarCore {
         }
       },
       'vm.execute': (args: ApiArgs<'vm.execute'>) => exec(args.id, args.command, args.arguments ?? {}),
+      'vm.serial-write': (args: ApiArgs<'vm.serial-write'>) => {
+        if (args.format === 'base64' && !isBase64(args.data)) throw new CoreError('InvalidArgument', 'data is not valid base64; send the bytes base64-encoded, or use format "utf8" for text.');
+        return exec(args.id, 'serial-write', { data: args.data, ...(args.format ? { format: args.format } : {}) });
+      },
+      'vm.serial-backlog': (args: ApiArgs<'vm.serial-backlog'>) => ({ data: this.serialBacklog.get(this.machine(args.id).id).toString('base64') }),
+      'machines.set-drive': (args: ApiArgs<'machines.set-drive'>) => this.setDrive(args),
       'settings.get': (args: ApiArgs<'settings.get'>) => ({ key: args.key, value: this.library.settings.get(args.key, null) }),
       'settings.set': (args: ApiArgs<'settings.set'>) => (this.library.settings.set(args.key, args.value as never), {}),
     } as Record<keyof typeof apiCommands, Handler>;
@@ -363,6 +381,55 @@ export class HangarCore {
       }
     }
     return this.view(this.machine(machine.id));
+  }
+
+  /**
+   * Puts media in (or empties) a drive: checks the medium first, changes it in a running engine,
+   * and stores the drive row only when the engine took it, so the two never disagree.
+   */
+  private async setDrive(args: ApiArgs<'machines.set-drive'>): Promise<MachineViewValue> {
+    const machine = this.machine(args.id);
+    const media = args.path === null ? null : this.driveMedia(args.path, args.slot);
+    if (this.supervisor.isActive(machine.id)) {
+      if (media) await this.supervisor.execute(machine.id, 'blockdev-change-medium', { id: args.slot, filename: media.path });
+      else await this.ejectRunning(machine.id, args.slot);
+    }
+    this.library.machines.setDrive(machine.id, args.slot, media?.id ?? null);
+    return this.view(this.machine(machine.id));
+  }
+
+  /** The media row for a set-drive argument (a media id or a file path), checked for the slot. */
+  private driveMedia(reference: unknown, slot: 'cd0' | 'fd0'): Media {
+    if (typeof reference !== 'string' || reference.length === 0) throw new CoreError('InvalidArgument', 'path must be a media file path, a media id, or null to empty the drive.');
+    const known = attempt(() => this.library.media.get(reference));
+    const path = known?.path ?? resolve(reference);
+    let stat;
+    try {
+      stat = statSync(path);
+    } catch {
+      throw new CoreError('InvalidArgument', `${path} does not exist${known ? ' any more (the media library lists it as missing)' : ''}; choose an existing image file.`);
+    }
+    if (stat.isDirectory()) throw new CoreError('InvalidArgument', `${path} is a folder; choose an image file inside it.`);
+    if (!stat.isFile()) throw new CoreError('InvalidArgument', `${path} is not a regular file; choose an image file.`);
+    if (stat.size === 0) throw new CoreError('InvalidArgument', `${path} is empty (0 bytes); choose an image file with content.`);
+    const media = this.library.media.findByPath(path) ?? this.library.media.add(path);
+    const wanted = slot === 'cd0' ? 'iso' : 'floppy';
+    if (media.kind !== wanted) {
+      throw new CoreError('InvalidArgument', `${path} is a ${media.kind} image; the ${slot === 'cd0' ? 'CD drive takes CD/DVD images (.iso)' : 'floppy drive takes floppy images (.img of a floppy size, .ima, .flp, .vfd)'}.`);
+    }
+    return media;
+  }
+
+  /** Ejects a running machine's medium; an already-empty drive is fine. */
+  private async ejectRunning(machineId: string, slot: 'cd0' | 'fd0'): Promise<void> {
+    try {
+      await this.supervisor.execute(machineId, 'eject', { id: slot, force: true });
+    } catch (error) {
+      const devices = (await this.supervisor.execute(machineId, 'query-block').catch(() => [])) as { qdev?: string; inserted?: unknown }[];
+      const drive = devices.find((device) => device.qdev === slot);
+      if (drive && drive.inserted === undefined) return;
+      throw error;
+    }
   }
 
   /** An existing disk image's format and size (qemu-img info), for attaching it. */
@@ -410,6 +477,11 @@ function findOnPath(name: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Whether `text` is canonical base64 (what Buffer would decode without dropping anything). */
+function isBase64(text: string): boolean {
+  return /^[A-Za-z0-9+/]*={0,2}$/.test(text) && text.length % 4 === 0;
 }
 
 function checkFile(path: string): string {

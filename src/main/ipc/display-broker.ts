@@ -13,7 +13,7 @@
 import type { DisplayMessage } from '../../shared/protocol/display.js';
 import { encodeDisplayMessage } from '../../shared/protocol/display-codec.js';
 import type { EngineSession } from '../supervisor/index.js';
-import { ScreenCache } from './screen-cache.js';
+import { ScreenCache } from '../display/screen-cache.js';
 
 /** The part of Electron's MessagePortMain a view uses. */
 export interface DisplayPortLike {
@@ -82,7 +82,7 @@ class DisplayFeed {
   ) {
     // Held for the engine's lifetime: the engine keeps sending once attached, and the cache
     // must follow every change for later views.
-    this.unsubscribe = session.onDisplay((message) => this.receive(message as DisplayMessage));
+    this.unsubscribe = session.onDisplay((message) => this.receive(message));
   }
 
   /** Sends a view the whole current screen. */
@@ -113,9 +113,8 @@ class DisplayFeed {
 }
 
 /**
- * The display views of every engine. It must be the engine session's first display subscriber
- * (the engine sends its whole screen once, to the first attachment); in the Electron shell it
- * is the only one.
+ * The display views of every engine. The engine session replays its whole current screen to
+ * each new display subscriber, so the broker's feed starts complete whenever it subscribes.
  */
 export class DisplayBroker {
   private readonly feeds = new Map<EngineSession, DisplayFeed>();

@@ -2,7 +2,9 @@
  * One running engine seen from main: QMP over the parent channel (greeting, negotiation,
  * commands with ids and timeouts, events) and the display messages. Owns the channel.
  */
+import type { DisplayMessage } from '../../shared/protocol/display.js';
 import type { QmpEvent } from '../../shared/protocol/envelope.js';
+import { ScreenCache } from '../display/screen-cache.js';
 import type { EngineChannel, EngineExit } from './engine-launcher.js';
 
 /** An engine command failed; `errorClass` is the engine's (QMP) class or ours (Timeout, Unavailable). */
@@ -29,11 +31,13 @@ export class EngineSession {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly eventListeners = new Set<(event: QmpEvent) => void>();
-  private readonly displayListeners = new Set<(message: unknown) => void>();
+  private readonly displayListeners = new Set<(message: DisplayMessage) => void>();
   private greeted: (() => void) | undefined;
   private readonly greeting: Promise<void>;
   private exitInfo: EngineExit | undefined;
   private displayAttached = false;
+  /** The current screen, kept from the first display subscription on, for later subscribers. */
+  private readonly screenCache = new ScreenCache();
 
   constructor(readonly channel: EngineChannel) {
     this.greeting = new Promise((resolve) => (this.greeted = resolve));
@@ -85,14 +89,26 @@ export class EngineSession {
     return () => this.eventListeners.delete(listener);
   }
 
-  /** Subscribes to display messages; the first subscriber attaches the display channel. */
-  onDisplay(listener: (message: unknown) => void): () => void {
-    this.displayListeners.add(listener);
+  /**
+   * Subscribes to display messages. The first subscriber attaches the display channel (the
+   * engine then sends its whole screen, and main keeps a copy from then on); every later one
+   * first gets the whole current screen from that copy, synchronously, then live messages.
+   * Unsubscribing never detaches the engine's display: the copy must follow every change.
+   */
+  onDisplay(listener: (message: DisplayMessage) => void): () => void {
     if (!this.displayAttached) {
       this.displayAttached = true;
       this.channel.send({ kind: 'attach-display' });
+    } else {
+      for (const message of this.screenCache.replay()) listener(message);
     }
+    this.displayListeners.add(listener);
     return () => this.displayListeners.delete(listener);
+  }
+
+  /** The messages that draw the whole current screen (empty before the display is attached or has a mode). */
+  screen(): DisplayMessage[] {
+    return this.screenCache.replay();
   }
 
   get exit(): EngineExit | undefined {
@@ -103,7 +119,10 @@ export class EngineSession {
     if (typeof data !== 'object' || data === null) return;
     const { kind, message } = data as { kind?: unknown; message?: unknown };
     if (kind === 'display') {
-      for (const listener of this.displayListeners) listener(message);
+      if (typeof message !== 'object' || message === null) return;
+      const display = message as DisplayMessage;
+      this.screenCache.apply(display);
+      for (const listener of this.displayListeners) listener(display);
       return;
     }
     if (kind !== 'qmp' || typeof message !== 'object' || message === null) return;

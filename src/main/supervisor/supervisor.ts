@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { QmpEvent } from '../../shared/protocol/envelope.js';
 import type { EngineChannel, EngineLauncher } from './engine-launcher.js';
 import { forkLauncher } from './engine-launcher.js';
 import { EngineCommandError, EngineSession, describeExit, lastLines } from './engine-session.js';
@@ -34,6 +35,8 @@ export interface VmStatus {
 
 export interface SupervisorEvents {
   state: [vmId: string, status: VmStatus];
+  /** Every event a VM's engine sends (SERIAL_OUTPUT, DEVICE_TRAY_MOVED, …), as it came. */
+  'engine-event': [vmId: string, event: QmpEvent];
 }
 
 export interface SupervisorOptions {
@@ -134,6 +137,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }
       else if (event.event === 'RESUME') this.setStatus(vmId, vm, { state: 'running' });
       else if (event.event === 'SHUTDOWN') this.setStatus(vmId, vm, { state: 'shutdown' });
+      this.emit('engine-event', vmId, event);
     });
     try {
       await session.negotiate(this.options.startTimeoutMs ?? 60_000);

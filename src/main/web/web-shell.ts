@@ -4,8 +4,8 @@
  *
  * Sockets: `/api` carries JSON — `{id, call, args}` answered by `{id, result}`, and every API
  * event as `{event, data}`. `/display/<machine>` is binary: each frame is one
- * encodeDisplayMessage() message; text frames coming back are `input-send-event` arguments
- * (a refused event is answered by a text frame `{error: {class, desc}}`).
+ * encodeDisplayMessage() message, the whole current screen first; text frames coming back are
+ * `input-send-event` arguments (a refused event is answered by a text frame `{error: {class, desc}}`).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -19,6 +19,7 @@ import type { WebSocket } from 'ws';
 import { encodeDisplayMessage } from '../../shared/protocol/display-codec.js';
 import type { DisplayMessage } from '../../shared/protocol/display.js';
 import type { HangarCore } from '../core/hangar-core.js';
+import type { EngineSession } from '../supervisor/index.js';
 import { checkRequest, tokenCookie } from './guard.js';
 
 /** Where `npm run build:renderer` puts the UI. */
@@ -78,27 +79,7 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
     else if (path.startsWith('/display/')) {
       const session = core.engineSession(decodeURIComponent(path.slice('/display/'.length)));
       if (!session) return void socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      displaySockets.handleUpgrade(request, socket, head, (ws) => {
-        const stop = session.onDisplay((message) => {
-          if (ws.readyState !== ws.OPEN || ws.bufferedAmount > displayBacklogBytes) return;
-          ws.send(encodeDisplayMessage(message as DisplayMessage));
-        });
-        ws.on('message', (data, isBinary) => {
-          if (isBinary) return;
-          let args: unknown;
-          try {
-            args = JSON.parse(String(data));
-          } catch {
-            return;
-          }
-          if (typeof args !== 'object' || args === null) return;
-          // Input is fire-and-forget for speed; a refusal comes back as a text frame so the view can say why.
-          session.execute('input-send-event', args as Record<string, unknown>).catch((error: Error & { errorClass?: string }) => {
-            if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ error: { class: error.errorClass ?? 'EngineFailed', desc: error.message } }));
-          });
-        });
-        ws.on('close', stop);
-      });
+      displaySockets.handleUpgrade(request, socket, head, (ws) => serveDisplay(ws, session));
     } else socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   });
   await new Promise<void>((resolve, reject) => {
@@ -118,6 +99,56 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * One display viewer. The session gives every new subscriber the whole current screen first
+ * (so a second tab or a reconnect is drawn at once), then live messages. A viewer that falls
+ * behind by more than `displayBacklogBytes` misses messages rather than holding anything up;
+ * once its socket has drained it gets the whole current screen again (latest kept).
+ * Closing the socket only detaches this viewer: the guest keeps running.
+ */
+function serveDisplay(ws: WebSocket, session: EngineSession): void {
+  let behind = false;
+  let drainTimer: NodeJS.Timeout | undefined;
+  const send = (message: DisplayMessage): void => {
+    if (ws.readyState === ws.OPEN) ws.send(encodeDisplayMessage(message));
+  };
+  const catchUp = (): void => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > 0) return;
+    clearInterval(drainTimer);
+    drainTimer = undefined;
+    behind = false;
+    for (const message of session.screen()) send(message);
+  };
+  const stop = session.onDisplay((message) => {
+    if (behind || ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > displayBacklogBytes) {
+      behind = true;
+      drainTimer = setInterval(catchUp, 50);
+      return;
+    }
+    send(message);
+  });
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return;
+    let args: unknown;
+    try {
+      args = JSON.parse(String(data));
+    } catch {
+      return;
+    }
+    if (typeof args !== 'object' || args === null) return;
+    // Input is fire-and-forget for speed; a refusal comes back as a text frame so the view can say why.
+    session.execute('input-send-event', args as Record<string, unknown>).catch((error: Error & { errorClass?: string }) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ error: { class: error.errorClass ?? 'EngineFailed', desc: error.message } }));
+    });
+  });
+  ws.on('close', () => {
+    stop();
+    clearInterval(drainTimer);
+  });
 }
 
 function serveApi(ws: WebSocket, core: HangarCore): void {

@@ -16,17 +16,18 @@ import DialogTitle from '@mui/material/DialogTitle';
 import FormControlLabel from '@mui/material/FormControlLabel';
 import Snackbar from '@mui/material/Snackbar';
 import { ThemeProvider } from '@mui/material/styles';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { HangarClient } from '../platform/client.js';
 import type { ConnectionState } from '../platform/transport.js';
 import type { MachineConfig, MachineSummary, MediaItem, OsChoice, WatchedFolder } from '../platform/models.js';
 import { chooseMediaFile, hasFileChooser, openVmWindow, routeMachineId } from '../platform/shell.js';
 import { ManagerWindow } from '../features/manager/ManagerWindow.js';
 import type { ManagerAction, SnapshotSummary } from '../features/manager/ManagerWindow.js';
+import { managerMenuOutcome } from '../features/manager/menu-commands.js';
 import { NewVmWizard } from '../features/wizard/NewVmWizard.js';
 import type { NewMachineRequest } from '../features/wizard/NewVmWizard.js';
 import { SettingsEditor } from '../features/settings/SettingsEditor.js';
-import { changedSettings } from '../features/settings/settings-model.js';
+import { saveMachineSettings } from '../features/settings/save-settings.js';
 import { SnapshotsPanel } from '../features/snapshots/SnapshotsPanel.js';
 import { VmPage } from '../features/vm-window/VmPage.js';
 import { useSystemTheme } from './theme.js';
@@ -174,6 +175,23 @@ function ManagerApp({ client }: { client: HangarClient }) {
     else if (action === 'stop') void client.power(id, 'poweroff').then(fail);
   };
 
+  // The application menu (Electron) acts on the selected machine.
+  const onActionRef = useRef(onAction);
+  onActionRef.current = onAction;
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
+  useEffect(() => {
+    const bridge = window.hangar;
+    if (!bridge) return undefined;
+    return bridge.onMenuCommand((command) => {
+      const machine = selectedRef.current;
+      const outcome = managerMenuOutcome(command, machine?.state);
+      if (outcome?.kind === 'action') onActionRef.current(outcome.action, machine?.id ?? null);
+      else if (outcome?.kind === 'power' && machine) void client.power(machine.id, outcome.action).then(fail);
+    });
+    // `fail` only sets state; the refs carry everything else.
+  }, [client]);
+
   const create = async (request: NewMachineRequest, progress: (fraction: number) => void): Promise<void> => {
     progress(0.05);
     const stop = client.onProgress((event) => {
@@ -182,7 +200,7 @@ function ManagerApp({ client }: { client: HangarClient }) {
     const config: MachineConfig = {
       name: request.name, osId: request.osId ?? 'other', engine: request.engine, memoryMiB: request.memoryMiB, cpus: request.cpus,
       bootOrder: request.mediaKind === 'cdrom' ? ['cdrom', 'disk'] : request.mediaPath ? ['floppy', 'disk'] : ['disk', 'cdrom'],
-      forceTcg: false, speedLimitMips: 0, displayDevice: 'std', scaling: 'fit', drives: [], serial: 'off', clipboard: 'off',
+      forceTcg: false, speedLimitMips: 0, displayDevice: 'std', scaling: 'fit', drives: [], serial: request.serialConsole ? 'console' : 'off', clipboard: 'off',
     };
     let result: Awaited<ReturnType<HangarClient['createMachine']>>;
     try {
@@ -206,22 +224,10 @@ function ManagerApp({ client }: { client: HangarClient }) {
 
   const settingsMachine = machines.find((m) => m.id === settingsId);
   const saveSettings = async (machine: MachineSummary, after: MachineConfig): Promise<void> => {
-    const before = machine.config;
-    const running = machine.state === 'running' || machine.state === 'paused';
-    const result = await client.updateMachine(machine.id, before, after);
+    const result = await saveMachineSettings(client, machine, after);
     if (fail(result)) return;
-    if (running && after.speedLimitMips !== before.speedLimitMips) {
-      const limited = await client.speedLimit(machine.id, after.speedLimitMips);
-      if (fail(limited)) return;
-    }
-    if (running) {
-      for (const drive of before.drives) {
-        const now = after.drives.find((d) => d.id === drive.id);
-        if (drive.kind !== 'disk' && drive.path && !now?.path && fail(await client.eject(machine.id, drive.id as 'cd0' | 'fd0'))) return;
-      }
-    }
     setSettingsId(undefined);
-    const later = running ? changedSettings(before, after).filter((change) => change.needsPowerCycle) : [];
+    const later = result.ok ? result.value.later : [];
     setNotice({ severity: later.length > 0 ? 'info' : 'success', text: later.length > 0 ? 'Saved. Some changes take effect after the machine is powered off and started again.' : 'Settings saved.' });
     void refresh();
   };
@@ -293,6 +299,8 @@ function ManagerApp({ client }: { client: HangarClient }) {
             running={settingsMachine.state === 'running' || settingsMachine.state === 'paused'}
             otherNames={machines.filter((m) => m.id !== settingsMachine.id).map((m) => m.config.name)}
             qemuAvailable={qemuAvailable}
+            media={media}
+            {...(hasFileChooser() ? { chooseFile: chooseMediaFile } : {})}
             onSave={(after) => void saveSettings(settingsMachine, after)}
             onCancel={() => setSettingsId(undefined)}
           />

@@ -7,6 +7,7 @@ import { chunkText, toDetectedOs, toMachinePatch, toMachineSummary, toMediaItem,
 import type { MachineUiPreferences } from './api-mapping.js';
 import type { DetectedOs, DriveSlot, MachineConfig, WatchedFolder, MachineSummary, MediaItem, OsChoice, Progress, SnapshotRow } from './models.js';
 import type { ApiEventMessage, ApiResult, ApiTransport, ConnectionState, DisplayChannel } from './transport.js';
+import { fromBase64 } from './base64.js';
 import { BridgeTransport } from './bridge-transport.js';
 import { WebSocketTransport } from './ws-transport.js';
 
@@ -101,7 +102,16 @@ export interface HangarClient {
   setPreferences(id: string, preferences: MachineUiPreferences): Promise<ApiResult<unknown>>;
   /** The display channel of a running machine: messages in, input out. */
   openDisplay(id: string): DisplayChannel;
+  /** Puts a medium (file path or media id) in a machine's CD or floppy drive, or empties it (null); stopped or running. */
+  setDrive(id: string, slot: DriveSlot, path: string | null): Promise<ApiResult<MachineSummary>>;
+  /** What the machine's serial port COM1 wrote recently (since its engine started). */
+  serialBacklog(id: string): Promise<ApiResult<Uint8Array>>;
+  /** Sends text (UTF-8) to a running machine's serial port COM1. */
+  serialWrite(id: string, text: string): Promise<ApiResult<{ written: number }>>;
+  /** Calls `listener` with each SERIAL_OUTPUT event (bytes the guest wrote to COM1); returns the unsubscribe function. */
+  onSerialOutput(listener: (id: string, bytes: Uint8Array) => void): () => void;
 }
+
 
 /** Characters typed per `vm.type-text` call: small enough for smooth progress and quick cancel. */
 export const TYPE_CHUNK = 24;
@@ -284,6 +294,15 @@ export function createApiClient(transport: ApiTransport): HangarClient {
       return call('settings.set', { key: preferenceKey(id), value });
     },
     openDisplay: (id) => transport.openDisplay(id),
+    async setDrive(id, slot, path) {
+      const result = await call('machines.set-drive', { id, slot, path });
+      if (!result.ok) return result;
+      await refreshMedia();
+      return { ok: true, value: await summary(result.value) };
+    },
+    serialBacklog: async (id) => map(await call('vm.serial-backlog', { id }), (value) => fromBase64(String((value as { data?: unknown }).data ?? ''))),
+    serialWrite: async (id, text) => map(await call('vm.serial-write', { id, data: text }), (value) => ({ written: Number((value as { written?: unknown }).written ?? 0) })),
+    onSerialOutput: (listener) => onEvent('SERIAL_OUTPUT', (data) => typeof data.data === 'string' && listener(String(data.id), fromBase64(data.data))),
   };
 }
 

@@ -14,6 +14,10 @@ import { SerialConsole } from '../features/serial/SerialConsole.js';
 import type { SerialConsoleHandle } from '../features/serial/SerialConsole.js';
 import type { DisplaySource, InputSink } from '../features/display/types.js';
 import type { MachineConfig, MachineSummary, MediaItem, OsChoice, SnapshotRow } from '../platform/models.js';
+import { connectClient } from '../platform/client.js';
+import { VmPage } from '../features/vm-window/VmPage.js';
+import { App } from '../app/App.js';
+import { installFakeBridge } from './fake-bridge.js';
 
 /** Everything fixtures report back (read by tests through window.hangarFixture). */
 export interface FixtureLog {
@@ -41,6 +45,15 @@ export const sampleConfig: MachineConfig = {
     { id: 'c0', kind: 'cdrom', path: '/home/user/ISOs/FD13LIVE.iso' },
   ],
   serial: 'off', clipboard: 'off',
+};
+
+const storageConfig: MachineConfig = {
+  ...sampleConfig,
+  drives: [
+    { id: 'd0', kind: 'disk', path: '/home/user/Hangar/machines/1/disk.qcow2', sizeMiB: 512 },
+    { id: 'cd0', kind: 'cdrom', path: '/home/user/ISOs/debian-12-i386-netinst.iso', present: true },
+    { id: 'fd0', kind: 'floppy', path: '/home/user/floppies/boot.img', present: true },
+  ],
 };
 
 const sampleMedia: MediaItem[] = [
@@ -99,12 +112,18 @@ interface FixtureOptions {
   clipboard?: string;
   typingDelayMs?: number;
   withMedia?: boolean;
+  serialEnabled?: boolean;
+  /** Settings with the real drive slots (cd0, fd0) and the sample library. */
+  storageMedia?: boolean;
+  backlog?: string;
 }
 
 /** Mounts the fixture named `name` into `root`. */
 export function mountFixture(root: Root, name: string, raw: unknown): void {
   const options = (raw ?? {}) as FixtureOptions;
   window.hangarFixture.calls = [];
+  // Only the Electron fixture has a bridge; every other fixture runs as in a browser.
+  delete window.hangar;
   const mode = options.mode ?? 'light';
   let element: ReactNode;
   switch (name) {
@@ -129,7 +148,10 @@ export function mountFixture(root: Root, name: string, raw: unknown): void {
       break;
     case 'settings':
       element = (
-        <SettingsEditor config={sampleConfig} running={options.running ?? false} otherNames={['Other VM']} qemuAvailable={options.qemuAvailable ?? true} onSave={(config) => log('save', config)} onCancel={() => log('cancel', null)} />
+        <SettingsEditor
+          config={options.storageMedia ? storageConfig : sampleConfig}
+          {...(options.storageMedia ? { media: sampleMedia } : {})}
+          running={options.running ?? false} otherNames={['Other VM']} qemuAvailable={options.qemuAvailable ?? true} onSave={(config) => log('save', config)} onCancel={() => log('cancel', null)} />
       );
       break;
     case 'snapshots':
@@ -139,7 +161,7 @@ export function mountFixture(root: Root, name: string, raw: unknown): void {
       element = <ManagerFixture machines={options.machines ?? []} media={options.withMedia ? sampleMedia : []} />;
       break;
     case 'serial': {
-      const listeners = new Set<(data: string) => void>();
+      const listeners = new Set<(data: string | Uint8Array) => void>();
       window.hangarSerial = {
         write: (data) => listeners.forEach((listener) => listener(data)),
         handle: null,
@@ -187,6 +209,15 @@ export function mountFixture(root: Root, name: string, raw: unknown): void {
         </div>
       );
       break;
+    case 'electron-vm-page':
+      installFakeBridge({ serialEnabled: options.serialEnabled ?? true, backlog: options.backlog ?? '' });
+      element = <VmPage client={connectClient()} machineId="vm1" />;
+      break;
+    case 'electron-manager':
+      installFakeBridge({ serialEnabled: false, backlog: '' });
+      // The app brings its own theme.
+      root.render(<App client={connectClient()} />);
+      return;
     default:
       throw new Error(`No fixture named "${name}".`);
   }

@@ -23,9 +23,11 @@ import type { MachineState, MachineSummary, MediaItem, WatchedFolder } from '../
 import { AddIcon, ComputerIcon, DeleteIcon, OpenIcon, PauseIcon, PlayIcon, SettingsIcon, SnapshotIcon, StopIcon } from '../../components/icons.js';
 import { stateColour, stateLabels } from '../../components/machine-state.js';
 import { MediaLibrary } from './MediaLibrary.js';
+import { actionsFor } from './manager-actions.js';
+import type { ManagerAction } from './manager-actions.js';
 
-/** Toolbar and menu actions. */
-export type ManagerAction = 'new' | 'settings' | 'start' | 'show' | 'pause' | 'resume' | 'stop' | 'snapshots' | 'delete';
+export { actionsFor } from './manager-actions.js';
+export type { ManagerAction } from './manager-actions.js';
 
 /** A short snapshot summary for the details pane. */
 export interface SnapshotSummary {
@@ -49,18 +51,6 @@ export interface ManagerWindowProps {
   readonly snapshots?: Readonly<Record<string, SnapshotSummary>>;
   /** Shown above the content (connection problems). */
   readonly banner?: ReactNode;
-}
-
-/** Which actions a machine in `state` offers. */
-export function actionsFor(state: MachineState | undefined): ReadonlySet<ManagerAction> {
-  const actions = new Set<ManagerAction>(['new']);
-  if (state === undefined) return actions;
-  actions.add('settings').add('snapshots');
-  if (state === 'stopped' || state === 'crashed') actions.add('start').add('delete');
-  if (state === 'shutdown') actions.add('start').add('stop');
-  if (state === 'running') actions.add('pause').add('stop').add('show');
-  if (state === 'paused') actions.add('resume').add('stop').add('show');
-  return actions;
 }
 
 const osPalette = ['#4f6bed', '#c2185b', '#00897b', '#6d4c41', '#7b1fa2', '#ef6c00', '#2e7d32', '#455a64'];

@@ -7,14 +7,10 @@ import Button from '@mui/material/Button';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { forwardRef, useEffect, useImperativeHandle, useRef } from 'react';
+import { noticeLine } from './serial-channel.js';
+import type { SerialChannel } from './serial-channel.js';
 
-/** Where serial bytes come from and go to. */
-export interface SerialChannel {
-  /** Calls `listener` with each chunk the guest writes; returns the unsubscribe function. */
-  subscribe(listener: (data: string) => void): () => void;
-  /** Sends what the user typed to the guest. */
-  send(data: string): void;
-}
+export type { SerialChannel } from './serial-channel.js';
 
 /** What the owner can do with the console. */
 export interface SerialConsoleHandle {
@@ -29,10 +25,17 @@ export interface SerialConsoleProps {
   readonly channel: SerialChannel;
   readonly writeClipboard?: (text: string) => Promise<void>;
   readonly dark?: boolean;
+  /** Focus the terminal when it opens (the tab was just picked). */
+  readonly autoFocus?: boolean;
 }
 
+const MIN_COLS = 80;
+const MIN_ROWS = 5;
+/** Room for xterm's scrollbar, so the last column is never under it. */
+const SCROLLBAR_ROOM = 14;
+
 /** The serial console component. */
-export const SerialConsole = forwardRef<SerialConsoleHandle, SerialConsoleProps>(function SerialConsole({ channel, writeClipboard, dark = true }, ref) {
+export const SerialConsole = forwardRef<SerialConsoleHandle, SerialConsoleProps>(function SerialConsole({ channel, writeClipboard, dark = true, autoFocus = false }, ref) {
   const element = useRef<HTMLDivElement>(null);
   const terminal = useRef<Terminal | undefined>(undefined);
   const copy = (): void => {
@@ -60,16 +63,46 @@ export const SerialConsole = forwardRef<SerialConsoleHandle, SerialConsoleProps>
       }
       return true;
     });
-    const input = term.onData((data) => channel.send(data));
+    // One notice per problem, not one per keystroke.
+    let lastProblem: { text: string; at: number } | undefined;
+    const input = term.onData((data) => {
+      const sent = channel.send(data);
+      if (!sent) return;
+      void sent.then((problem) => {
+        if (!problem || terminal.current !== term) return;
+        if (lastProblem?.text === problem && Date.now() - lastProblem.at < 5000) return;
+        lastProblem = { text: problem, at: Date.now() };
+        term.write(noticeLine(problem));
+      });
+    });
     const unsubscribe = channel.subscribe((data) => term.write(data));
     terminal.current = term;
+    if (autoFocus) term.focus();
+    // Fill the box: the cell size comes from what xterm drew (its screen is cols × rows cells).
+    const box = element.current;
+    const fit = (): void => {
+      const screen = box.querySelector('.xterm-screen')?.getBoundingClientRect();
+      if (!screen || screen.width === 0 || screen.height === 0) return;
+      const cellWidth = screen.width / term.cols;
+      const cellHeight = screen.height / term.rows;
+      const style = getComputedStyle(box);
+      const width = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - SCROLLBAR_ROOM;
+      const height = box.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+      // At least 80 columns: guests assume a classic terminal's width.
+      const cols = Math.max(MIN_COLS, Math.floor(width / cellWidth));
+      const rows = Math.max(MIN_ROWS, Math.floor(height / cellHeight));
+      if (cols !== term.cols || rows !== term.rows) term.resize(cols, rows);
+    };
+    const observer = new ResizeObserver(() => fit());
+    observer.observe(box);
     return () => {
+      observer.disconnect();
       unsubscribe();
       input.dispose();
       term.dispose();
       terminal.current = undefined;
     };
-  }, [channel, dark]);
+  }, [channel, dark, autoFocus]);
 
   useImperativeHandle(ref, () => ({
     text: () => {
@@ -90,7 +123,7 @@ export const SerialConsole = forwardRef<SerialConsoleHandle, SerialConsoleProps>
           Copy
         </Button>
       </Box>
-      <Box ref={element} role="region" aria-label="Serial console" sx={{ flex: 1, minHeight: 0, p: 0.5, bgcolor: dark ? '#101010' : '#ffffff' }} />
+      <Box ref={element} role="region" aria-label="Serial console" sx={{ flex: 1, minHeight: 0, p: 0.5, overflow: 'hidden', bgcolor: dark ? '#101010' : '#ffffff' }} />
     </Box>
   );
 });

@@ -14,7 +14,7 @@ import Tabs from '@mui/material/Tabs';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useMemo, useState } from 'react';
-import type { BootDevice, ClipboardMode, MachineConfig } from '../../platform/models.js';
+import type { BootDevice, ClipboardMode, DriveConfig, MachineConfig, MediaItem } from '../../platform/models.js';
 import { changedSettings, validateSettings } from './settings-model.js';
 
 /** Props of the settings editor. */
@@ -25,7 +25,16 @@ export interface SettingsEditorProps {
   readonly qemuAvailable: boolean;
   readonly onSave: (config: MachineConfig) => void;
   readonly onCancel: () => void;
+  /** The media library, offered for the CD and floppy drives. */
+  readonly media?: readonly MediaItem[];
+  /** A native file chooser (Electron); without one, the storage page takes a typed path. */
+  readonly chooseFile?: (kind: 'cdrom' | 'floppy') => Promise<string | null>;
+  /** The page to open first (e.g. "Serial" from the serial console tab). */
+  readonly initialPage?: SettingsPage;
 }
+
+/** The editor's pages. */
+export type SettingsPage = (typeof pages)[number];
 
 const pages = ['General', 'System', 'Display', 'Storage', 'Serial', 'Clipboard'] as const;
 const bootLabels: Record<BootDevice, string> = { disk: 'Hard disk', cdrom: 'CD/DVD', floppy: 'Floppy' };
@@ -35,8 +44,8 @@ const fieldLabels: Partial<Record<keyof MachineConfig, string>> = {
 };
 
 /** The settings editor component. */
-export function SettingsEditor({ config, running, otherNames, qemuAvailable, onSave, onCancel }: SettingsEditorProps) {
-  const [page, setPage] = useState(0);
+export function SettingsEditor({ config, running, otherNames, qemuAvailable, onSave, onCancel, media = [], chooseFile, initialPage }: SettingsEditorProps) {
+  const [page, setPage] = useState(initialPage ? Math.max(0, pages.indexOf(initialPage)) : 0);
   const [draft, setDraft] = useState<MachineConfig>(config);
   const errors = useMemo(() => validateSettings(draft, otherNames, qemuAvailable), [draft, otherNames, qemuAvailable]);
   const changes = useMemo(() => changedSettings(config, draft), [config, draft]);
@@ -104,21 +113,27 @@ export function SettingsEditor({ config, running, otherNames, qemuAvailable, onS
             </>
           )}
           {page === 3 && (
-            <Box aria-label="Drives" role="list">
-              {draft.drives.map((drive) => (
-                <Box key={drive.id} role="listitem" sx={{ display: 'flex', gap: 1, alignItems: 'baseline', py: 0.5 }}>
-                  <Typography sx={{ minWidth: 90, fontWeight: 500 }}>{drive.kind === 'disk' ? 'Hard disk' : drive.kind === 'cdrom' ? 'CD/DVD' : 'Floppy'}</Typography>
-                  <Typography sx={{ color: 'text.secondary', flex: 1 }} noWrap>
-                    {drive.path ?? 'Empty'}
-                    {drive.sizeMiB ? ` · ${drive.sizeMiB} MiB` : ''}
-                  </Typography>
-                  {drive.kind !== 'disk' && drive.path && (
-                    <Button size="small" onClick={() => update('drives', draft.drives.map((d) => (d.id === drive.id ? { id: d.id, kind: d.kind } : d)))}>
-                      Eject
-                    </Button>
-                  )}
-                </Box>
-              ))}
+            <Box aria-label="Drives" role="list" sx={{ display: 'flex', flexDirection: 'column', gap: 1 }}>
+              {draft.drives.map((drive) =>
+                drive.kind === 'disk' ? (
+                  <Box key={drive.id} role="listitem" sx={{ display: 'flex', gap: 1, alignItems: 'baseline', py: 0.5 }}>
+                    <Typography sx={{ minWidth: 90, fontWeight: 500 }}>Hard disk</Typography>
+                    <Typography sx={{ color: 'text.secondary', flex: 1 }} noWrap title={drive.path}>
+                      {drive.path ?? 'Empty'}
+                      {drive.sizeMiB ? ` · ${drive.sizeMiB} MiB` : ''}
+                    </Typography>
+                  </Box>
+                ) : (
+                  <RemovableDrive
+                    key={drive.id}
+                    drive={drive}
+                    media={media}
+                    running={running}
+                    {...(chooseFile ? { chooseFile } : {})}
+                    onChange={(path) => update('drives', draft.drives.map((d) => (d.id !== drive.id ? d : path ? { id: d.id, kind: d.kind, path, present: true } : { id: d.id, kind: d.kind })))}
+                  />
+                ),
+              )}
               {errors.drives && <Alert severity="error">{errors.drives}</Alert>}
             </Box>
           )}
@@ -153,6 +168,83 @@ export function SettingsEditor({ config, running, otherNames, qemuAvailable, onS
         <Button variant="contained" disabled={!valid || changes.length === 0} onClick={() => onSave(draft)}>
           Save
         </Button>
+      </Box>
+    </Box>
+  );
+}
+
+const fileName = (path: string): string => path.split(/[/\\]/u).pop() ?? path;
+
+/** A CD or floppy drive on the storage page: library media, a typed path or the file chooser, and eject. */
+function RemovableDrive({ drive, media, running, chooseFile, onChange }: { drive: DriveConfig; media: readonly MediaItem[]; running: boolean; chooseFile?: (kind: 'cdrom' | 'floppy') => Promise<string | null>; onChange: (path: string | null) => void }) {
+  const [path, setPath] = useState('');
+  const [problem, setProblem] = useState<string | undefined>(undefined);
+  const slot = drive.id;
+  const label = drive.kind === 'cdrom' ? 'CD/DVD' : 'Floppy';
+  const choices = media.filter((item) => item.present && (drive.kind === 'cdrom' ? item.kind === 'cdrom' : item.kind !== 'cdrom'));
+  const current = drive.path ?? '';
+  const known = current === '' || choices.some((item) => item.path === current);
+  const use = (chosen: string): void => {
+    if (!chosen.trim()) return;
+    onChange(chosen.trim());
+    setPath('');
+  };
+  return (
+    <Box role="listitem" aria-label={`${label} drive`} sx={{ display: 'flex', flexDirection: 'column', gap: 1, py: 0.5 }} data-drive={slot}>
+      <Box sx={{ display: 'flex', gap: 1, alignItems: 'center' }}>
+        <Typography sx={{ minWidth: 90, fontWeight: 500 }}>{label}</Typography>
+        <TextField
+          select
+          size="small"
+          label="Medium"
+          value={current}
+          onChange={(event) => onChange(event.target.value || null)}
+          sx={{ flex: 1, minWidth: 0 }}
+          slotProps={{ htmlInput: { 'data-field': `${slot}-media` }, select: { displayEmpty: true }, inputLabel: { shrink: true } }}
+          helperText={drive.present === false ? 'The file is missing; choose another or empty the drive.' : running ? 'Changes at once in the running machine when you save.' : 'Used the next time the machine starts.'}
+          error={drive.present === false}
+        >
+          <MenuItem value="">Empty</MenuItem>
+          {!known && <MenuItem value={current}>{fileName(current)}</MenuItem>}
+          {choices.map((item) => (
+            <MenuItem key={item.id} value={item.path}>
+              {fileName(item.path)}
+              {item.osName ? ` · ${item.osName}` : ''}
+            </MenuItem>
+          ))}
+        </TextField>
+        <Button size="small" disabled={!current} onClick={() => onChange(null)} sx={{ alignSelf: 'flex-start', mt: 0.5 }}>
+          Eject
+        </Button>
+      </Box>
+      <Box component="form" sx={{ display: 'flex', gap: 1, alignItems: 'flex-start', pl: '98px' }} onSubmit={(event) => (event.preventDefault(), use(path))}>
+        <TextField
+          size="small"
+          label={`Or a ${drive.kind === 'cdrom' ? 'CD/DVD' : 'floppy'} image file`}
+          placeholder={drive.kind === 'cdrom' ? '/path/to/disc.iso' : '/path/to/floppy.img'}
+          value={path}
+          onChange={(event) => setPath(event.target.value)}
+          sx={{ flex: 1 }}
+          error={problem !== undefined}
+          {...(problem ? { helperText: problem } : {})}
+          slotProps={{ htmlInput: { 'data-field': `${slot}-path` }, inputLabel: { shrink: true } }}
+        />
+        <Button type="submit" variant="outlined" disabled={!path.trim()}>
+          Use file
+        </Button>
+        {chooseFile && (
+          <Button
+            variant="outlined"
+            onClick={() => {
+              setProblem(undefined);
+              void chooseFile(drive.kind === 'cdrom' ? 'cdrom' : 'floppy')
+                .then((chosen) => chosen && use(chosen))
+                .catch((error: unknown) => setProblem(error instanceof Error ? error.message : String(error)));
+            }}
+          >
+            Browse…
+          </Button>
+        )}
       </Box>
     </Box>
   );

@@ -5,8 +5,11 @@ import { engineLimits, nameProblem } from '../wizard/validation.js';
 /** Field → message, only for fields with a problem. */
 export type SettingsErrors = Partial<Record<keyof MachineConfig, string>>;
 
-/** Settings that apply to a running guest without restarting it (the speed limit through `set-speed-limit`). */
-const liveFields: ReadonlySet<keyof MachineConfig> = new Set(['name', 'scaling', 'clipboard', 'speedLimitMips']);
+/**
+ * Settings that apply to a running guest without restarting it (the speed limit through
+ * `set-speed-limit`, CD/floppy media through `machines.set-drive`; disks are not editable).
+ */
+const liveFields: ReadonlySet<keyof MachineConfig> = new Set(['name', 'scaling', 'clipboard', 'speedLimitMips', 'drives']);
 
 /** The highest speed limit the editor accepts, in MIPS (far above what either engine reaches). */
 export const SPEED_LIMIT_MAX_MIPS = 100_000;

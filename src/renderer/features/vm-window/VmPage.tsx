@@ -11,12 +11,17 @@ import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
 import Typography from '@mui/material/Typography';
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { MenuCommand } from '../../../shared/bridge.js';
 import type { HangarClient } from '../../platform/client.js';
-import type { DriveConfig, DriveSlot, MachineSummary, MediaItem } from '../../platform/models.js';
+import type { DriveConfig, DriveSlot, MachineConfig, MachineSummary, MediaItem } from '../../platform/models.js';
 import type { DisplayChannel } from '../../platform/transport.js';
 import { chooseMediaFile, hasFileChooser, readHostClipboard, writeHostClipboard } from '../../platform/shell.js';
 import { isActive } from '../../components/machine-state.js';
 import { SnapshotsPanel } from '../snapshots/SnapshotsPanel.js';
+import { SettingsEditor } from '../settings/SettingsEditor.js';
+import type { SettingsPage } from '../settings/SettingsEditor.js';
+import { saveMachineSettings } from '../settings/save-settings.js';
+import { machineSerialChannel } from '../serial/serial-channel.js';
 import type { DisplaySource, InputSink } from '../display/types.js';
 import { VmWindow } from './VmWindow.js';
 import type { VmCommand } from './VmWindow.js';
@@ -26,15 +31,32 @@ export const HOST_KEY_SETTING = 'ui.hostKey';
 const idleSource: DisplaySource = { subscribe: () => () => undefined };
 const idleSink: InputSink = { send: () => undefined };
 
+/** Application-menu commands from the Electron bridge; undefined in a browser. */
+function bridgeMenuCommands(): ((listener: (command: MenuCommand) => void) => () => void) | undefined {
+  const bridge = window.hangar;
+  return bridge ? (listener) => bridge.onMenuCommand(listener) : undefined;
+}
+
+/** Tells the Electron shell that the page holds the keyboard, so menu shortcuts reach the guest. */
+function reportKeyboardCapture(captured: boolean): void {
+  void window.hangar?.setKeyboardCaptured(captured).catch(() => undefined);
+}
+
 /** The VM window page. */
 export function VmPage({ client, machineId }: { client: HangarClient; machineId: string }) {
   const [machine, setMachine] = useState<MachineSummary | undefined>(undefined);
   const [media, setMedia] = useState<MediaItem[]>([]);
   const [missing, setMissing] = useState<string | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
+  const [info, setInfo] = useState<string | undefined>(undefined);
   const [channel, setChannel] = useState<DisplayChannel | undefined>(undefined);
   const [attempt, setAttempt] = useState(0);
   const [snapshots, setSnapshots] = useState<{ take: boolean } | undefined>(undefined);
+  const [settings, setSettings] = useState<{ page?: SettingsPage; names: string[]; qemuAvailable: boolean } | undefined>(undefined);
+  const menuCommands = useMemo(bridgeMenuCommands, []);
+  const serialChannel = useMemo(() => machineSerialChannel(client, machineId), [client, machineId]);
+  // A window closed while captured must not leave the shell's shortcuts off.
+  useEffect(() => () => reportKeyboardCapture(false), []);
   /** Media changed here while running, until the library says otherwise. */
   const [slots, setSlots] = useState<Partial<Record<DriveSlot, string | null>>>({});
 
@@ -136,6 +158,21 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
     return result.ok;
   };
 
+  const openSettings = async (page?: SettingsPage): Promise<void> => {
+    const [list, engines] = await Promise.all([client.listMachines(), client.engines()]);
+    const names = list.ok ? list.value.filter((m) => m.id !== machineId).map((m) => m.config.name) : [];
+    setSettings({ names, qemuAvailable: engines.ok && engines.value.qemuAvailable, ...(page ? { page } : {}) });
+  };
+  const saveSettings = async (after: MachineConfig): Promise<void> => {
+    if (!machine) return;
+    const result = await saveMachineSettings(client, machine, after);
+    if (!report(result)) return;
+    setSettings(undefined);
+    setSlots({});
+    if (result.ok && result.value.later.length > 0) setInfo('Saved. Some changes take effect after the machine is powered off and started again.');
+    void refresh();
+  };
+
   const onCommand = (command: VmCommand): void => {
     setError(undefined);
     switch (command.kind) {
@@ -143,6 +180,11 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
       case 'snapshots':
         setSnapshots({ take: command.kind === 'snapshot' });
         return;
+      case 'settings':
+        void openSettings(command.page);
+        return;
+      // The running engine only (vm.insert accepts any image the engine takes, e.g. odd-sized
+      // floppies the library files as disks); the settings' storage page stores media.
       case 'insert':
         void client.insert(machineId, command.slot, command.path).then((result) => report(result) && setSlots((old) => ({ ...old, [command.slot]: command.path })));
         return;
@@ -174,6 +216,11 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
       {error && (
         <Alert severity="error" onClose={() => setError(undefined)} sx={{ borderRadius: 0 }}>
           {error}
+        </Alert>
+      )}
+      {info && (
+        <Alert severity="info" onClose={() => setInfo(undefined)} sx={{ borderRadius: 0 }}>
+          {info}
         </Alert>
       )}
       {!active && (
@@ -213,6 +260,9 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
         banner={banner}
         hostKey={hostKey}
         {...(hasFileChooser() ? { chooseFile: chooseMediaFile } : {})}
+        onCaptureChange={reportKeyboardCapture}
+        {...(menuCommands ? { menuCommands } : {})}
+        serial={{ channel: serialChannel, enabled: machine.config.serial === 'console' }}
         onHostKeyChange={(code) => {
           setHostKey(code);
           void client.setSetting(HOST_KEY_SETTING, code).then(report);
@@ -223,6 +273,22 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
         <DialogContent>
           {snapshots && <SnapshotsPanel client={client} machineId={machineId} machineName={machine.config.name} state={machine.state} startWithTake={snapshots.take} onClose={() => setSnapshots(undefined)} />}
         </DialogContent>
+      </Dialog>
+      <Dialog open={settings !== undefined} onClose={() => setSettings(undefined)} maxWidth="md" aria-labelledby="vm-settings-title">
+        <DialogTitle id="vm-settings-title">Settings of {machine.config.name}</DialogTitle>
+        {settings && (
+          <SettingsEditor
+            config={machine.config}
+            running={active}
+            otherNames={settings.names}
+            qemuAvailable={settings.qemuAvailable}
+            media={media}
+            {...(settings.page ? { initialPage: settings.page } : {})}
+            {...(hasFileChooser() ? { chooseFile: chooseMediaFile } : {})}
+            onSave={(after) => void saveSettings(after)}
+            onCancel={() => setSettings(undefined)}
+          />
+        )}
       </Dialog>
       {machine.state === 'starting' && (
         <Typography variant="caption" sx={{ position: 'fixed', top: 44, right: 12, color: 'text.secondary' }}>

@@ -18,11 +18,14 @@ import ListSubheader from '@mui/material/ListSubheader';
 import Menu from '@mui/material/Menu';
 import MenuItem from '@mui/material/MenuItem';
 import Paper from '@mui/material/Paper';
+import Tab from '@mui/material/Tab';
+import Tabs from '@mui/material/Tabs';
 import TextField from '@mui/material/TextField';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import { useEffect, useRef, useState } from 'react';
 import type { MouseEvent, ReactNode } from 'react';
+import type { MenuCommand } from '../../../shared/bridge.js';
 import type { ClipboardMode, DriveConfig, DriveSlot, EngineKind, MachineState, MediaItem } from '../../platform/models.js';
 import { stateColour, stateLabels } from '../../components/machine-state.js';
 import { DiscIcon, FloppyIcon } from '../../components/icons.js';
@@ -31,10 +34,13 @@ import type { DisplayViewHandle } from '../display/DisplayView.js';
 import type { SurfaceMode } from '../display/display-surface.js';
 import { keyComboEvents, keyCombos } from '../display/keyboard.js';
 import type { DisplaySource, InputSink, ScalingMode } from '../display/types.js';
+import { SerialConsole } from '../serial/SerialConsole.js';
+import type { SerialChannel } from '../serial/SerialConsole.js';
 
 /** What the window asks its owner to do. */
 export type VmCommand =
   | { readonly kind: 'pause' | 'resume' | 'reset' | 'powerdown' | 'poweroff' | 'start' | 'snapshot' | 'snapshots' }
+  | { readonly kind: 'settings'; readonly page?: 'Serial' }
   | { readonly kind: 'insert'; readonly slot: DriveSlot; readonly path: string }
   | { readonly kind: 'eject'; readonly slot: DriveSlot };
 
@@ -78,7 +84,16 @@ export interface VmWindowProps {
   readonly chooseFile?: (kind: 'cdrom' | 'floppy') => Promise<string | null>;
   /** Called when the user picks another host key (a KeyboardEvent.code). */
   readonly onHostKeyChange?: (code: string) => void;
+  /** Called when the display captures or releases the keyboard (Electron turns menu shortcuts off meanwhile). */
+  readonly onCaptureChange?: (captured: boolean) => void;
+  /** Subscribes to application-menu commands (Electron's bridge `onMenuCommand`); returns the unsubscribe function. */
+  readonly menuCommands?: (listener: (command: MenuCommand) => void) => () => void;
+  /** The serial console tab: the machine's COM1, and whether its settings turn the console on. */
+  readonly serial?: { readonly channel: SerialChannel; readonly enabled: boolean };
 }
+
+/** The window's two views. */
+export type VmView = 'display' | 'serial';
 
 /** Keys offered as the host key (KeyboardEvent.code → what a person reads). */
 export const hostKeyChoices: readonly (readonly [string, string])[] = [
@@ -115,6 +130,7 @@ export function VmWindow(props: VmWindowProps) {
   const [pathPrompt, setPathPrompt] = useState<DriveSlot | undefined>(undefined);
   const [pathValue, setPathValue] = useState('');
   const [notice, setNotice] = useState<string | undefined>(undefined);
+  const [view, setView] = useState<VmView>('display');
   const close = (): void => setOpen(undefined);
   const readClipboard = props.readClipboard ?? (() => navigator.clipboard.readText());
   const writeClipboard = props.writeClipboard ?? ((text: string) => navigator.clipboard.writeText(text));
@@ -238,6 +254,64 @@ export function VmWindow(props: VmWindowProps) {
   const cd = drive('cd0');
   const floppy = drive('fd0');
 
+  const changeScaling = (value: ScalingMode): void => {
+    setScaling(value);
+    props.onScalingChange?.(value);
+  };
+  const captureChanged = (on: boolean): void => {
+    setCaptured(on);
+    props.onCaptureChange?.(on);
+  };
+  const showView = (next: VmView): void => {
+    // The hidden display must not keep the keyboard.
+    if (next !== 'display') display.current?.release();
+    setView(next);
+  };
+
+  // Application-menu commands (Electron) run what the window's own menus run, with today's state.
+  const menuCommand = (command: MenuCommand): void => {
+    switch (command) {
+      case 'machine.start':
+        if (!active) onCommand({ kind: 'start' });
+        return;
+      case 'machine.pause':
+        if (active) onCommand({ kind: running ? 'pause' : 'resume' });
+        return;
+      case 'machine.reset':
+      case 'machine.powerdown':
+      case 'machine.poweroff':
+        if (active) onCommand({ kind: command === 'machine.reset' ? 'reset' : command === 'machine.powerdown' ? 'powerdown' : 'poweroff' });
+        return;
+      case 'machine.snapshot':
+        if (active) onCommand({ kind: 'snapshot' });
+        return;
+      case 'machine.settings':
+        onCommand({ kind: 'settings' });
+        return;
+      case 'machine.screenshot':
+        screenshot();
+        return;
+      case 'input.ctrl-alt-del':
+        if (running) display.current?.send(keyComboEvents(['ctrl', 'alt', 'delete']));
+        return;
+      case 'input.type-clipboard':
+        if (running && !typing) void typeClipboard();
+        return;
+      case 'view.scale-fit':
+        changeScaling('fit');
+        return;
+      case 'view.scale-1x':
+        changeScaling('native');
+        return;
+      case 'machine.new':
+        return; // the manager's command
+    }
+  };
+  const menuCommandRef = useRef(menuCommand);
+  menuCommandRef.current = menuCommand;
+  const subscribeMenu = props.menuCommands;
+  useEffect(() => subscribeMenu?.((command) => menuCommandRef.current(command)), [subscribeMenu]);
+
   return (
     <Box sx={{ display: 'flex', flexDirection: 'column', height: '100%', bgcolor: 'background.default', color: 'text.primary' }}>
       <Box role="menubar" aria-label={`${name} menus`} sx={{ display: 'flex', alignItems: 'center', gap: 0.25, px: 1, minHeight: 36, borderBottom: 1, borderColor: 'divider', bgcolor: 'background.paper' }}>
@@ -245,6 +319,12 @@ export function VmWindow(props: VmWindowProps) {
         {menuButton('devices', 'Devices')}
         {menuButton('input', 'Input')}
         {menuButton('view', 'View')}
+        {props.serial && (
+          <Tabs value={view} onChange={(_, value: VmView) => showView(value)} aria-label="Views" sx={{ ml: 2, minHeight: 36, '& .MuiTab-root': { minHeight: 36, py: 0, textTransform: 'none' } }}>
+            <Tab value="display" label="Display" />
+            <Tab value="serial" label="Serial console" />
+          </Tabs>
+        )}
         <Box sx={{ flex: 1 }} />
         <Typography variant="subtitle2" noWrap sx={{ color: 'text.secondary', pr: 1 }}>
           {name}
@@ -258,6 +338,7 @@ export function VmWindow(props: VmWindowProps) {
         <Divider />
         {item('Take snapshot…', () => onCommand({ kind: 'snapshot' }), !active)}
         {item('Snapshots…', () => onCommand({ kind: 'snapshots' }))}
+        {item('Settings…', () => onCommand({ kind: 'settings' }))}
         {item('Save screenshot', screenshot, mode.mode === 'off')}
       </Menu>
       <Menu anchorEl={open?.anchor} open={open?.name === 'devices'} onClose={close}>
@@ -276,7 +357,7 @@ export function VmWindow(props: VmWindowProps) {
         {item(fullScreen ? 'Leave full screen' : 'Full screen', () => void toggleFullScreen())}
         <Divider />
         {scalingNames.map(([value, label]) => (
-          <MenuItem key={value} dense selected={scaling === value} onClick={() => (close(), setScaling(value), props.onScalingChange?.(value))}>
+          <MenuItem key={value} dense selected={scaling === value} onClick={() => (close(), changeScaling(value))}>
             {label}
           </MenuItem>
         ))}
@@ -290,8 +371,27 @@ export function VmWindow(props: VmWindowProps) {
           ))}
       </Menu>
       {props.banner}
-      <Box sx={{ flex: 1, minHeight: 0, position: 'relative' }}>
-        <DisplayView ref={display} source={source} sink={sink} scaling={scaling} onCaptureChange={setCaptured} onModeChange={setMode} label={`Screen of ${name}`} {...(props.hostKey ? { hostKey: props.hostKey } : {})} />
+      {props.serial && view === 'serial' && (
+        <Box sx={{ flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column' }} data-testid="serial-view">
+          {props.serial.enabled ? (
+            <SerialConsole channel={props.serial.channel} writeClipboard={writeClipboard} autoFocus />
+          ) : (
+            <Box sx={{ p: 3, maxWidth: 640 }} data-testid="serial-disabled">
+              <Typography variant="h6" gutterBottom>
+                The serial console is off for {name}
+              </Typography>
+              <Typography sx={{ color: 'text.secondary', mb: 2 }}>
+                Turn it on in the machine&apos;s settings: Serial → Serial port → “Console tab”. The guest&apos;s COM1 then shows here, and what you type here goes to it. Guests must send their console to the serial port (Linux: console=ttyS0; GRUB: serial, then terminal_output serial).
+              </Typography>
+              <Button variant="outlined" onClick={() => onCommand({ kind: 'settings', page: 'Serial' })}>
+                Open settings…
+              </Button>
+            </Box>
+          )}
+        </Box>
+      )}
+      <Box sx={{ flex: 1, minHeight: 0, position: 'relative', display: view === 'display' || !props.serial ? 'block' : 'none' }}>
+        <DisplayView ref={display} source={source} sink={sink} scaling={scaling} onCaptureChange={captureChanged} onModeChange={setMode} label={`Screen of ${name}`} {...(props.hostKey ? { hostKey: props.hostKey } : {})} />
         {typing && (
           <Paper elevation={6} data-testid="typing-progress" role="status" aria-label="Typing" sx={{ position: 'absolute', left: 16, bottom: 16, p: 1.5, width: 320, display: 'flex', flexDirection: 'column', gap: 1 }}>
             <Typography variant="body2">
@@ -334,7 +434,11 @@ export function VmWindow(props: VmWindowProps) {
         )}
         <Box sx={{ flex: 1 }} />
         <Typography variant="caption" data-testid="capture-state" sx={{ color: captured ? 'primary.main' : 'text.secondary' }}>
-          {captured ? `Keyboard and mouse captured — press ${hostKeyLabel} to release` : 'Click the screen to capture keyboard and mouse'}
+          {props.serial && view === 'serial'
+            ? 'Serial console: what you type goes to the guest\'s COM1 · Ctrl+Shift+C copies'
+            : captured
+              ? `Keyboard and mouse captured — press ${hostKeyLabel} to release`
+              : 'Click the screen to capture keyboard and mouse'}
         </Typography>
       </Box>
       <Dialog open={pathPrompt !== undefined} onClose={() => setPathPrompt(undefined)} aria-labelledby="insert-path-title">

@@ -31,6 +31,8 @@ export interface NewMachineRequest extends HardwareDraft {
   readonly mediaKind: MediaItem['kind'] | null;
   readonly osId: string | null;
   readonly startAfterCreate: boolean;
+  /** Whether the machine's serial port COM1 shows in a console tab of its window. */
+  readonly serialConsole: boolean;
 }
 
 /** Props of the wizard. */
@@ -70,6 +72,7 @@ export function NewVmWizard({ media: libraryMedia, osChoices: catalog, existingN
   const [osId, setOsId] = useState<string>('');
   const [draft, setDraft] = useState<HardwareDraft>({ name: '', engine: 'v86', ...recommendedHardware(undefined, 'v86') });
   const [startAfter, setStartAfter] = useState(true);
+  const [serialConsole, setSerialConsole] = useState(false);
   const [progress, setProgress] = useState<number | undefined>(undefined);
   const [failure, setFailure] = useState<string | undefined>(undefined);
 
@@ -136,7 +139,7 @@ export function NewVmWizard({ media: libraryMedia, osChoices: catalog, existingN
     setFailure(undefined);
     setProgress(0);
     try {
-      await onCreate({ ...draft, name: draft.name.trim(), mediaId: mediaId || null, mediaPath: media.find((item) => item.id === mediaId)?.path ?? null, mediaKind: media.find((item) => item.id === mediaId)?.kind ?? null, osId: osId || null, startAfterCreate: startAfter }, setProgress);
+      await onCreate({ ...draft, name: draft.name.trim(), mediaId: mediaId || null, mediaPath: media.find((item) => item.id === mediaId)?.path ?? null, mediaKind: media.find((item) => item.id === mediaId)?.kind ?? null, osId: osId || null, startAfterCreate: startAfter, serialConsole }, setProgress);
     } catch (error) {
       setFailure(error instanceof Error ? error.message : String(error));
       setProgress(undefined);
@@ -266,6 +269,11 @@ export function NewVmWizard({ media: libraryMedia, osChoices: catalog, existingN
               </Typography>
             </Box>
           ))}
+          <FormControlLabel
+            sx={{ gridColumn: '1 / -1' }}
+            control={<Checkbox checked={serialConsole} onChange={(event) => setSerialConsole(event.target.checked)} />}
+            label="Serial console: show the guest's COM1 in a tab of the machine window"
+          />
           <FormControlLabel sx={{ gridColumn: '1 / -1' }} control={<Checkbox checked={startAfter} onChange={(event) => setStartAfter(event.target.checked)} />} label="Start the machine after creating it" />
         </Box>
       )}

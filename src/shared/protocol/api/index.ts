@@ -11,7 +11,7 @@ import { s } from '../schema.js';
 import type { Infer } from '../schema.js';
 
 /** The API's version (bumped when entries are added). */
-export const apiProtocolVersion = '0.2';
+export const apiProtocolVersion = '0.3';
 
 /** Error classes an API call can answer with. */
 export const apiErrorClasses = ['NotFound', 'InvalidArgument', 'Conflict', 'EngineFailed', 'Timeout', 'Unavailable', 'NotSupported'] as const;
@@ -364,6 +364,42 @@ export const apiCommands = {
     returns: png,
     errors: [{ class: 'Unavailable', when: 'the machine is not running' }],
   }),
+  'vm.serial-write': command({
+    doc: 'Sends bytes to a running machine\'s serial port COM1 (what the guest reads from its serial console).',
+    since: '0.3',
+    args: s.object({
+      id: s.required(id),
+      data: s.required(s.string({ maxLength: 1 << 20 })),
+      format: s.optional(s.enumeration(['utf8', 'base64'] as const), 'Encoding of `data`; default utf8.'),
+    }),
+    returns: s.object({ written: s.required(s.integer({ min: 0 }), 'Bytes sent.') }),
+    errors: [
+      { class: 'Unavailable', when: 'the machine is not running' },
+      { class: 'InvalidArgument', when: 'data is not valid base64 (format "base64")' },
+    ],
+  }),
+  'vm.serial-backlog': command({
+    doc: 'The recent output of a machine\'s serial port COM1 (the last 64 KiB since its engine started), so a console opened later shows it; SERIAL_OUTPUT events carry what follows. Empty for a machine that never ran in this app session.',
+    since: '0.3',
+    args: byId,
+    returns: s.object({ data: s.required(s.string(), 'Base64 of the bytes.') }),
+    errors: [{ class: 'NotFound', when: 'no such machine' }],
+  }),
+  'machines.set-drive': command({
+    doc: 'Puts media in a machine\'s CD or floppy drive, or empties it (path null). The drive row is stored; on a running machine the engine also changes (or ejects) the medium at once, so it is one call for both. `path` is a file path (added to the media library) or a media id.',
+    since: '0.3',
+    args: s.object({
+      id: s.required(id),
+      slot: s.required(slot),
+      path: s.required(s.any('A media file path or media id, or null to empty the drive.')),
+    }),
+    returns: MachineView,
+    errors: [
+      { class: 'NotFound', when: 'no such machine' },
+      { class: 'InvalidArgument', when: 'the file is missing, a directory, empty, or not the kind of image the drive takes' },
+      { class: 'EngineFailed', when: 'the running engine refused the change (the stored drive is left as it was)' },
+    ],
+  }),
 } as const;
 
 export const apiEvents = {
@@ -392,6 +428,11 @@ export const apiEvents = {
       done: s.required(s.boolean()),
       error: s.optional(s.string()),
     }),
+  }),
+  SERIAL_OUTPUT: event({
+    doc: 'Bytes a running machine\'s guest wrote to its serial port COM1 (batched). vm.serial-backlog gives what came before.',
+    since: '0.3',
+    data: s.object({ id: s.required(s.string(), 'The machine id.'), data: s.required(s.string(), 'Base64 of the bytes.') }),
   }),
 } as const;
 

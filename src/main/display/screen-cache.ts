@@ -1,8 +1,9 @@
 /**
  * The current screen of one engine as main last saw it, so a view that attaches later (a
- * second window, or a window re-attaching) is drawn at once: replay() gives the messages that
- * rebuild the whole screen. The engine sends its full screen only to the first attachment of
- * the parent channel, so main keeps this copy.
+ * second window or browser tab, or one re-attaching) is drawn at once: replay() gives the
+ * messages that rebuild the whole screen. The engine sends its full screen only to the first
+ * attachment of the parent channel, so main keeps this copy (one per engine session, shared by
+ * the Electron display broker and the web shell).
  */
 import type { CursorSpriteMessage, DisplayMessage, DisplayModeMessage, PointerModeMessage, TextCursorMessage, TextFontMessage } from '../../shared/protocol/display.js';
 

@@ -1,0 +1,2 @@
+/** Display plumbing shared by the Electron and web shells. */
+export { ScreenCache } from './screen-cache.js';
