@@ -7,8 +7,12 @@ import type { MediaKind } from './types.js';
 /** Extensions the media library tracks. */
 export const mediaExtensions = new Set(['.iso', '.img', '.ima', '.flp', '.vfd', '.qcow2', '.raw', '.vmdk', '.vdi', '.vhd', '.vhdx']);
 
-/** Standard floppy sizes (160 KiB … 2.88 MiB), bytes. */
-const floppySizes = new Set([163840, 184320, 327680, 368640, 737280, 1228800, 1474560, 1720320, 2949120]);
+/**
+ * The largest floppy (2.88 MiB). A `.img` no larger than this is a floppy image even at an odd
+ * size (GRUB's rescue floppy is 1,296,384 bytes): the engines present it at the next standard
+ * size, and no hard disk is that small.
+ */
+const largestFloppyBytes = 2949120;
 
 /** True when `path` has a media extension. */
 export function isMediaFile(path: string): boolean {
@@ -20,7 +24,7 @@ export function mediaKind(path: string, sizeBytes: number): MediaKind {
   const extension = extname(path).toLowerCase();
   if (extension === '.iso') return 'iso';
   if (['.ima', '.flp', '.vfd'].includes(extension)) return 'floppy';
-  if (extension === '.img' && floppySizes.has(sizeBytes)) return 'floppy';
+  if (extension === '.img' && sizeBytes > 0 && sizeBytes <= largestFloppyBytes) return 'floppy';
   return 'disk';
 }
 

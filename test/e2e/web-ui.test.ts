@@ -78,6 +78,7 @@ describe('Hangar in Chromium through the web shell, with real v86 guests', { tim
   let machineId: string;
   let step = 0;
   const errors: string[] = [];
+  const serialWrites: { args: unknown; result: unknown }[] = [];
 
   const shoot = async (page: Page, name: string): Promise<void> => {
     step++;
@@ -106,6 +107,13 @@ describe('Hangar in Chromium through the web shell, with real v86 guests', { tim
     // Built fresh into a temp folder: CI starts from a clean clone, and dist/ may belong to another run.
     await buildRenderer(rendererDir);
     core = await HangarCore.open({ folder: join(work, 'home'), watch: true });
+    // What the page sends to the guest's serial port, to tell a UI problem from a guest one.
+    const call = core.call.bind(core);
+    core.call = async (name, args) => {
+      const result = await call(name, args);
+      if (name === 'vm.serial-write') serialWrites.push({ args, result });
+      return result;
+    };
     shell = await startWebShell({ core, rendererDir });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -251,11 +259,14 @@ describe('Hangar in Chromium through the web shell, with real v86 guests', { tim
     await confirm.getByRole('button', { name: 'Restore' }).click();
     await until('the menu back on the engine screen', () => screen(), (lines) => lines.some((line) => line.includes('*GNU (aka GNU/Hurd)')), 90_000);
     await panel.getByRole('treeitem').filter({ hasText: 'Before restoring At the menu' }).waitFor({ timeout: 30_000 });
-    const list = await core.call('snapshots.list', { id: machineId });
-    assert.ok(list.ok);
-    const value = list.value as { snapshots: { id: string; name: string }[]; currentId: string };
-    assert.equal(value.snapshots.length, 2);
-    assert.equal(value.snapshots.find((s) => s.id === value.currentId)?.name, 'At the menu', 'the restored snapshot is current');
+    type SnapshotList = { snapshots: { id: string; name: string }[]; currentId: string };
+    const currentName = (result: Awaited<ReturnType<HangarCore['call']>>): string | undefined => {
+      const value = result.ok ? (result.value as SnapshotList) : undefined;
+      return value?.snapshots.find((s) => s.id === value.currentId)?.name;
+    };
+    // The restore job finishes after the screen is back: wait for it to record the current snapshot.
+    const list = await until('the restored snapshot to be current', () => core.call('snapshots.list', { id: machineId }), (r) => currentName(r) === 'At the menu', 30_000);
+    assert.equal((list as { value: SnapshotList }).value.snapshots.length, 2);
     await shoot(vmPage, 'snapshot-restored-tree');
     await vmPage.getByRole('dialog', { name: /Snapshots of/ }).getByRole('button', { name: 'Close' }).click();
     await until('the canvas to show the menu again', () => canvasHash(vmPage), (hash) => hash === menuPixels, 30_000);
@@ -320,10 +331,18 @@ describe('Hangar in Chromium through the web shell, with real v86 guests', { tim
   });
 
   test('the serial console tab shows GRUB\'s serial output (backlog and live) and sends what is typed there', async () => {
-    // GRUB is at its command line: send its console to COM1 as well.
-    await vmPage.evaluate(() => navigator.clipboard.writeText('serial\nterminal_input serial console\nterminal_output serial console\n'));
-    await menu(vmPage, 'Input', 'Type clipboard text');
-    await until('GRUB took the commands', () => screen(), (lines) => lines.some((line) => line.includes('terminal_output serial console')) && lines.filter((line) => line.startsWith('grub>')).length > 0);
+    // GRUB is at its command line: send its console to COM1 as well, typed on the captured display
+    // one command at a time, each checked on the screen before it runs.
+    const lastLine = async (): Promise<string> => (await screen()).filter((line) => line.trim()).at(-1)?.trimEnd() ?? '';
+    await vmPage.getByTestId('guest-canvas').click();
+    for (const command of ['serial', 'terminal_input serial console', 'terminal_output serial console']) {
+      // Key by key as a person types: the display sends key codes, so '_' needs its Shift.
+      for (const char of command) await vmPage.keyboard.press(char === '_' ? 'Shift+Minus' : char === ' ' ? 'Space' : char, { delay: 10 });
+      await until(`"${command}" at GRUB's prompt`, lastLine, (line) => line === `grub> ${command}`, 30_000);
+      await vmPage.keyboard.press('Enter');
+      await until('the next prompt', lastLine, (line) => line === 'grub>', 30_000);
+    }
+    await vmPage.keyboard.press('ControlRight');
     await vmPage.getByRole('tab', { name: 'Serial console' }).click();
     const terminal = vmPage.getByRole('region', { name: 'Serial console' }).locator('.xterm-rows');
     // The DOM renderer draws blanks as no-break spaces.
@@ -333,6 +352,9 @@ describe('Hangar in Chromium through the web shell, with real v86 guests', { tim
     await vmPage.getByRole('region', { name: 'Serial console' }).locator('.xterm').click();
     await vmPage.keyboard.type('echo via serial', { delay: 20 });
     await vmPage.keyboard.press('Enter');
+    const sent = await until('the keys sent to COM1', async () => serialWrites.map((w) => (w.args as { data: string }).data).join(''), (text) => text.endsWith('\r'), 30_000);
+    assert.equal(sent, 'echo via serial\r', JSON.stringify(serialWrites));
+    assert.ok(serialWrites.every((w) => (w.result as { ok: boolean }).ok), JSON.stringify(serialWrites));
     const after = await until('GRUB\'s answer on the serial console', serialText, (text) => /^via serial\s*$/m.test(text), 30_000);
     assert.match(after, /grub> echo via serial/);
     // GRUB echoes on both consoles: the engine's screen shows the same command.

@@ -256,10 +256,10 @@ describe('components in Chromium', { timeout: 240_000 }, () => {
     await settings.getByRole('button', { name: 'Cancel' }).click();
     await settings.waitFor({ state: 'detached' });
 
-    // Devices: "image file…" opens the native chooser; the medium goes into the running engine.
+    // Devices: "image file…" opens the native chooser; the medium goes into the drive (engine and library).
     await page.getByRole('button', { name: 'Devices' }).click();
     await page.getByRole('menuitem', { name: 'Insert CD image file…' }).click();
-    await until('the chosen file in the drive', bridgeCalls, has('vm.insert', (a) => a.slot === 'cd0' && a.path === '/chosen/other-disc.iso'));
+    await until('the chosen file in the drive', bridgeCalls, has('machines.set-drive', (a) => a.slot === 'cd0' && a.path === '/chosen/other-disc.iso'));
     assert.ok((await bridgeCalls()).some((c) => c.name === 'bridge.chooseMediaFile' && c.args?.kind === 'cdrom'));
     await page.getByTestId('cd-status').filter({ hasText: 'other-disc.iso' }).waitFor();
 

@@ -34,7 +34,7 @@ const CHECK_EVERY = 4096;
 /** Ends v86 run slices that VGA memory traffic would stretch past `maxSliceMs`. */
 export class SliceBound {
   /** When false, slices run as long as v86 makes them (benchmarks compare both). */
-  enabled = false;
+  enabled = true;
   /** Slices cut short so far. */
   cuts = 0;
   private sliceStart = performance.now();

@@ -183,13 +183,13 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
       case 'settings':
         void openSettings(command.page);
         return;
-      // The running engine only (vm.insert accepts any image the engine takes, e.g. odd-sized
-      // floppies the library files as disks); the settings' storage page stores media.
+      // One call changes the running engine and the stored drive, so the library follows the
+      // Devices menu (the media stay inserted at the next start, as in VirtualBox).
       case 'insert':
-        void client.insert(machineId, command.slot, command.path).then((result) => report(result) && setSlots((old) => ({ ...old, [command.slot]: command.path })));
+        void client.setDrive(machineId, command.slot, command.path).then((result) => report(result) && setSlots((old) => ({ ...old, [command.slot]: command.path })));
         return;
       case 'eject':
-        void client.eject(machineId, command.slot).then((result) => report(result) && setSlots((old) => ({ ...old, [command.slot]: null })));
+        void client.setDrive(machineId, command.slot, null).then((result) => report(result) && setSlots((old) => ({ ...old, [command.slot]: null })));
         return;
       default:
         void client.power(machineId, command.kind).then(report);
