@@ -37,6 +37,35 @@ class InputState {
   queue: Promise<unknown> = Promise.resolve();
 }
 
+/** Longest wait for the guest to take one typed key before the next is sent anyway. */
+const KEY_TAKE_LIMIT_MS = 400;
+/** BIOS keyboard buffer (BDA 0x41A head, 0x41C tail, 16 two-byte slots): keep this many free. */
+const BIOS_BUFFER_SLOTS_FREE = 8;
+
+/**
+ * Whether the guest has taken the keys sent so far: the i8042 output queue is empty and, for
+ * guests that read the keyboard through the BIOS (GRUB, DOS), its 15-key buffer has room.
+ * Pacing by this instead of wall-clock time alone keeps keys from being dropped when the host
+ * starves the guest or the guest is busy (redrawing after a snapshot load, say).
+ */
+function guestTookKeys(emulator: V86Emulator): boolean {
+  const keyboard = emulator.v86.cpu.devices['ps2'] as { kbd_buffer?: { length: number } } | undefined;
+  if ((keyboard?.kbd_buffer?.length ?? 0) > 0) return false;
+  const pointers = emulator.read_memory(0x41a, 4);
+  const head = (pointers[0] ?? 0) | ((pointers[1] ?? 0) << 8);
+  const tail = (pointers[2] ?? 0) | ((pointers[3] ?? 0) << 8);
+  const queued = ((tail - head + 32) % 32) / 2;
+  // Outside the BIOS buffer's range the guest has its own driver: only the queue counts.
+  const biosBuffer = head >= 0x1e && head < 0x3e && tail >= 0x1e && tail < 0x3e;
+  return !biosBuffer || queued <= 16 - BIOS_BUFFER_SLOTS_FREE;
+}
+
+/** Waits (bounded) until the running guest has taken the keys sent so far. */
+async function untilGuestTookKeys(emulator: V86Emulator): Promise<void> {
+  const deadline = Date.now() + KEY_TAKE_LIMIT_MS;
+  while (emulator.cpu_is_running && !guestTookKeys(emulator) && Date.now() < deadline) await sleep(2);
+}
+
 function sendBytes(emulator: V86Emulator, bytes: readonly number[]): void {
   for (const byte of bytes) emulator.bus.send('keyboard-code', byte);
 }
@@ -149,6 +178,7 @@ export function installInput(machine: V86Machine): void {
           sendBytes(emulator, bytes);
           typed++;
           if (delay > 0) await sleep(delay);
+          await untilGuestTookKeys(emulator);
         }
       });
       return { typed, skipped };
