@@ -44,6 +44,7 @@ export interface DisplayPortMessage {
  * the selected one in the manager).
  */
 export type MenuCommand =
+  | 'app.preferences'
   | 'machine.new'
   | 'machine.settings'
   | 'machine.start'

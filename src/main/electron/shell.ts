@@ -83,6 +83,8 @@ export async function startElectronShell(electron: ElectronMain, options: ShellO
         focused?.setFullScreen(!focused.isFullScreen());
       },
       showManager: () => windows.openManager(),
+      // The manager owns the Preferences dialog, whichever window had the focus.
+      preferences: () => windows.openManager().webContents.send(ipcChannels.menu, 'app.preferences'),
       about: () => void electron.dialog.showMessageBox({ type: 'info', title: 'About Hangar', message: `Hangar ${app.getVersion()}`, detail: 'A desktop virtual-machine manager with v86 and QEMU engines.' }),
     },
     platform,

@@ -19,6 +19,8 @@ export interface MenuActions {
   command(command: MenuCommand): void;
   toggleFullScreen(): void;
   showManager(): void;
+  /** Brings the manager forward with its Preferences dialog open. */
+  preferences(): void;
   about(): void;
 }
 
@@ -35,6 +37,7 @@ export function buildMenuTemplate(actions: MenuActions, platform: string): MenuI
       submenu: [
         item('New Machine…', 'machine.new', 'CmdOrCtrl+Shift+N'),
         { label: 'Machine Manager', accelerator: 'CmdOrCtrl+Shift+M', click: () => actions.showManager() },
+        { label: 'Preferences…', accelerator: 'CmdOrCtrl+,', click: () => actions.preferences() },
         { type: 'separator' },
         { role: 'close', label: 'Close Window' },
         { role: 'quit', label: 'Quit Hangar' },

@@ -30,14 +30,17 @@ import { SettingsEditor } from '../features/settings/SettingsEditor.js';
 import { saveMachineSettings } from '../features/settings/save-settings.js';
 import { SnapshotsPanel } from '../features/snapshots/SnapshotsPanel.js';
 import { VmPage } from '../features/vm-window/VmPage.js';
-import { useSystemTheme } from './theme.js';
+import { PreferencesDialog } from '../features/preferences/PreferencesDialog.js';
+import { parseThemePreference, THEME_SETTING, useAppTheme } from './theme.js';
+import type { ThemePreference } from './theme.js';
 
 /** How often thumbnails of running machines are refreshed. */
 const THUMBNAIL_INTERVAL_MS = 3000;
 
 /** The root component: routes between the manager and a VM window. */
 export function App({ client }: { client: HangarClient }) {
-  const theme = useSystemTheme();
+  const [themePreference, setThemePreference] = useState<ThemePreference>('system');
+  const theme = useAppTheme(themePreference);
   const [hash, setHash] = useState(() => window.location.hash);
   useEffect(() => {
     const onHash = (): void => setHash(window.location.hash);
@@ -45,10 +48,22 @@ export function App({ client }: { client: HangarClient }) {
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
   const vmId = routeMachineId(hash);
+  // The stored theme; a VM window reads it again when focused, since the manager changes it.
+  useEffect(() => {
+    let live = true;
+    const read = (): void => void client.getSetting(THEME_SETTING).then((value) => live && setThemePreference(parseThemePreference(value)));
+    read();
+    if (!vmId) return () => void (live = false);
+    window.addEventListener('focus', read);
+    return () => {
+      live = false;
+      window.removeEventListener('focus', read);
+    };
+  }, [client, vmId]);
   return (
     <ThemeProvider theme={theme}>
       <CssBaseline />
-      {vmId ? <VmPage key={vmId} client={client} machineId={vmId} /> : <ManagerApp client={client} />}
+      {vmId ? <VmPage key={vmId} client={client} machineId={vmId} /> : <ManagerApp client={client} theme={themePreference} onThemeChange={setThemePreference} />}
     </ThemeProvider>
   );
 }
@@ -56,7 +71,7 @@ export function App({ client }: { client: HangarClient }) {
 type Notice = { severity: 'error' | 'success' | 'info'; text: string; action?: { label: string; run: () => void } };
 
 /** The manager window wired to the API. */
-function ManagerApp({ client }: { client: HangarClient }) {
+function ManagerApp({ client, theme, onThemeChange }: { client: HangarClient; theme: ThemePreference; onThemeChange: (theme: ThemePreference) => void }) {
   const [machines, setMachines] = useState<MachineSummary[]>([]);
   const [media, setMedia] = useState<MediaItem[]>([]);
   const [folders, setFolders] = useState<WatchedFolder[]>([]);
@@ -71,10 +86,23 @@ function ManagerApp({ client }: { client: HangarClient }) {
   const [snapshotsId, setSnapshotsId] = useState<string | undefined>(undefined);
   const [notice, setNotice] = useState<Notice | undefined>(undefined);
   const [keepFiles, setKeepFiles] = useState(false);
+  const [preferencesOpen, setPreferencesOpen] = useState(false);
   const [connection, setConnection] = useState<{ state: ConnectionState; reason?: string }>({ state: 'connecting' });
 
   useEffect(() => {
     document.title = 'Hangar';
+  }, []);
+
+  // Ctrl+, (⌘, on macOS) opens Preferences, as in most desktop apps.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent): void => {
+      if (event.key === ',' && (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey) {
+        event.preventDefault();
+        setPreferencesOpen(true);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
   }, []);
 
   const refresh = useCallback(async () => {
@@ -184,6 +212,10 @@ function ManagerApp({ client }: { client: HangarClient }) {
     const bridge = window.hangar;
     if (!bridge) return undefined;
     return bridge.onMenuCommand((command) => {
+      if (command === 'app.preferences') {
+        setPreferencesOpen(true);
+        return;
+      }
       const machine = selectedRef.current;
       const outcome = managerMenuOutcome(command, machine?.state);
       if (outcome?.kind === 'action') onActionRef.current(outcome.action, machine?.id ?? null);
@@ -259,6 +291,7 @@ function ManagerApp({ client }: { client: HangarClient }) {
         selectedId={selectedId}
         onSelect={setSelectedId}
         onAction={onAction}
+        onPreferences={() => setPreferencesOpen(true)}
         snapshots={snapshotSummaries}
         banner={banner}
         onAddMedia={(path) => void client.addMedia(path).then((result) => !fail(result) && void refresh())}
@@ -346,6 +379,14 @@ function ManagerApp({ client }: { client: HangarClient }) {
           )}
         </DialogContent>
       </Dialog>
+      <PreferencesDialog
+        open={preferencesOpen}
+        client={client}
+        theme={theme}
+        onThemePreview={onThemeChange}
+        onSaved={(_, written) => setNotice({ severity: 'success', text: written.length > 0 ? 'Preferences saved.' : 'Nothing changed.' })}
+        onClose={() => setPreferencesOpen(false)}
+      />
       <Snackbar open={notice !== undefined} autoHideDuration={notice?.severity === 'error' ? 12_000 : 6000} onClose={(_, reason) => reason !== 'clickaway' && setNotice(undefined)} anchorOrigin={{ vertical: 'bottom', horizontal: 'center' }}>
         <Alert
           severity={notice?.severity ?? 'info'}

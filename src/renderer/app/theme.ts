@@ -1,7 +1,15 @@
-/** The MUI theme, light or dark following the system (prefers-color-scheme), updating live. */
+/**
+ * The MUI theme: light or dark as the user chose (the app setting `ui.theme`), or following the
+ * system (prefers-color-scheme), updating live.
+ */
 import { createTheme } from '@mui/material/styles';
 import type { Theme } from '@mui/material/styles';
 import { useEffect, useMemo, useState } from 'react';
+import type { ThemePreference } from '../features/preferences/theme-preference.js';
+
+export { parseThemePreference, THEME_SETTING } from '../features/preferences/theme-preference.js';
+export type { ThemePreference } from '../features/preferences/theme-preference.js';
+
 
 /** The colour scheme the system asks for right now. */
 export function systemColourScheme(): 'light' | 'dark' {
@@ -30,6 +38,11 @@ export function hangarTheme(mode: 'light' | 'dark'): Theme {
 
 /** The theme following the system colour scheme. */
 export function useSystemTheme(): Theme {
+  return useAppTheme('system');
+}
+
+/** The theme for `preference`; with 'system' it follows the system colour scheme live. */
+export function useAppTheme(preference: ThemePreference): Theme {
   const [mode, setMode] = useState<'light' | 'dark'>(systemColourScheme);
   useEffect(() => {
     const query = window.matchMedia('(prefers-color-scheme: dark)');
@@ -37,5 +50,5 @@ export function useSystemTheme(): Theme {
     query.addEventListener('change', onChange);
     return () => query.removeEventListener('change', onChange);
   }, []);
-  return useMemo(() => hangarTheme(mode), [mode]);
+  return useMemo(() => hangarTheme(preference === 'system' ? mode : preference), [mode, preference]);
 }

@@ -96,6 +96,8 @@ export interface HangarClient {
   snapshotThumbnail(id: string, snapshotId: string): Promise<ApiResult<string>>;
   /** An app setting's value (undefined when unset or unreadable). */
   getSetting(key: string): Promise<unknown>;
+  /** An app setting's value (null when unset), or the API's error. */
+  readSetting(key: string): Promise<ApiResult<unknown>>;
   setSetting(key: string, value: unknown): Promise<ApiResult<unknown>>;
   /** Per-machine UI preferences (default scaling). */
   preferences(id: string): Promise<MachineUiPreferences>;
@@ -287,6 +289,7 @@ export function createApiClient(transport: ApiTransport): HangarClient {
       const result = await call('settings.get', { key });
       return result.ok ? ((result.value as { value?: unknown }).value ?? undefined) : undefined;
     },
+    readSetting: async (key) => map(await call('settings.get', { key }), (value) => (value as { value?: unknown }).value ?? null),
     setSetting: (key, value) => call('settings.set', { key, value }),
     preferences,
     async setPreferences(id, value) {

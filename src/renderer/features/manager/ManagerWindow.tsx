@@ -51,6 +51,8 @@ export interface ManagerWindowProps {
   readonly snapshots?: Readonly<Record<string, SnapshotSummary>>;
   /** Shown above the content (connection problems). */
   readonly banner?: ReactNode;
+  /** Opens the app's Preferences (a toolbar button when given). */
+  readonly onPreferences?: () => void;
 }
 
 const osPalette = ['#4f6bed', '#c2185b', '#00897b', '#6d4c41', '#7b1fa2', '#ef6c00', '#2e7d32', '#455a64'];
@@ -115,6 +117,11 @@ export function ManagerWindow(props: ManagerWindowProps) {
             <Tab value="machines" label="Machines" />
             <Tab value="media" label={`Media library${media.some((item) => !item.present) ? ' ⚠' : ''}`} />
           </Tabs>
+          {props.onPreferences && (
+            <Button startIcon={<SettingsIcon />} onClick={props.onPreferences} color="inherit" size="small" sx={{ ml: 1 }} title="Preferences (Ctrl+,)" aria-keyshortcuts="Control+Comma">
+              Preferences
+            </Button>
+          )}
         </Toolbar>
       </AppBar>
       {banner}

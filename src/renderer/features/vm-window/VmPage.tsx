@@ -62,7 +62,11 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
 
   const [hostKey, setHostKey] = useState('ControlRight');
   useEffect(() => {
-    void client.getSetting(HOST_KEY_SETTING).then((value) => typeof value === 'string' && setHostKey(value));
+    // Read again whenever the window gets the focus: the manager's Preferences may change it.
+    const read = (): void => void client.getSetting(HOST_KEY_SETTING).then((value) => typeof value === 'string' && setHostKey(value));
+    read();
+    window.addEventListener('focus', read);
+    return () => window.removeEventListener('focus', read);
   }, [client]);
 
   const refresh = useCallback(async () => {
