@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { HangarCore } from '../../src/main/core/hangar-core.js';
 import type { CoreEvent } from '../../src/main/core/hangar-core.js';
+import { coreCalls } from '../support/core-calls.js';
 
 const cdrom = '/usr/lib/grub-rescue/grub-rescue-cdrom.iso';
 const home = mkdtempSync(join(tmpdir(), 'hangar-drive-'));
@@ -28,17 +29,7 @@ after(async () => {
 
 type Drives = { cd0: string | null; fd0: string | null };
 
-async function ok<T>(name: string, args: unknown): Promise<T> {
-  const result = await core.call(name, args);
-  assert.equal(result.ok, true, `${name}: ${JSON.stringify(result)}`);
-  return (result as { value: T }).value;
-}
-
-async function failure(name: string, args: unknown): Promise<{ class: string; desc: string }> {
-  const result = await core.call(name, args);
-  assert.equal(result.ok, false, `${name} should fail`);
-  return (result as { error: { class: string; desc: string } }).error;
-}
+const { ok, failure } = coreCalls(() => core);
 
 test('set-drive on a stopped machine: path, media id and null; bad files refused with the drive unchanged', async () => {
   const machine = await ok<{ id: string; drives: Drives }>('machines.create', { name: 'box', engine: 'v86', memoryMib: 32 });

@@ -15,6 +15,8 @@ import { PNG } from 'pngjs';
 import { HangarCore } from '../../src/main/core/hangar-core.js';
 import type { CoreEvent } from '../../src/main/core/hangar-core.js';
 import type { SnapshotViewValue } from '../../src/shared/protocol/api/index.js';
+import { coreCalls } from '../support/core-calls.js';
+import { until } from '../support/waiting.js';
 
 const cdrom = '/usr/lib/grub-rescue/grub-rescue-cdrom.iso';
 const floppy = '/usr/lib/grub-rescue/grub-rescue-floppy.img';
@@ -31,27 +33,7 @@ after(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-async function ok<T>(name: string, args: unknown): Promise<T> {
-  const result = await core.call(name, args);
-  assert.equal(result.ok, true, `${name}: ${JSON.stringify(result)}`);
-  return (result as { value: T }).value;
-}
-
-async function failure(name: string, args: unknown): Promise<{ class: string; desc: string }> {
-  const result = await core.call(name, args);
-  assert.equal(result.ok, false, `${name} should fail`);
-  return (result as { error: { class: string; desc: string } }).error;
-}
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const { ok, failure } = coreCalls(() => core);
 
 async function screen(machine: string): Promise<string> {
   const result = await core.call('vm.execute', { id: machine, command: 'query-screen-text' });

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { PNG } from 'pngjs';
+import { until } from '../support/waiting.js';
 
 const bin = fileURLToPath(new URL('../../bin/hangar.js', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'hangar-ctl-'));
@@ -43,16 +44,6 @@ async function expectOk(...args: string[]): Promise<Run> {
   const run = await hangar(...args);
   assert.equal(run.code, 0, `hangar ${args.join(' ')}: ${run.stderr}`);
   return run;
-}
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Starts `hangar start NAME --headless` (or other flags); resolves once it printed its QMP socket. */

@@ -17,6 +17,8 @@ import { startWebShell } from '../../src/main/web/index.js';
 import type { WebShell } from '../../src/main/web/index.js';
 import { decodeDisplayMessage } from '../../src/shared/protocol/display-codec.js';
 import type { DisplayMessage } from '../../src/shared/protocol/display.js';
+import { coreCalls } from '../support/core-calls.js';
+import { until } from '../support/waiting.js';
 
 const cdrom = '/usr/lib/grub-rescue/grub-rescue-cdrom.iso';
 const home = mkdtempSync(join(tmpdir(), 'hangar-viewers-'));
@@ -25,27 +27,7 @@ let shell: WebShell;
 let machineId = '';
 const events: CoreEvent[] = [];
 
-async function ok<T>(name: string, args: unknown): Promise<T> {
-  const result = await core.call(name, args);
-  assert.equal(result.ok, true, `${name}: ${JSON.stringify(result)}`);
-  return (result as { value: T }).value;
-}
-
-async function failure(name: string, args: unknown): Promise<{ class: string; desc: string }> {
-  const result = await core.call(name, args);
-  assert.equal(result.ok, false, `${name} should fail`);
-  return (result as { error: { class: string; desc: string } }).error;
-}
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const { ok, failure } = coreCalls(() => core);
 
 async function screen(): Promise<string> {
   const result = await core.call('vm.execute', { id: 'grub', command: 'query-screen-text' });
