@@ -182,6 +182,8 @@ describe('Hangar in Chromium through the web shell, with real v86 guests', { tim
     await vmPage.getByTestId('run-state').filter({ hasText: 'Running' }).waitFor({ timeout: 30_000 });
     await until('the GRUB menu in the engine', () => screen(), (lines) => lines.some((line) => line.includes('*GNU/Linux')), 90_000);
     await vmPage.getByTestId('screen-mode').filter({ hasText: 'Text 80×25' }).waitFor({ timeout: 30_000 });
+    // The status bar names the accelerator the engine reports.
+    await vmPage.getByText('v86 · JIT').waitFor({ timeout: 30_000 });
     // The menu's rows on the canvas: cells are 9×16, the entries sit in rows 3..17.
     const before = await until('menu pixels on the canvas', () => canvasHash(vmPage, 3 * 16, 18 * 16), (hash) => hash !== 'none' && Number(hash.split(':')[1]) > 2000);
     await shoot(vmPage, 'vm-grub-menu');

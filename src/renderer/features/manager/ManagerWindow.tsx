@@ -9,6 +9,7 @@ import Avatar from '@mui/material/Avatar';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
+import IconButton from '@mui/material/IconButton';
 import List from '@mui/material/List';
 import ListItemButton from '@mui/material/ListItemButton';
 import ListItemText from '@mui/material/ListItemText';
@@ -118,9 +119,10 @@ export function ManagerWindow(props: ManagerWindowProps) {
             <Tab value="media" label={`Media library${media.some((item) => !item.present) ? ' ⚠' : ''}`} />
           </Tabs>
           {props.onPreferences && (
-            <Button startIcon={<SettingsIcon />} onClick={props.onPreferences} color="inherit" size="small" sx={{ ml: 1 }} title="Preferences (Ctrl+,)" aria-keyshortcuts="Control+Comma">
-              Preferences
-            </Button>
+            // An icon keeps the toolbar on one line in a narrow window; the name is its label.
+            <IconButton onClick={props.onPreferences} color="inherit" size="small" sx={{ ml: 1 }} title="Preferences (Ctrl+,)" aria-label="Preferences" aria-keyshortcuts="Control+Comma">
+              <SettingsIcon />
+            </IconButton>
           )}
         </Toolbar>
       </AppBar>

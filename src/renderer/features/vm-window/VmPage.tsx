@@ -88,6 +88,15 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
   }, [machine]);
 
   const active = machine !== undefined && isActive(machine.state) && machine.state !== 'stopping';
+
+  // The accelerator in use (KVM may have fallen back to TCG), asked once the engine runs.
+  const [accelerator, setAccelerator] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    if (!active) return;
+    void client.execute(machineId, 'query-engine').then((result) => {
+      if (result.ok) setAccelerator((result.value as { accelerator?: string }).accelerator);
+    });
+  }, [client, machineId, active]);
   useEffect(() => {
     if (!active) return undefined;
     const opened = client.openDisplay(machineId);
@@ -241,6 +250,7 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
       <VmWindow
         name={machine.config.name}
         engine={machine.config.engine}
+        {...(accelerator ? { accelerator } : {})}
         state={machine.state}
         source={channel ?? idleSource}
         sink={channel ?? idleSink}

@@ -50,10 +50,19 @@ export interface TypingControl {
   readonly signal: AbortSignal;
 }
 
+const acceleratorLabels: Record<string, string> = { 'v86-jit': 'v86 · JIT', 'v86-interpreter': 'v86 · interpreter', tcg: 'QEMU · TCG', kvm: 'QEMU · KVM' };
+
+/** The status bar's engine and accelerator (what the engine reports, once it has). */
+function engineLabel(engine: EngineKind, accelerator: string | undefined): string {
+  return (accelerator && acceleratorLabels[accelerator]) ?? (engine === 'v86' ? 'v86' : 'QEMU');
+}
+
 /** Props of a VM window. */
 export interface VmWindowProps {
   readonly name: string;
   readonly engine: EngineKind;
+  /** The accelerator the engine reports (`query-engine`): v86-jit, v86-interpreter, tcg, kvm. */
+  readonly accelerator?: string;
   readonly state: MachineState;
   readonly source: DisplaySource;
   readonly sink: InputSink;
@@ -411,7 +420,7 @@ export function VmWindow(props: VmWindowProps) {
       </Box>
       <Box role="status" aria-label="Status" sx={{ display: fullScreen ? 'none' : 'flex', alignItems: 'center', gap: 1.25, px: 1, py: 0.25, minHeight: 30, borderTop: 1, borderColor: 'divider', bgcolor: 'background.paper' }}>
         <Chip size="small" label={stateLabels[state]} color={stateColour(state)} data-testid="run-state" />
-        <Typography variant="caption">{engine === 'v86' ? 'v86 · JIT' : 'QEMU'}</Typography>
+        <Typography variant="caption">{engineLabel(engine, props.accelerator)}</Typography>
         <Typography variant="caption" sx={{ color: 'text.secondary' }} data-testid="screen-mode">
           {modeText}
         </Typography>
