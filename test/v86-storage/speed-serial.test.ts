@@ -59,8 +59,10 @@ test('the engine option caps speed, set-speed-limit changes it within 15 %, 0 re
   assert.equal(reported.mips, 40);
   assert.ok(reported['measured-mips'] !== undefined && Math.abs(reported['measured-mips'] - 40) / 40 < 0.25, `measured-mips ${reported['measured-mips']}`);
   await vm.call('set-speed-limit', { mips: 0 });
+  await new Promise((resolve) => setTimeout(resolve, 300));
   const free = await measureMips(vm, 1500);
-  assert.ok(free > 60, `unlimited runs faster than the limits (${free.toFixed(1)} MIPS)`);
+  // Above the highest limit's tolerance band: the cap is gone (a loaded host still manages this).
+  assert.ok(free > 40 * 1.15, `unlimited runs faster than the limits (${free.toFixed(1)} MIPS)`);
 });
 
 test('guest clocks stay on wall-clock time under a speed limit', async () => {
