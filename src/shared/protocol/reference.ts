@@ -183,7 +183,8 @@ function typeText(schema: Schema): string {
   }
 }
 
-function fieldTable(schema: Schema, named: Map<string, Schema>): string[] {
+/** A Markdown field table of an object schema (or its type in one line), recording named types met. */
+export function fieldTable(schema: Schema, named: Map<string, Schema>): string[] {
   collectNamed(schema, named);
   if (schema.kind !== 'object' || Object.keys(schema.fields).length === 0) return [`${typeText(schema)}`, ''];
   const lines = ['| Field | Type | Required | Description |', '| --- | --- | --- | --- |'];
@@ -256,9 +257,19 @@ export function renderEngineReference(): string {
       lines.push('```', '');
     }
   }
-  lines.push('## Events', '');
-  for (const name of Object.keys(engineEvents).sort()) {
-    const event = engineEvents[name as keyof typeof engineEvents];
+  lines.push(...eventsAndTypesSections(engineEvents, named));
+  return finishMarkdown(lines);
+}
+
+/**
+ * The `## Events` and `## Types` sections of a protocol reference: every event's data, then
+ * every named type met in the commands and events (`named`, filled by fieldTable).
+ */
+export function eventsAndTypesSections(events: EventTable, named: Map<string, Schema>): string[] {
+  const lines = ['## Events', ''];
+  for (const name of Object.keys(events).sort()) {
+    const event = events[name];
+    if (!event) continue;
     lines.push(`### ${name}`, '', event.doc, '', `Since ${event.since}.`, '', '**Data**', '', ...fieldTable(event.data, named));
   }
   lines.push('## Types', '');
@@ -270,5 +281,10 @@ export function renderEngineReference(): string {
       lines.push('');
     } else lines.push(...fieldTable(target, named));
   }
+  return lines;
+}
+
+/** Joins reference lines into a Markdown file: single blank lines, one final newline. */
+export function finishMarkdown(lines: readonly string[]): string {
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }

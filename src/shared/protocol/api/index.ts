@@ -27,10 +27,9 @@ export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError
 
 const engineId = s.named('EngineId', s.enumeration(['v86', 'qemu'] as const, 'Which emulator backend runs a machine.'));
 const bootDevice = s.enumeration(['cdrom', 'floppy', 'disk'] as const);
-const machineState = s.named(
-  'MachineState',
-  s.enumeration(['stopped', 'starting', 'running', 'paused', 'shutdown', 'crashed', 'stopping'] as const, 'What the app knows about a machine\'s engine.'),
-);
+/** Every state the API reports for a machine. */
+export const machineStateNames = ['stopped', 'starting', 'running', 'paused', 'shutdown', 'crashed', 'stopping'] as const;
+const machineState = s.named('MachineState', s.enumeration(machineStateNames, 'What the app knows about a machine\'s engine.'));
 const slot = s.named('DriveSlot', s.enumeration(['cd0', 'fd0'] as const, 'A removable-media slot: the CD drive or the floppy drive.'));
 const id = s.string({ minLength: 1, maxLength: 200, doc: 'A machine id (or, where accepted, its name).' });
 
