@@ -13,7 +13,6 @@
 import type { DisplayMessage } from '../../shared/protocol/display.js';
 import { encodeDisplayMessage } from '../../shared/protocol/display-codec.js';
 import type { EngineSession } from '../supervisor/index.js';
-import { ScreenCache } from '../display/screen-cache.js';
 
 /** The part of Electron's MessagePortMain a view uses. */
 export interface DisplayPortLike {
@@ -72,7 +71,6 @@ class View {
 
 /** One engine's display, shared by its views. */
 class DisplayFeed {
-  readonly cache = new ScreenCache();
   readonly views = new Set<View>();
   private readonly unsubscribe: () => void;
 
@@ -80,19 +78,17 @@ class DisplayFeed {
     readonly session: EngineSession,
     private readonly maxInFlightBytes: () => number,
   ) {
-    // Held for the engine's lifetime: the engine keeps sending once attached, and the cache
-    // must follow every change for later views.
+    // Held for the engine's lifetime; the session keeps the copy of the screen views replay from.
     this.unsubscribe = session.onDisplay((message) => this.receive(message));
   }
 
   /** Sends a view the whole current screen. */
   replay(view: View): void {
     view.stalled = false;
-    for (const message of this.cache.replay()) view.post(encodeDisplayMessage(message));
+    for (const message of this.session.screen()) view.post(encodeDisplayMessage(message));
   }
 
   private receive(message: DisplayMessage): void {
-    this.cache.apply(message);
     if (this.views.size === 0) return;
     const encoded = encodeDisplayMessage(message);
     for (const view of this.views) {
