@@ -4,7 +4,11 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 sudo_prefix=""
 if [ "$(id -u)" -ne 0 ]; then sudo_prefix="sudo"; fi
+# The Linux test guest (scripts/build-test-guest.sh) is built from Debian's i386 kernel and
+# busybox packages, downloaded with apt-get download: the i386 package lists are needed.
+if ! dpkg --print-foreign-architectures | grep -qx i386; then $sudo_prefix dpkg --add-architecture i386; fi
 $sudo_prefix apt-get update
 $sudo_prefix apt-get install -y --no-install-recommends \
   grub-rescue-pc seabios qemu-system-x86 qemu-utils nasm osinfo-db xorriso mtools \
-  chromium python3 make g++
+  chromium python3 make g++ \
+  isolinux syslinux-common cpio kmod
