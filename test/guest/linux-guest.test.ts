@@ -45,7 +45,7 @@ before(() => {
 
 describe('Linux test guest', { concurrency: true }, () => {
   for (const backend of conformanceBackends) {
-    describe(backend, () => {
+    describe(backend, { concurrency: false }, () => {
       let engine: EngineProcess | undefined;
       after(async () => engine?.stop());
 
@@ -57,6 +57,28 @@ describe('Linux test guest', { concurrency: true }, () => {
         await engine.client.execute('serial-write', { data: 'echo sum=$((40+2)); uname -m\n' });
         const answered = await waitForText(engine.client, /sum=42\s+i686/, 30_000, `${backend} shell answer`);
         assert.match(answered, /sum=42/);
+      });
+
+      test('keeps every PCI device with ACPI on (no hotplug ejection)', async () => {
+        assert.ok(engine, 'the guest booted');
+        // With ACPI on and the hotplug ports unanswered, Linux ejected every device in slot 3+.
+        await engine.client.execute('serial-write', { data: 'sleep 3; echo PCI$((6*7)) $(cat /sys/bus/pci/devices/*/class) end\n' });
+        const text = await waitForText(engine.client, /PCI42 [^\n]* end/, 30_000, `${backend} PCI classes`);
+        const classes = /PCI42 ([^\n]*) end/.exec(text)?.[1]?.trim().split(/\s+/) ?? [];
+        assert.ok(classes.some((value) => value.startsWith('0x0300')), `a VGA controller is present: ${classes.join(' ')}`);
+        assert.ok(classes.some((value) => value.startsWith('0x0101')), `an IDE controller is present: ${classes.join(' ')}`);
+      });
+
+      test('a guest power-off is seen by the engine (ACPI S5)', async () => {
+        assert.ok(engine, 'the guest booted');
+        const since = engine.client.events.length;
+        await engine.client.execute('serial-write', { data: 'poweroff -f\n' });
+        const deadline = Date.now() + 60_000;
+        while (!engine.client.events.slice(since).some((event) => event.event === 'SHUTDOWN')) {
+          if (Date.now() > deadline) assert.fail(`${backend}: no SHUTDOWN event after poweroff -f`);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        assert.equal(((await engine.client.execute('query-status')) as { status: string }).status, 'shutdown');
       });
     });
   }

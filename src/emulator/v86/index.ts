@@ -7,6 +7,7 @@ import { findFirmware, loadFirmware } from './firmware.js';
 import { installInput } from './input.js';
 import { V86Machine, v86Version } from './machine.js';
 import { addConfiguredMedia } from './media-config.js';
+import { installPciHotplug } from './pci-hotplug.js';
 import { installPower } from './power.js';
 import { V86Screen } from './screen.js';
 import { SliceBound } from './slice-bound.js';
@@ -57,6 +58,7 @@ export async function prepareV86Machine(
   });
   machine.onDispose(() => screen?.dispose());
   installPower(machine);
+  installPciHotplug(machine);
   installInput(machine);
   installDisplayCommands(machine, getScreen);
   machine.addHandlers({
