@@ -270,7 +270,8 @@ function validateNode(schema: Schema, value: unknown, path: string): Validated<u
       for (const [key, item] of Object.entries(value)) {
         const checked = validateNode(schema.values, item, `${path}.${key}`);
         if (!checked.ok) return checked;
-        out[key] = checked.value;
+        // Defined, not assigned: a "__proto__" key must stay a plain entry, not replace the prototype.
+        Object.defineProperty(out, key, { value: checked.value, enumerable: true, writable: true, configurable: true });
       }
       return { ok: true, value: out };
     }
