@@ -58,7 +58,7 @@ async function bareRun(): Promise<number> {
   try {
     const qmp = await QmpClient.open(sockets.qmp, 30_000);
     await qmp.execute('cont');
-    await untilMenu(async () => (await readTextScreen(qmp, folder, 720))?.lines.join('\n') ?? '');
+    await untilMenu(async () => (await readTextScreen(qmp, 720))?.lines.join('\n') ?? '');
     const elapsed = performance.now() - start;
     qmp.close();
     return elapsed;

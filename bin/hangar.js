@@ -3,6 +3,9 @@
 // command works from a checkout without a build step.
 import { register } from 'tsx/esm/api';
 
+// Everything this process creates (library files, sockets, disks made by qemu-img) is private
+// to the user: 0600 files, 0700 folders. The library also sets explicit modes; this is the net.
+process.umask(0o077);
 register();
 const [subcommand] = process.argv.slice(2);
 if (subcommand === 'engine') {

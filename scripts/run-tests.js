@@ -46,7 +46,9 @@ const child = spawn(
     '--test-reporter-destination=stdout',
     ...files,
   ],
-  { cwd: root, stdio: 'inherit' },
+  // HANGAR_VALIDATE_API: the core checks every reply and event against the API schema, and a
+  // mismatch fails the test that caused it (src/main/core/hangar-core.ts, apiValidationEnabled).
+  { cwd: root, stdio: 'inherit', env: { ...process.env, HANGAR_VALIDATE_API: '1' } },
 );
 const timeout = setTimeout(() => {
   console.error('The test run took over 25 minutes; stopping it.');

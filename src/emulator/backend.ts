@@ -4,6 +4,7 @@
  * implements handlers and emits events and display messages.
  */
 import type { DisplayMessage } from '../shared/protocol/display.js';
+import type { EngineKindName } from '../shared/protocol/enums.js';
 import type {
   EngineArgs,
   EngineCommandName,
@@ -42,12 +43,14 @@ export interface BackendHost {
 
 /** Machine configuration an engine is started with. */
 export interface MachineConfig {
-  readonly engine: 'v86' | 'qemu';
+  readonly engine: EngineKindName;
   readonly memoryMib: number;
   readonly cpus?: number;
   readonly cdrom?: string;
   readonly floppy?: string;
   readonly disk?: string;
+  /** Format of `disk` as the library stores it; absent: read from the header (a damaged qcow2 header is refused, never taken for raw). */
+  readonly diskFormat?: 'raw' | 'qcow2';
   readonly bootOrder?: readonly ('cdrom' | 'floppy' | 'disk')[];
   /** Folder for runtime files (sockets); must exist with mode 0700. */
   readonly runtimeDir: string;
@@ -61,7 +64,7 @@ export interface MachineConfig {
 
 /** A running emulator behind the protocol. */
 export interface EngineBackend {
-  readonly kind: 'v86' | 'qemu';
+  readonly kind: EngineKindName;
   /** Command handlers; the host adds `qmp_capabilities`, `query-commands` and `quit` itself. */
   readonly handlers: CommandHandlers;
   /** Current run state (answers `query-status` even after a fault). */

@@ -1,7 +1,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkDiskImage, createDiskImage, hasQemuImg, inspectDiskImage } from './disk-images.js';
@@ -80,6 +80,46 @@ describe('disk images', () => {
     const info = await inspectDiskImage(path);
     assert.equal(info.format, 'raw');
     assert.equal(info.virtualSizeBytes, 4096);
+  });
+
+  it('a qcow2 image with a damaged signature is never taken for raw: inspect refuses it, check reports it', async () => {
+    const path = join(folder, 'signature.qcow2');
+    await createDiskImage(path, { format: 'qcow2', sizeBytes: gib });
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.from('XXXX', 'latin1'), 0, 4, 0);
+    closeSync(fd);
+    // qemu-img info alone calls it raw; attaching it as raw would let the guest overwrite it.
+    assert.equal((JSON.parse(execFileSync('qemu-img', ['info', '--output=json', path], { encoding: 'utf8' })) as { format: string }).format, 'raw');
+    await assert.rejects(inspectDiskImage(path), (error: unknown) => error instanceof LibraryError && error.class === 'Corrupt' && /signature is damaged/.test(error.message));
+    for (const format of ['qcow2', undefined] as const) {
+      const check = await checkDiskImage(path, format ? { format } : {});
+      assert.equal(check.ok, false);
+      assert.equal(check.format, 'qcow2');
+      assert.match(check.headerProblem ?? '', /signature/);
+      assert.match(check.detail, /cannot check or repair a damaged header/);
+    }
+  });
+
+  it('check finds leaked clusters (harmless) and repair frees them', async () => {
+    const path = join(folder, 'leaky.qcow2');
+    await createDiskImage(path, { format: 'qcow2', sizeBytes: 64 * 1024 * 1024 });
+    execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x33 0 256k', path]);
+    // Two clusters past the end marked used with nothing referring to them: leaks.
+    const image = readFileSync(path);
+    const clusterSize = 1 << image.readUInt32BE(20);
+    const refcountBlock = Number(image.readBigUInt64BE(Number(image.readBigUInt64BE(48))));
+    const first = Math.ceil(image.length / clusterSize);
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.alloc(2 * clusterSize), 0, 2 * clusterSize, first * clusterSize);
+    for (const cluster of [first, first + 1]) writeSync(fd, Buffer.from([0, 1]), 0, 2, refcountBlock + cluster * 2);
+    closeSync(fd);
+    const found = await checkDiskImage(path, { format: 'qcow2' });
+    assert.deepEqual([found.ok, found.leaks, found.corruptions], [true, 2, 0]);
+    assert.match(found.detail, /2 leaked cluster\(s\)/);
+    const repaired = await checkDiskImage(path, { format: 'qcow2', repair: 'leaks' });
+    assert.deepEqual([repaired.ok, repaired.leaks, repaired.leaksFixed], [true, 0, 2]);
+    assert.equal((await checkDiskImage(path, { format: 'qcow2' })).leaks, 0);
+    await assert.rejects(checkDiskImage(path, { format: 'qcow2', repair: 'leaks', inUse: true }), /in use by a running machine/);
   });
 
   it('Library.createDisk puts the image in the machine folder under a sanitised name and attaches it', async () => {

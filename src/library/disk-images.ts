@@ -1,17 +1,19 @@
 /**
  * Disk images: create raw (sparse, or fully allocated with progress) and qcow2 (through
- * qemu-img), inspect (format, virtual and allocated size) and check (qemu-img check). New images
- * are written under a temporary name and renamed into place, so a crash never leaves a
- * half-created image under the final name.
+ * qemu-img), inspect (format, virtual and allocated size), check and repair (qemu-img check). New
+ * images are written under a temporary name and renamed into place, so a crash never leaves a
+ * half-created image under the final name. A qcow2 image with a damaged header is never taken
+ * for raw (src/shared/disk-header.ts).
  */
 import { execFile } from 'node:child_process';
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { LibraryError, invalid } from './errors.js';
 import { fsyncFile, fsyncFolder, tempMarker } from './paths.js';
 import { maxDiskBytes } from './validate.js';
 import type { DiskFormat } from './types.js';
+import { diskHeaderLength, verifyDiskHeader } from '../shared/disk-header.js';
 
 /** Progress of a long disk operation, 0..1. */
 export type DiskProgress = (fraction: number, phase: string) => void;
@@ -36,10 +38,30 @@ export interface DiskImageInfo {
 export interface DiskCheck {
   /** False when the format cannot be checked (raw) or qemu-img is missing. */
   supported: boolean;
+  /** True when the image can be used: its header is sound and no corruption is left (leaks are harmless). */
   ok: boolean;
+  /** The format the image was checked as (the declared one, or what its header shows). */
+  format: DiskFormat;
+  /** What is wrong with the header, when it is damaged: then qemu-img cannot check or repair it. */
+  headerProblem?: string;
   corruptions: number;
   leaks: number;
+  /** With a repair: leaked clusters freed and corruptions fixed. */
+  leaksFixed?: number;
+  corruptionsFixed?: number;
+  /** qemu-img's findings (or why there are none). */
   detail: string;
+}
+
+/** Options of `checkDiskImage`. */
+export interface DiskCheckOptions {
+  /** The format the image is stored with; without it the header decides (a damaged qcow2 header is reported, never taken for raw). */
+  format?: DiskFormat;
+  /** `qemu-img check -r leaks` (free leaked clusters) or `-r all` (also fix corruptions); the image must not be in use. */
+  repair?: 'leaks' | 'all';
+  /** Check an image a running machine uses (`-U`: read without the lock); refused with `repair`. */
+  inUse?: boolean;
+  signal?: AbortSignal;
 }
 
 const qemuImg = process.env.HANGAR_QEMU_IMG ?? 'qemu-img';
@@ -84,7 +106,7 @@ export async function createDiskImage(path: string, options: CreateDiskOptions):
   progress(0, 'creating');
   try {
     if (options.format === 'raw') {
-      const fd = openSync(temp, 'wx', 0o644);
+      const fd = openSync(temp, 'wx', 0o600);
       try {
         ftruncateSync(fd, options.sizeBytes);
         if (options.preallocate) {
@@ -105,6 +127,8 @@ export async function createDiskImage(path: string, options: CreateDiskOptions):
       const result = await run(qemuImg, ['create', '-q', '-f', 'qcow2', temp, String(options.sizeBytes)], options.signal);
       if (result.code !== 0) throw new LibraryError('IoError', `qemu-img create failed: ${result.stderr.trim() || `exit ${result.code}`}`);
       progress(0.9, 'flushing');
+      // qemu-img creates with the process umask: the disk holds guest data, so make it private.
+      chmodSync(temp, 0o600);
       fsyncFile(temp);
     }
     if (existsSync(path)) throw new LibraryError('Duplicate', `${path} appeared while the image was being created; nothing was overwritten.`);
@@ -118,9 +142,39 @@ export async function createDiskImage(path: string, options: CreateDiskOptions):
   return inspectDiskImage(path);
 }
 
-const qcow2Magic = 0x514649fb;
+/** The first bytes of an image and its size. */
+function readHeader(path: string): { header: Buffer; fileSize: number } {
+  const fd = openSync(path, 'r');
+  try {
+    const fileSize = fstatSync(fd).size;
+    const header = Buffer.alloc(Math.min(diskHeaderLength, fileSize));
+    const read = readSync(fd, header, 0, header.length, 0);
+    return { header: header.subarray(0, read), fileSize };
+  } finally {
+    closeSync(fd);
+  }
+}
 
-/** Reads format and sizes; uses qemu-img when present, else the image header. */
+/**
+ * Checks an image's header against its stored `format` (no qemu-img needed, fast). Returns the
+ * problem ("The disk image PATH …") or undefined when the image may be opened.
+ */
+export function diskHeaderProblem(path: string, format?: DiskFormat): string | undefined {
+  let read;
+  try {
+    read = readHeader(path);
+  } catch (error) {
+    return `Cannot read the disk image ${path}: ${(error as Error).message}`;
+  }
+  const verdict = verifyDiskHeader(read.header, read.fileSize, format);
+  return verdict.ok ? undefined : `The disk image ${path} ${verdict.problem}`;
+}
+
+/**
+ * Reads format and sizes; uses qemu-img when present, else the image header. Refuses (Corrupt)
+ * a qcow2 image whose header is damaged: probing would report it as raw, and attached as raw
+ * the guest would overwrite it.
+ */
 export async function inspectDiskImage(path: string): Promise<DiskImageInfo> {
   let stat;
   try {
@@ -129,8 +183,17 @@ export async function inspectDiskImage(path: string): Promise<DiskImageInfo> {
     throw new LibraryError('NotFound', `Disk image ${path} does not exist.`);
   }
   const actualSizeBytes = stat.blocks * 512;
+  const { header, fileSize } = readHeader(path);
+  const verdict = verifyDiskHeader(header, fileSize);
+  if (!verdict.ok) {
+    throw new LibraryError(
+      'Corrupt',
+      `The disk image ${path} ${verdict.problem}.${verdict.damagedQcow2 ? ` Check it with \`qemu-img check -f qcow2 ${path}\`, or use a backup of it.` : ''}`,
+    );
+  }
   if (await hasQemuImg()) {
-    const result = await run(qemuImg, ['info', '--output=json', '-U', path]);
+    // The header decided the format; qemu-img only reads the sizes (it would probe otherwise).
+    const result = await run(qemuImg, ['info', '--output=json', '-U', '-f', verdict.format, path]);
     if (result.code === 0) {
       const info = JSON.parse(result.stdout) as { format: string; 'virtual-size': number; 'actual-size'?: number; 'backing-filename'?: string };
       return {
@@ -141,32 +204,55 @@ export async function inspectDiskImage(path: string): Promise<DiskImageInfo> {
       };
     }
   }
-  const header = Buffer.alloc(32);
-  const fd = openSync(path, 'r');
-  try {
-    readSync(fd, header, 0, 32, 0);
-  } finally {
-    closeSync(fd);
-  }
-  if (header.readUInt32BE(0) === qcow2Magic) {
+  if (verdict.format === 'qcow2') {
     const backingLength = header.readUInt32BE(16);
-    return { format: 'qcow2', virtualSizeBytes: Number(header.readBigUInt64BE(24)), actualSizeBytes, backingFile: backingLength > 0 ? '(backing file)' : null };
+    return { format: 'qcow2', virtualSizeBytes: verdict.virtualSize, actualSizeBytes, backingFile: backingLength > 0 ? '(backing file)' : null };
   }
   return { format: 'raw', virtualSizeBytes: stat.size, actualSizeBytes, backingFile: null };
 }
 
-/** Runs `qemu-img check`; raw images and a missing qemu-img give `supported: false`. */
-export async function checkDiskImage(path: string): Promise<DiskCheck> {
-  const info = await inspectDiskImage(path);
-  if (info.format !== 'qcow2') return { supported: false, ok: true, corruptions: 0, leaks: 0, detail: `${info.format} images have no metadata to check.` };
-  if (!(await hasQemuImg())) return { supported: false, ok: true, corruptions: 0, leaks: 0, detail: 'qemu-img is not installed.' };
-  const result = await run(qemuImg, ['check', '--output=json', '-U', path]);
-  try {
-    const report = JSON.parse(result.stdout) as { corruptions?: number; leaks?: number; 'check-errors'?: number };
-    const corruptions = (report.corruptions ?? 0) + (report['check-errors'] ?? 0);
-    const leaks = report.leaks ?? 0;
-    return { supported: true, ok: result.code === 0 && corruptions === 0, corruptions, leaks, detail: result.stderr.trim() || 'No errors were found on the image.' };
-  } catch {
-    return { supported: true, ok: false, corruptions: 1, leaks: 0, detail: result.stderr.trim() || result.stdout.trim() || `qemu-img check exit ${result.code}` };
+/**
+ * Checks an image with `qemu-img check` (and its header first), optionally repairing it. A
+ * damaged header is reported without running qemu-img, which cannot open (let alone repair)
+ * such an image; raw images and a missing qemu-img give `supported: false`.
+ */
+export async function checkDiskImage(path: string, options: DiskCheckOptions = {}): Promise<DiskCheck> {
+  if (!existsSync(path)) throw new LibraryError('NotFound', `Disk image ${path} does not exist.`);
+  if (options.repair !== undefined && options.inUse) throw new LibraryError('Locked', `${path} is in use by a running machine; power it off before repairing its disk.`);
+  const { header, fileSize } = readHeader(path);
+  const verdict = verifyDiskHeader(header, fileSize, options.format);
+  const format: DiskFormat = options.format ?? (verdict.ok ? verdict.format : 'qcow2');
+  const base = { format, corruptions: 0, leaks: 0 };
+  if (!verdict.ok) {
+    return { ...base, supported: true, ok: false, corruptions: 1, headerProblem: verdict.problem, detail: `The image ${verdict.problem}. qemu-img cannot check or repair a damaged header.` };
   }
+  if (format !== 'qcow2') return { ...base, supported: false, ok: true, detail: `${format} images have no metadata to check.` };
+  if (!(await hasQemuImg())) return { ...base, supported: false, ok: true, detail: 'qemu-img is not installed (Debian: apt install qemu-utils), so only the header was checked.' };
+  const args = ['check', '--output=json', '-f', 'qcow2', ...(options.repair ? ['-r', options.repair] : []), ...(options.inUse ? ['-U'] : []), path];
+  const result = await run(qemuImg, args, options.signal);
+  let report: { corruptions?: number; leaks?: number; 'check-errors'?: number; 'leaks-fixed'?: number; 'corruptions-fixed'?: number };
+  try {
+    report = JSON.parse(result.stdout) as typeof report;
+  } catch {
+    // No report: qemu-img could not open the image, or a running QEMU holds its lock.
+    if (/lock/i.test(result.stderr)) throw new LibraryError('Locked', `${path} is in use by another process (a QEMU holds its write lock); power that machine off before checking or repairing its disk.`);
+    return { ...base, supported: true, ok: false, corruptions: 1, detail: result.stderr.trim() || result.stdout.trim() || `qemu-img check exit ${result.code}` };
+  }
+  const corruptions = (report.corruptions ?? 0) + (report['check-errors'] ?? 0);
+  const leaks = report.leaks ?? 0;
+  const fixed = options.repair ? { leaksFixed: report['leaks-fixed'] ?? 0, corruptionsFixed: report['corruptions-fixed'] ?? 0 } : {};
+  return { ...base, ...fixed, supported: true, ok: corruptions === 0, corruptions, leaks, detail: summarize(result.stderr, corruptions, leaks, fixed) };
+}
+
+/** qemu-img's per-cluster lines can be thousands long: keep the first few and a summary. */
+function summarize(stderr: string, corruptions: number, leaks: number, fixed: { leaksFixed?: number; corruptionsFixed?: number }): string {
+  const lines = stderr.split('\n').map((line) => line.trim()).filter(Boolean);
+  const shown = lines.slice(0, 8);
+  if (lines.length > shown.length) shown.push(`… and ${lines.length - shown.length} more lines from qemu-img check.`);
+  const parts = [];
+  if (fixed.leaksFixed || fixed.corruptionsFixed) parts.push(`Repaired: ${fixed.leaksFixed ?? 0} leaked cluster(s) freed, ${fixed.corruptionsFixed ?? 0} corruption(s) fixed.`);
+  if (corruptions > 0) parts.push(`${corruptions} error(s) found: the image is damaged.`);
+  if (leaks > 0) parts.push(`${leaks} leaked cluster(s): wasted space, no harm to data.`);
+  if (parts.length === 0) parts.push('No errors were found on the image.');
+  return [...parts, ...shown].join('\n');
 }

@@ -27,16 +27,23 @@
  *   library.mediaChecked → Promise of the background media presence check started by open
  *   library.layout.ensureRuntimeFolder() → <library>/run (0700) for engine sockets
  *   library.backup(destination?) → path (SQLite online backup) · library.reconcile()
+ *   library.createMachine(input, {drives?, disks?, newDisk?, onProgress?}) → Machine (atomic)
+ *
+ * Safety: open refuses (Corrupt, naming the restore command) a database that fails quick_check,
+ * or that is missing/empty while machine folders or backups exist; a daily backup goes to
+ * backups/ (and one before each migration). Each machine folder holds machine.json (its rows).
+ * Maintenance without an open Library: checkLibrary(folder) · backupLibrary(folder) ·
+ * restoreLibrary(folder, backup) · rebuildLibrary(folder) (the last two take the lock).
  *
  * Stand-alone helpers: detectOs, readIsoIdentity, createDiskImage, inspectDiskImage,
- * checkDiskImage, hasQemuImg, defaultLibraryFolder, sanitizeFileName, engineLimits.
+ * checkDiskImage (and repair), diskHeaderProblem, hasQemuImg, defaultLibraryFolder, sanitizeFileName, engineLimits.
  * Errors: LibraryError with .class InvalidInput | NotFound | Duplicate | Locked | Corrupt |
  * NewerSchema | ToolMissing | IoError, and toJSON() → {class, desc}.
  */
-export { Library, type CreateDiskInput, type LibraryEvents, type LibraryOpenOptions } from './library.js';
+export { Library, type CreateDiskInput, type CreateMachineOptions, type LibraryEvents, type LibraryOpenOptions } from './library.js';
 export { LibraryError, type LibraryErrorClass } from './errors.js';
 export * from './types.js';
-export { MachineRepository } from './machines.js';
+export { MachineRepository, type MachineExtras, type StagedMachine } from './machines.js';
 export { MediaRepository } from './media.js';
 export { SnapshotRepository, type PendingSnapshot, type SnapshotCommit } from './snapshots.js';
 export { SettingsRepository } from './settings.js';
@@ -45,17 +52,30 @@ export { defaultLibraryFolder, LibraryLayout, sanitizeFileName, writeFileAtomic 
 export { detectOs, loadOsCatalog, osCatalog, otherOsId, grubOsId, type OsCatalog, type OsDetection, type OsInfo } from './osinfo.js';
 export { readIsoIdentity, type IsoIdentity } from './iso9660.js';
 export { proposeMachine, type MachineProposal } from './proposal.js';
-export { isMediaFile, mediaKind } from './media-probe.js';
+export { isMediaFile, mediaKind, slotKindProblem } from './media-probe.js';
 export {
   checkDiskImage,
   createDiskImage,
+  diskHeaderProblem,
   hasQemuImg,
   inspectDiskImage,
   type CreateDiskOptions,
   type DiskCheck,
+  type DiskCheckOptions,
   type DiskImageInfo,
   type DiskProgress,
 } from './disk-images.js';
 export { type ReconcileIssue, type ReconcileIssueKind, type ReconcileReport } from './reconcile.js';
 export { type LockOwner } from './lock.js';
+export { listBackups, restoreAdvice, type BackupEntry } from './backups.js';
+export { machineFileName, readMachineFile, type MachineFile, type RegisterReport } from './machine-file.js';
+export {
+  backupLibrary,
+  checkLibrary,
+  rebuildLibrary,
+  restoreLibrary,
+  type LibraryCheck,
+  type RebuildReport,
+  type RestoreReport,
+} from './maintenance.js';
 export { latestVersion as librarySchemaVersion } from './migrations.js';

@@ -57,3 +57,23 @@ export function readIsoIdentity(path: string): IsoIdentity | null {
     closeSync(fd);
   }
 }
+
+/**
+ * Why `path` cannot be a usable CD/DVD image, or undefined when it can: it must hold an ISO9660
+ * primary volume descriptor, and be at least as long as the volume size that descriptor gives
+ * (a download or copy cut short is refused here, not found out by the guest mid-install).
+ */
+export function isoImageProblem(path: string, fileSize: number): string | undefined {
+  if (fileSize === 0) return 'it is empty (0 bytes).';
+  let identity: IsoIdentity | null;
+  try {
+    identity = readIsoIdentity(path);
+  } catch (error) {
+    return `it cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`;
+  }
+  if (!identity) return `it has no ISO9660 volume descriptor at byte ${firstDescriptor * sectorSize}: it is not a CD/DVD image, or its start is damaged.`;
+  if (identity.volumeSize > fileSize) {
+    return `it is cut short: its volume is ${identity.volumeSize} bytes but the file has only ${fileSize} (${Math.round((fileSize / identity.volumeSize) * 100)} %). Download or copy it again.`;
+  }
+  return undefined;
+}

@@ -1,7 +1,7 @@
 // The Library as a whole: open/close, change events, backup, Result-shaped open, proposals.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -47,7 +47,7 @@ describe('Library', () => {
       library.machines.update(machine.id, { memoryMib: 64 });
       const snapshot = library.snapshots.take(machine.id, { name: 's', engine: 'v86', engineVersion: '1', state: Buffer.from('x') });
       const iso = join(root, 'events.iso');
-      writeFileSync(iso, Buffer.alloc(4096));
+      copyFileSync('/usr/lib/grub-rescue/grub-rescue-cdrom.iso', iso);
       const media = library.media.add(iso);
       library.settings.set('k', 1);
       library.machines.delete(machine.id);

@@ -1,19 +1,23 @@
 /** The Library: one open library folder with its database, lock, repositories and watcher. */
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { backupDue, ensureBackupsFolder, writeBackup } from './backups.js';
+import { crashPoint } from './crash-points.js';
 import { openDatabase, type DatabaseHandle } from './db.js';
+import { describePermissionFixes, tightenLibraryPermissions } from './permissions.js';
 import { createDiskImage, type DiskProgress } from './disk-images.js';
 import { LibraryError, invalid } from './errors.js';
 import { LibraryLock, type LockOwner } from './lock.js';
-import { MachineRepository } from './machines.js';
+import { machineFileContent, machineFileName, writeMachineFile } from './machine-file.js';
+import { MachineRepository, type MachineExtras } from './machines.js';
 import { MediaRepository } from './media.js';
 import { builtinOsInfo, detectOs, osCatalog, type OsCatalog, type OsDetection } from './osinfo.js';
 import { containedPath, defaultLibraryFolder, LibraryLayout, sanitizeFileName } from './paths.js';
 import { reconcile, reconcileMediaInBackground, type ReconcileIssue, type ReconcileReport } from './reconcile.js';
 import { SettingsRepository } from './settings.js';
 import { SnapshotRepository } from './snapshots.js';
-import type { Disk, DiskBus, DiskFormat, LibraryChange, Result, WatchedFolder } from './types.js';
+import type { Disk, DiskBus, DiskFormat, DiskInput, LibraryChange, Machine, MachineInput, Result, WatchedFolder } from './types.js';
 import { MediaWatcher } from './watcher.js';
 
 /** Options of `Library.open`. */
@@ -53,6 +57,15 @@ export interface CreateDiskInput {
   signal?: AbortSignal;
 }
 
+/** Options of `Library.createMachine`. */
+export interface CreateMachineOptions extends MachineExtras {
+  /** A new disk image to create in the machine's folder (attached after `disks`). */
+  newDisk?: Omit<CreateDiskInput, 'onProgress' | 'signal'>;
+  /** Progress of the new disk's creation, with the id the machine will have. */
+  onProgress?: (machineId: string, fraction: number) => void;
+  signal?: AbortSignal;
+}
+
 /**
  * An open library. Create with `Library.open(folder)`; `close()` releases the database, the
  * watcher and the lock.
@@ -67,6 +80,8 @@ export class Library extends EventEmitter<LibraryEvents> {
   readonly reconcileReport: ReconcileReport;
   /** The owner of a lock left behind by a crashed instance, when open recovered it. */
   readonly recoveredStaleLock: LockOwner | null;
+  /** Problems open worked around (e.g. the daily backup could not be written). */
+  readonly openWarnings: string[] = [];
   readonly #db: DatabaseHandle;
   readonly #lock: LibraryLock | null;
   readonly #catalog: () => OsCatalog;
@@ -95,6 +110,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     this.#catalog = catalog;
     this.reconcileReport = reconcileReport;
     const emit = (change: LibraryChange): void => {
+      this.#syncMachineFile(change);
       this.emit('change', change);
     };
     const isKnownOs = (osId: string): boolean => builtinOsInfo(osId) !== undefined || catalog().has(osId);
@@ -128,11 +144,31 @@ export class Library extends EventEmitter<LibraryEvents> {
       recovered = acquired.recoveredStale;
     }
     let library: Library;
+    let db: DatabaseHandle | null = null;
     try {
-      const db = openDatabase(layout.database);
-      const report = mode === false ? { issues: [], elapsedMs: 0 } : reconcile(db, layout, { repair: mode === 'repair', integrity: recovered !== null, media: mode === 'report' });
+      db = openDatabase(layout.database, { layout });
+      let backupWarning: string | null = null;
+      if (locked && backupDue(layout)) {
+        try {
+          writeBackup(db, layout, 'daily');
+        } catch (error) {
+          backupWarning = `The daily backup of the library database could not be written to ${layout.backupsFolder}: ${(error as Error).message}`;
+        }
+      }
+      // openDatabase ran quick_check already.
+      const report = mode === false ? { issues: [], elapsedMs: 0 } : reconcile(db, layout, { repair: mode === 'repair', integrity: false, media: mode === 'report' });
       library = new Library(layout, db, lock, recovered, options.osCatalog ?? osCatalog, report);
+      if (backupWarning) library.openWarnings.push(backupWarning);
+      if (locked) {
+        // After the database is open, so library.db and its -wal/-shm are checked too.
+        const permissions = tightenLibraryPermissions(layout.root);
+        if (permissions.fixed.length > 0) library.openWarnings.push(describePermissionFixes(layout.root, permissions.fixed));
+        for (const failure of permissions.failed) library.openWarnings.push(`Cannot make ${failure.path} private (mode 0600/0700): ${failure.reason}`);
+      }
+      if (mode === 'repair') library.#refreshMachineFiles(recovered !== null);
     } catch (error) {
+      // A failed open holds nothing: no connection (it would keep the file busy) and no lock.
+      if (db?.open) db.close();
       lock?.release();
       throw error;
     }
@@ -232,6 +268,66 @@ export class Library extends EventEmitter<LibraryEvents> {
     return this.machines.attachDisk(machineId, { path, format: input.format, sizeBytes: input.sizeBytes, bus: input.bus ?? 'ide' });
   }
 
+  /**
+   * Creates a machine atomically: its folder is built under machines/.creating-<id> (a new disk
+   * image included), then one transaction commits the machine, its drives and disks, then the
+   * folder moves into place. A failure or crash at any point leaves no machine and no files
+   * (the next open removes a leftover staging folder, or finishes a create that had committed).
+   */
+  async createMachine(input: MachineInput, options: CreateMachineOptions = {}): Promise<Machine> {
+    const staged = this.machines.stage(input);
+    try {
+      const disks: DiskInput[] = [...(options.disks ?? [])];
+      if (options.newDisk) {
+        const disk = options.newDisk;
+        const extension = disk.format === 'qcow2' ? '.qcow2' : '.img';
+        const file = `${sanitizeFileName((disk.name ?? 'disk0').replace(/\.(qcow2|img|raw)$/i, ''), 'disk0')}${extension}`;
+        options.onProgress?.(staged.id, 0);
+        await createDiskImage(join(staged.folder, 'disks', file), {
+          format: disk.format,
+          sizeBytes: disk.sizeBytes,
+          ...(disk.preallocate !== undefined ? { preallocate: disk.preallocate } : {}),
+          onProgress: (fraction) => options.onProgress?.(staged.id, fraction),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        crashPoint('create:disk');
+        disks.push({ path: join(staged.finalFolder, 'disks', file), format: disk.format, sizeBytes: disk.sizeBytes, bus: disk.bus ?? 'ide' });
+      }
+      return this.machines.commitStaged(staged, { ...(options.drives ? { drives: options.drives } : {}), disks });
+    } catch (error) {
+      this.machines.discardStaged(staged);
+      throw error;
+    }
+  }
+
+  /** Keeps machine.json in step with the rows after every machine or snapshot change. */
+  #syncMachineFile(change: LibraryChange): void {
+    const machineId = change.entity === 'machine' ? change.id : change.entity === 'snapshot' ? change.machineId : undefined;
+    // 'added': the create wrote it before its commit; 'removed': the folder is gone.
+    if (!machineId || change.action === 'added' && change.entity === 'machine' || change.action === 'removed' && change.entity === 'machine') return;
+    try {
+      writeMachineFile(this.#db, this.layout, machineId);
+    } catch (error) {
+      this.emit('warning', `Cannot write ${machineFileName} of machine ${machineId}: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Writes machine.json where it is missing (libraries from before it existed) and, after an
+   * unclean shutdown (a change may have committed without its file), where it differs.
+   */
+  #refreshMachineFiles(compare: boolean): void {
+    for (const { id } of this.machines.list()) {
+      const path = join(this.layout.machineFolder(id), machineFileName);
+      try {
+        if (existsSync(path) && !(compare && machineFileDiffers(this.#db, this.layout, id, path))) continue;
+        writeMachineFile(this.#db, this.layout, id);
+      } catch (error) {
+        this.openWarnings.push(`Cannot write ${path}: ${(error as Error).message}`);
+      }
+    }
+  }
+
   /** Runs reconcile again (e.g. from a "check library" command). */
   reconcile(options: { repair?: boolean } = {}): ReconcileReport {
     return reconcile(this.#db, this.layout, options);
@@ -242,8 +338,8 @@ export class Library extends EventEmitter<LibraryEvents> {
    * (default backups/library-<time>.db). Resolves to the written path.
    */
   async backup(destination?: string, onProgress?: (fraction: number) => void): Promise<string> {
-    const target = destination ?? join(this.layout.backupsFolder, `library-${new Date().toISOString().replace(/[:.]/g, '-')}.db`);
-    if (!destination) mkdirSync(this.layout.backupsFolder, { recursive: true });
+    const target = destination ?? join(this.layout.backupsFolder, `library-${new Date().toISOString().replace(/[:.]/g, '-')}-manual.db`);
+    if (!destination) ensureBackupsFolder(this.layout);
     if (target === this.layout.database) throw invalid('destination', 'cannot back up the library database onto itself.');
     await this.#db.backup(target, {
       progress: ({ totalPages, remainingPages }) => {
@@ -251,6 +347,7 @@ export class Library extends EventEmitter<LibraryEvents> {
         return 256;
       },
     });
+    chmodSync(target, 0o600);
     onProgress?.(1);
     return target;
   }
@@ -276,5 +373,16 @@ export class Library extends EventEmitter<LibraryEvents> {
     this.#db.close();
     this.#lock?.release();
     this.removeAllListeners();
+  }
+}
+
+function machineFileDiffers(db: DatabaseHandle, layout: LibraryLayout, machineId: string, path: string): boolean {
+  const wanted = machineFileContent(db, layout, machineId);
+  try {
+    const { writtenAt: _a, ...stored } = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    const { writtenAt: _b, ...fresh } = wanted ?? {};
+    return JSON.stringify(stored) !== JSON.stringify(fresh);
+  } catch {
+    return true;
   }
 }

@@ -88,7 +88,7 @@ export class LibraryLock {
     const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
     // Informational only (names the owner in the refusal message): rename for atomicity, no fsync.
     const temp = `${path}.json.${process.pid}`;
-    writeFileSync(temp, JSON.stringify(me));
+    writeFileSync(temp, JSON.stringify(me), { mode: 0o600 });
     renameSync(temp, `${path}.json`);
     return { lock: new LibraryLock(path, db), recoveredStale: previous };
   }

@@ -45,11 +45,15 @@ describe('machines repository', () => {
   });
 
   it('rejects empty, duplicate (any case) and control-character names', () => {
-    rejects(() => library.machines.create({ name: '   ', osId: 'other', engine: 'v86' }), 'InvalidInput', /name: must not be empty/);
+    rejects(() => library.machines.create({ name: '   ', osId: 'other', engine: 'v86' }), 'InvalidInput', /name: Give the machine a name; it cannot be empty/);
     library.machines.create({ name: 'Twin', osId: 'other', engine: 'v86' });
     rejects(() => library.machines.create({ name: 'twin', osId: 'other', engine: 'v86' }), 'Duplicate', /"twin" already exists/);
-    rejects(() => library.machines.create({ name: 'a\u0007b', osId: 'other', engine: 'v86' }), 'InvalidInput', /control characters/);
-    rejects(() => library.machines.create({ name: 'x'.repeat(101), osId: 'other', engine: 'v86' }), 'InvalidInput', /at most 100/);
+    rejects(() => library.machines.create({ name: 'a\u0007b', osId: 'other', engine: 'v86' }), 'InvalidInput', /control or invisible character/);
+    rejects(() => library.machines.create({ name: 'x'.repeat(65), osId: 'other', engine: 'v86' }), 'InvalidInput', /at most 64/);
+    // The shared rule (src/shared/names.ts): no path-like, option-like or reordering names.
+    rejects(() => library.machines.create({ name: '../../x', osId: 'other', engine: 'v86' }), 'InvalidInput', /cannot contain \//);
+    rejects(() => library.machines.create({ name: '-x', osId: 'other', engine: 'v86' }), 'InvalidInput', /cannot start with "-"/);
+    rejects(() => library.machines.create({ name: 'a\u202Eb', osId: 'other', engine: 'v86' }), 'InvalidInput', /U\+202E/);
   });
 
   it('validates memory and CPUs per engine', () => {
@@ -108,10 +112,12 @@ describe('machines repository', () => {
     library.machines.delete(gone.id);
     assert.ok(!existsSync(join(folder, 'machines', gone.id)));
     rejects(() => library.machines.get(gone.id), 'NotFound', /No machine/);
-    const kept = library.machines.create({ name: '../../etc', osId: 'other', engine: 'v86' });
+    // Path-like names are refused outright now (src/shared/names.ts); a legal name with
+    // characters file systems dislike is still sanitised for the folder.
+    const kept = library.machines.create({ name: 'old:etc*', osId: 'other', engine: 'v86' });
     library.machines.delete(kept.id, { keepFiles: true });
     const moved = readdirSync(join(folder, 'lost+found'));
-    assert.ok(moved.some((name) => name.startsWith('machine-etc-') && name.endsWith(kept.id)), `lost+found holds ${moved.join(', ')}`);
+    assert.ok(moved.some((name) => name.startsWith('machine-old-etc-') && name.endsWith(kept.id)), `lost+found holds ${moved.join(', ')}`);
   });
 
   it('stores settings as JSON values', () => {

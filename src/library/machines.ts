@@ -1,9 +1,11 @@
 /** Machines repository: machines, their disks and removable drives. */
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { crashPoint } from './crash-points.js';
 import type { DatabaseHandle } from './db.js';
 import { LibraryError, invalid } from './errors.js';
-import { assertId, sanitizeFileName, type LibraryLayout } from './paths.js';
+import { writeMachineFile } from './machine-file.js';
+import { assertId, fsyncFolder, sanitizeFileName, type LibraryLayout } from './paths.js';
 import { isUniqueViolation, newId, now, type ChangeSink } from './repository-util.js';
 import { defaultConfig, validateConfig, validateDisk, validateName } from './validate.js';
 import {
@@ -131,14 +133,52 @@ export class MachineRepository {
     if (clash && clash.id !== exceptId) throw new LibraryError('Duplicate', `name: a machine called "${name}" already exists; choose another name.`);
   }
 
-  /** Creates a machine (folder first, row last). Throws InvalidInput or Duplicate. */
-  create(input: MachineInput): Machine {
+  /**
+   * Creates a machine atomically (see `stage` and `commitStaged`), optionally with media in its
+   * drives and existing disk images attached. Throws InvalidInput, NotFound or Duplicate.
+   */
+  create(input: MachineInput, extras: MachineExtras = {}): Machine {
+    const staged = this.stage(input);
+    try {
+      return this.commitStaged(staged, extras);
+    } catch (error) {
+      this.discardStaged(staged);
+      throw error;
+    }
+  }
+
+  /**
+   * Step 1 of an atomic create: validates, allocates an id and builds the folder tree in
+   * machines/.creating-<id>, where the caller may create disk images. Nothing is visible yet;
+   * a crash leaves only the staging folder, which the next open removes.
+   */
+  stage(input: MachineInput): StagedMachine {
     if (typeof input !== 'object' || input === null) throw invalid('machine', 'must be an object.');
     const config = validateConfig({ ...defaultConfig({ ...input, name: validateName(input.name) }), ...stripUndefined(input), name: validateName(input.name) }, this.#isKnownOs);
     this.#assertNameFree(config.name);
     const id = newId();
-    this.#layout.ensureMachine(id);
+    const folder = stagingFolder(this.#layout, id);
+    for (const sub of ['disks', 'logs', 'snapshots']) mkdirSync(join(folder, sub), { recursive: true, mode: 0o700 });
+    crashPoint('create:staged');
+    return { id, config, folder, finalFolder: this.#layout.machineFolder(id) };
+  }
+
+  /**
+   * Step 2: one transaction inserts the machine, its drives and disks (disk paths name the
+   * final folder) and writes machine.json into the staging folder; once it commits, the folder
+   * is renamed into place. The commit is the point of no return: a crash before it leaves a
+   * staging folder the next open removes, a crash after it one the next open renames.
+   */
+  commitStaged(staged: StagedMachine, extras: MachineExtras = {}): Machine {
+    const { id, config } = staged;
     const stamp = now();
+    const drives: Drives = { cd0: null, fd0: null };
+    for (const slot of driveSlots) {
+      const mediaId = extras.drives?.[slot] ?? null;
+      if (mediaId !== null) this.#checkDriveMedia(slot, mediaId);
+      drives[slot] = mediaId;
+    }
+    const disks = (extras.disks ?? []).map((disk) => validateDisk(disk));
     try {
       this.#db.transaction(() => {
         this.#db
@@ -149,16 +189,32 @@ export class MachineRepository {
                @speedLimitMips, @forceTcg, @serialEnabled, @notes, @stamp, @stamp)`,
           )
           .run({ ...toParams(config), id, stamp });
-        const drive = this.#db.prepare('INSERT INTO drives (machine_id, slot, media_id) VALUES (?, ?, NULL)');
-        for (const slot of driveSlots) drive.run(id, slot);
+        const drive = this.#db.prepare('INSERT INTO drives (machine_id, slot, media_id) VALUES (?, ?, ?)');
+        for (const slot of driveSlots) drive.run(id, slot, drives[slot]);
+        for (const disk of disks) this.#insertDisk(id, disk);
+        writeMachineFile(this.#db, this.#layout, id, staged.folder);
+        crashPoint('create:manifest');
       })();
     } catch (error) {
-      rmSync(this.#layout.machineFolder(id), { recursive: true, force: true });
       if (isUniqueViolation(error)) throw new LibraryError('Duplicate', `name: a machine called "${config.name}" already exists; choose another name.`);
       throw error;
     }
+    crashPoint('create:committed');
+    try {
+      moveIntoPlace(this.#layout, id);
+    } catch (error) {
+      // Undo the rows so the machine does not exist without its folder.
+      this.#db.prepare('DELETE FROM machines WHERE id = ?').run(id);
+      throw new LibraryError('IoError', `Cannot move the new machine's folder into place: ${(error as Error).message}`, { cause: error });
+    }
+    crashPoint('create:renamed');
     this.#emit({ entity: 'machine', action: 'added', id });
     return this.get(id);
+  }
+
+  /** Removes a staged machine that will not be committed (idempotent). */
+  discardStaged(staged: StagedMachine): void {
+    rmSync(staged.folder, { recursive: true, force: true });
   }
 
   /** Changes configuration fields; validates the result as a whole. */
@@ -185,25 +241,40 @@ export class MachineRepository {
   }
 
   /**
-   * Deletes a machine: row first, then files. With `keepFiles` the folder is moved to
-   * lost+found/ instead of being removed.
+   * Deletes a machine: its folder is first renamed to machines/.deleting-<id> (.deleting-keep-<id>
+   * with `keepFiles`), then the rows go in one transaction, then the files (with `keepFiles` they
+   * move to lost+found/ instead). A crash before the commit leaves the machine whole (the next
+   * open renames the folder back); after it, the next open finishes the delete.
    */
   delete(id: string, options: { keepFiles?: boolean } = {}): void {
     const machine = this.get(id);
-    this.#db.transaction(() => {
-      // Snapshots reference each other (RESTRICT); drop the tree leaves-first via the cascade
-      // after clearing parent links.
-      this.#db.prepare('UPDATE machines SET current_snapshot_id = NULL WHERE id = ?').run(id);
-      this.#db.prepare('UPDATE snapshots SET parent_id = NULL WHERE machine_id = ?').run(id);
-      this.#db.prepare('DELETE FROM machines WHERE id = ?').run(id);
-    })();
     const folder = this.#layout.machineFolder(id);
-    if (existsSync(folder)) {
+    const deleting = deletingFolder(this.#layout, id, options.keepFiles ?? false);
+    const hadFolder = existsSync(folder);
+    if (hadFolder) {
+      renameSync(folder, deleting);
+      fsyncFolder(this.#layout.machinesFolder);
+    }
+    crashPoint('delete:moved');
+    try {
+      this.#db.transaction(() => {
+        // Snapshots reference each other (RESTRICT); drop the tree leaves-first via the cascade
+        // after clearing parent links.
+        this.#db.prepare('UPDATE machines SET current_snapshot_id = NULL WHERE id = ?').run(id);
+        this.#db.prepare('UPDATE snapshots SET parent_id = NULL WHERE machine_id = ?').run(id);
+        this.#db.prepare('DELETE FROM machines WHERE id = ?').run(id);
+      })();
+    } catch (error) {
+      if (hadFolder) renameSync(deleting, folder);
+      throw error;
+    }
+    crashPoint('delete:committed');
+    if (hadFolder) {
       if (options.keepFiles) {
-        mkdirSync(this.#layout.lostAndFound, { recursive: true });
-        renameSync(folder, join(this.#layout.lostAndFound, `machine-${sanitizeFileName(machine.name)}-${id}`));
+        mkdirSync(this.#layout.lostAndFound, { recursive: true, mode: 0o700 });
+        renameSync(deleting, join(this.#layout.lostAndFound, `machine-${sanitizeFileName(machine.name)}-${id}`));
       } else {
-        rmSync(folder, { recursive: true, force: true });
+        rmSync(deleting, { recursive: true, force: true });
       }
     }
     this.#emit({ entity: 'machine', action: 'removed', id });
@@ -213,13 +284,7 @@ export class MachineRepository {
   attachDisk(machineId: string, input: DiskInput): Disk {
     this.get(machineId);
     const disk = validateDisk(input);
-    const id = newId();
-    this.#db.transaction(() => {
-      const { next } = this.#db.prepare('SELECT COALESCE(MAX(position) + 1, 0) AS next FROM disks WHERE machine_id = ?').get(machineId) as { next: number };
-      this.#db
-        .prepare('INSERT INTO disks (id, machine_id, path, format, size_bytes, bus, position) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(id, machineId, disk.path, disk.format, disk.sizeBytes, disk.bus, next);
-    })();
+    const id = this.#db.transaction(() => this.#insertDisk(machineId, disk))();
     this.#touch(machineId);
     const row = this.#db.prepare('SELECT * FROM disks WHERE id = ?').get(id) as DiskRow;
     return diskFromRow(row);
@@ -237,13 +302,7 @@ export class MachineRepository {
   setDrive(machineId: string, slot: DriveSlot, mediaId: string | null): void {
     if (!driveSlots.includes(slot)) throw invalid('slot', `${JSON.stringify(slot)} is not one of ${driveSlots.join(', ')}.`);
     this.get(machineId);
-    if (mediaId !== null) {
-      assertId(mediaId);
-      const media = this.#db.prepare('SELECT kind FROM media WHERE id = ?').get(mediaId) as { kind: string } | undefined;
-      if (!media) throw new LibraryError('NotFound', `No media with id ${mediaId}; add the file to the media library first.`);
-      if (slot === 'fd0' && media.kind !== 'floppy') throw invalid('fd0', `media ${mediaId} is a ${media.kind} image, not a floppy image.`);
-      if (slot === 'cd0' && media.kind !== 'iso') throw invalid('cd0', `media ${mediaId} is a ${media.kind} image, not a CD/DVD image.`);
-    }
+    if (mediaId !== null) this.#checkDriveMedia(slot, mediaId);
     this.#db.prepare('INSERT OR REPLACE INTO drives (machine_id, slot, media_id) VALUES (?, ?, ?)').run(machineId, slot, mediaId);
     this.#touch(machineId);
   }
@@ -253,10 +312,70 @@ export class MachineRepository {
     return (this.#db.prepare('SELECT DISTINCT machine_id FROM drives WHERE media_id = ?').all(mediaId) as { machine_id: string }[]).map((row) => row.machine_id);
   }
 
+  /** Refuses media that does not exist or does not fit the slot. */
+  #checkDriveMedia(slot: DriveSlot, mediaId: string): void {
+    assertId(mediaId);
+    const media = this.#db.prepare('SELECT kind FROM media WHERE id = ?').get(mediaId) as { kind: string } | undefined;
+    if (!media) throw new LibraryError('NotFound', `No media with id ${mediaId}; add the file to the media library first.`);
+    if (slot === 'fd0' && media.kind !== 'floppy') throw invalid('fd0', `media ${mediaId} is a ${media.kind} image, not a floppy image.`);
+    if (slot === 'cd0' && media.kind !== 'iso') throw invalid('cd0', `media ${mediaId} is a ${media.kind} image, not a CD/DVD image.`);
+  }
+
+  /** Inserts a validated disk row at the machine's next position (call inside a transaction); returns its id. */
+  #insertDisk(machineId: string, disk: Required<DiskInput>): string {
+    const id = newId();
+    const { next } = this.#db.prepare('SELECT COALESCE(MAX(position) + 1, 0) AS next FROM disks WHERE machine_id = ?').get(machineId) as { next: number };
+    this.#db
+      .prepare('INSERT INTO disks (id, machine_id, path, format, size_bytes, bus, position) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(id, machineId, disk.path, disk.format, disk.sizeBytes, disk.bus, next);
+    return id;
+  }
+
   #touch(id: string): void {
     this.#db.prepare('UPDATE machines SET updated_at = ? WHERE id = ?').run(now(), id);
     this.#emit({ entity: 'machine', action: 'updated', id });
   }
+}
+
+/** Drives and disks a machine is created with. */
+export interface MachineExtras {
+  /** Media ids for the removable drives (default: empty). */
+  drives?: Partial<Drives>;
+  /** Disk images to attach, in order (paths as they will be after the create). */
+  disks?: DiskInput[];
+}
+
+/** A machine being created: its id, validated configuration and staging folder. */
+export interface StagedMachine {
+  id: string;
+  config: MachineConfig;
+  /** machines/.creating-<id>: build the machine's files here. */
+  folder: string;
+  /** machines/<id>: where the folder goes once the rows are committed. */
+  finalFolder: string;
+}
+
+/** Prefix of the staging folder of a machine being created (machines/.creating-<id>). */
+export const creatingPrefix = '.creating-';
+/** Prefix of the folder of a machine being deleted (machines/.deleting-<id>). */
+export const deletingPrefix = '.deleting-';
+/** Prefix of the folder of a machine being deleted whose files go to lost+found. */
+export const deletingKeepPrefix = '.deleting-keep-';
+
+export function stagingFolder(layout: LibraryLayout, id: string): string {
+  assertId(id);
+  return join(layout.machinesFolder, `${creatingPrefix}${id}`);
+}
+
+export function deletingFolder(layout: LibraryLayout, id: string, keepFiles: boolean): string {
+  assertId(id);
+  return join(layout.machinesFolder, `${keepFiles ? deletingKeepPrefix : deletingPrefix}${id}`);
+}
+
+/** Renames a machine's staging (or deleting) folder to machines/<id> and flushes the rename. */
+export function moveIntoPlace(layout: LibraryLayout, id: string, from = stagingFolder(layout, id)): void {
+  renameSync(from, layout.machineFolder(id));
+  fsyncFolder(layout.machinesFolder);
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

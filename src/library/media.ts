@@ -52,6 +52,8 @@ export class MediaRepository {
   readonly #db: DatabaseHandle;
   readonly #catalog: () => OsCatalog;
   readonly #emit: ChangeSink;
+  /** Told the path of every media file registered on its own (not through a watched folder). */
+  readonly #individualListeners: ((path: string) => void)[] = [];
 
   constructor(db: DatabaseHandle, catalog: () => OsCatalog, emit: ChangeSink) {
     this.#db = db;
@@ -132,6 +134,7 @@ export class MediaRepository {
         )
         .run({ ...fields, id: target.id });
       this.#emit({ entity: 'media', action: 'updated', id: target.id });
+      if (fields.folderId === null) this.#tellIndividual(absolute);
       return this.get(target.id);
     }
     const id = newId();
@@ -142,7 +145,25 @@ export class MediaRepository {
       )
       .run({ ...fields, id });
     this.#emit({ entity: 'media', action: 'added', id });
+    if (fields.folderId === null) this.#tellIndividual(absolute);
     return this.get(id);
+  }
+
+  #tellIndividual(path: string): void {
+    for (const listener of this.#individualListeners) listener(path);
+  }
+
+  /**
+   * Calls `listener` with the path of each media file registered on its own from now on (no
+   * watched folder covers it), so the watcher can notice when it is deleted.
+   */
+  onIndividualAdd(listener: (path: string) => void): void {
+    this.#individualListeners.push(listener);
+  }
+
+  /** Paths of the media registered on their own (not found in a watched folder). */
+  individualPaths(): string[] {
+    return (this.#db.prepare('SELECT path FROM media WHERE folder_id IS NULL').all() as { path: string }[]).map((row) => row.path);
   }
 
   /** Marks the media at `path` missing (the row and references stay). Returns its id, if any. */

@@ -17,6 +17,9 @@ describe('library paths', () => {
     assert.equal(sanitizeFileName('tab\there\u0000'), 'tab-here-');
     assert.equal(sanitizeFileName('', 'disk0'), 'disk0');
     assert.equal(sanitizeFileName('Windows 98 SE'), 'Windows 98 SE');
+    assert.equal(sanitizeFileName('evil\u202Egpj.exe'), 'evil-gpj.exe');
+    assert.equal(sanitizeFileName('zero\u200Bwidth\u2066x'), 'zero-width-x');
+    assert.equal(sanitizeFileName('-rf'), 'rf');
     assert.ok(sanitizeFileName('x'.repeat(500)).length <= 80);
     for (const nasty of ['../../etc/passwd', '/abs/path', '..\\..\\win', 'a/../../b']) {
       const path = containedPath(folder, sanitizeFileName(nasty));

@@ -86,15 +86,15 @@ export class LibraryLayout {
     return join(this.snapshotsFolder(machineId), snapshotId);
   }
 
-  /** Creates the top-level folders (idempotent). */
+  /** Creates the top-level folders (idempotent), private (0700) like everything in the library. */
   ensure(): void {
-    for (const folder of [this.root, this.mediaFolder, this.machinesFolder]) mkdirSync(folder, { recursive: true });
+    for (const folder of [this.root, this.mediaFolder, this.machinesFolder]) mkdirSync(folder, { recursive: true, mode: 0o700 });
   }
 
-  /** Creates a machine's folder tree (idempotent). */
+  /** Creates a machine's folder tree (idempotent), private (0700). */
   ensureMachine(machineId: string): void {
     for (const folder of [this.disksFolder(machineId), this.logsFolder(machineId), this.snapshotsFolder(machineId)]) {
-      mkdirSync(folder, { recursive: true });
+      mkdirSync(folder, { recursive: true, mode: 0o700 });
     }
   }
 }
@@ -111,14 +111,17 @@ export function isId(id: string): boolean {
 }
 
 /**
- * Turns a display name into a safe single path component: no separators, no "..", no control
- * characters, no leading dots, at most 80 characters; falls back to `fallback` when nothing is left.
+ * Turns a display name into a safe single path component: no separators, no "..", no control,
+ * bidi or other invisible characters, no leading dots or dashes, at most 80 characters; falls
+ * back to `fallback` when nothing is left. Machine and snapshot folders are named by id, never
+ * by name; this is for the few files named after user input (disks, logs).
  */
 export function sanitizeFileName(name: string, fallback = 'unnamed'): string {
   const cleaned = name
     .normalize('NFKC')
-    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]+/g, '-')
+    // Control, bidi/format (U+202E…), separator, surrogate and private-use characters go too:
+    // a file name must read the same in every listing (the rule of src/shared/names.ts).
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}/\\:*?"<>|]+/gu, '-')
     .replace(/\.{2,}/g, '.')
     .replace(/^[\s.-]+|[\s.]+$/g, '')
     .replace(/\s+/g, ' ')
@@ -169,7 +172,8 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const folder = dirname(path);
   const temp = join(folder, `${basename(path)}${tempMarker}${randomBytes(4).toString('hex')}`);
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-  const fd = openSync(temp, 'wx', 0o644);
+  // Library files are private (0600): they describe guests and may hold their data.
+  const fd = openSync(temp, 'wx', 0o600);
   try {
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);

@@ -11,12 +11,23 @@
  *   intact (row kept, so the tree and its thumbnails stay; the user decides);
  * - disk row whose image is missing: reported (the row stays, the file may come back);
  * - media: presence refreshed (Library.open does this in the background, reporting through
- *   change events and `Library.mediaChecked`).
+ *   change events and `Library.mediaChecked`);
+ * - an interrupted create (machines/.creating-<id>): removed when its rows never committed,
+ *   moved into place when they did; an interrupted delete (machines/.deleting-<id>): moved back
+ *   when the rows are still there, to lost+found when they are gone;
+ * - a machine folder without a row but with a machine.json is never moved: it is reported
+ *   (`hangar library rebuild` registers it again).
+ *
+ * When the database looks unhealthy (quick_check fails, or it has no machines while machine
+ * folders exist) nothing is moved or removed: everything is only reported.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { hangarCommand, restoreAdvice } from './backups.js';
 import type { DatabaseHandle } from './db.js';
+import { hasMachineFile } from './machine-file.js';
+import { creatingPrefix, deletingKeepPrefix, deletingPrefix, moveIntoPlace } from './machines.js';
 import { containedPath, isId, tempMarker, type LibraryLayout } from './paths.js';
 
 export type ReconcileIssueKind =
@@ -29,7 +40,10 @@ export type ReconcileIssueKind =
   | 'snapshot-file-truncated'
   | 'disk-missing'
   | 'media-presence-changed'
-  | 'database-integrity';
+  | 'database-integrity'
+  | 'interrupted-create'
+  | 'interrupted-delete'
+  | 'unregistered-machine-folder';
 
 /** One mismatch reconcile found, and what it did about it. */
 export interface ReconcileIssue {
@@ -38,8 +52,11 @@ export interface ReconcileIssue {
   path: string;
   /** Row id concerned, when there is one. */
   id?: string;
-  /** removed (partial writes only), moved (to lost+found), created, marked, reported (left alone). */
-  action: 'removed' | 'moved' | 'created' | 'marked' | 'reported';
+  /**
+   * removed (partial writes only), moved (to lost+found), created, marked, reported (left
+   * alone), completed (an interrupted create finished), restored (an interrupted delete undone).
+   */
+  action: 'removed' | 'moved' | 'created' | 'marked' | 'reported' | 'completed' | 'restored';
   /** Where an orphan went. */
   movedTo?: string;
   detail: string;
@@ -84,12 +101,12 @@ function fileSize(path: string): number | null {
 /** Runs reconcile on an open library database and its folder. */
 export function reconcile(db: DatabaseHandle, layout: LibraryLayout, options: ReconcileOptions = {}): ReconcileReport {
   const started = performance.now();
-  const repair = options.repair ?? true;
+  let repair = options.repair ?? true;
   const issues: ReconcileIssue[] = [];
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 
   const moveToLostAndFound = (path: string, label: string): string => {
-    mkdirSync(layout.lostAndFound, { recursive: true });
+    mkdirSync(layout.lostAndFound, { recursive: true, mode: 0o700 });
     let target = join(layout.lostAndFound, `${stamp}-${label}`);
     for (let counter = 1; existsSync(target); counter++) target = join(layout.lostAndFound, `${stamp}-${label}-${counter}`);
     renameSync(path, target);
@@ -97,10 +114,48 @@ export function reconcile(db: DatabaseHandle, layout: LibraryLayout, options: Re
   };
 
   const check = options.integrity === false ? 'ok' : (db.pragma('quick_check', { simple: true }) as string);
-  if (check !== 'ok') issues.push({ kind: 'database-integrity', path: layout.database, action: 'reported', detail: `SQLite quick_check: ${check}. Restore a backup from ${layout.backupsFolder}.` });
-
   const machines = db.prepare('SELECT id, name FROM machines').all() as { id: string; name: string }[];
   const machineIds = new Set(machines.map((machine) => machine.id));
+  const folderNames = listNames(layout.machinesFolder);
+  const unhealthy =
+    check !== 'ok'
+      ? `SQLite quick_check: ${check}`
+      : machines.length === 0 && folderNames.some(isId)
+        ? 'the database has no machines while machine folders exist'
+        : null;
+  if (unhealthy) {
+    // Moving folders on the word of a damaged or emptied database would hide every machine.
+    repair = false;
+    issues.push({ kind: 'database-integrity', path: layout.database, action: 'reported', detail: `${unhealthy}; nothing was moved. ${restoreAdvice(layout)}` });
+  }
+
+  // Interrupted creates and deletes first: they decide which folders are a machine's.
+  for (const name of folderNames) {
+    const prefix = [creatingPrefix, deletingKeepPrefix, deletingPrefix].find((candidate) => name.startsWith(candidate));
+    const id = prefix ? name.slice(prefix.length) : '';
+    if (!prefix || !isId(id)) continue;
+    const path = join(layout.machinesFolder, name);
+    const final = layout.machineFolder(id);
+    const hasRow = machineIds.has(id);
+    if (prefix === creatingPrefix) {
+      if (hasRow && !existsSync(final)) {
+        if (repair) moveIntoPlace(layout, id);
+        issues.push({ kind: 'interrupted-create', path, id, action: repair ? 'completed' : 'reported', detail: `The create of machine ${id} was committed but its folder was not moved into place; ${repair ? 'moved it' : 'it can be moved'} to ${final}.` });
+      } else {
+        if (repair) rmSync(path, { recursive: true, force: true });
+        issues.push({ kind: 'interrupted-create', path, id, action: repair ? 'removed' : 'reported', detail: `A machine create was interrupted before it was saved; ${repair ? 'removed' : 'remove'} its half-made folder (a new, empty disk at most).` });
+      }
+    } else if (hasRow && !existsSync(final)) {
+      if (repair) moveIntoPlace(layout, id, path);
+      issues.push({ kind: 'interrupted-delete', path, id, action: repair ? 'restored' : 'reported', detail: `The delete of machine ${id} was interrupted before it was saved; the machine is kept and its folder ${repair ? 'was' : 'can be'} moved back.` });
+    } else if (prefix === deletingKeepPrefix) {
+      const movedTo = repair ? moveToLostAndFound(path, `machine-${id}`) : undefined;
+      issues.push({ kind: 'interrupted-delete', path, id, action: repair ? 'moved' : 'reported', ...(movedTo ? { movedTo } : {}), detail: 'A machine delete (keeping its files) was interrupted after it was saved; its files are in lost+found.' });
+    } else {
+      if (repair) rmSync(path, { recursive: true, force: true });
+      issues.push({ kind: 'interrupted-delete', path, id, action: repair ? 'removed' : 'reported', detail: `A machine delete was interrupted after it was saved; ${repair ? 'finished it (removed' : 'its files can be removed ('} the folder).` });
+    }
+  }
   // Listings taken once per machine and reused below (this pass must stay fast for 1,000s of
   // machines: one readdir per folder, no per-file stat unless a row points at the file).
   const snapshotListing = new Map<string, string[]>();
@@ -115,9 +170,13 @@ export function reconcile(db: DatabaseHandle, layout: LibraryLayout, options: Re
       issues.push({ kind: 'machine-folder-missing', path: folder, id: machine.id, action: repair ? 'created' : 'reported', detail: `Folder of machine "${machine.name}" was missing.` });
     }
   }
-  for (const name of listNames(layout.machinesFolder)) {
-    if (machineIds.has(name)) continue;
+  for (const name of folderNames) {
+    if (machineIds.has(name) || name.startsWith(creatingPrefix) || name.startsWith(deletingPrefix)) continue;
     const path = join(layout.machinesFolder, name);
+    if (isId(name) && hasMachineFile(path)) {
+      issues.push({ kind: 'unregistered-machine-folder', path, id: name, action: 'reported', detail: `Machine folder ${name} has a machine.json but no row in the database; register it again with: ${hangarCommand(layout, 'library rebuild')}` });
+      continue;
+    }
     const movedTo = repair ? moveToLostAndFound(path, `machine-${name}`) : undefined;
     issues.push({ kind: 'orphan-machine-folder', path, action: repair ? 'moved' : 'reported', ...(movedTo ? { movedTo } : {}), detail: 'No machine in the database owns this folder.' });
   }

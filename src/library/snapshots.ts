@@ -11,6 +11,7 @@ import { LibraryError, invalid } from './errors.js';
 import { containedPath, fsyncFile, fsyncFolder, writeFileAtomic, type LibraryLayout } from './paths.js';
 import { newId, now, type ChangeSink } from './repository-util.js';
 import { engineIds, type EngineId, type MachineConfig, type Snapshot } from './types.js';
+import { validateSnapshotName } from './validate.js';
 
 interface SnapshotRow {
   id: string;
@@ -134,7 +135,7 @@ export class SnapshotRepository {
     const folder = this.#layout.snapshotFolder(machineId, id);
     containedPath(this.#layout.machineFolder(machineId), folder);
     // Not recursive: an existing folder (impossible with fresh ids) fails loudly.
-    mkdirSync(folder);
+    mkdirSync(folder, { mode: 0o700 });
     return { id, machineId, folder };
   }
 
@@ -143,8 +144,7 @@ export class SnapshotRepository {
    * Throws (and writes no row) if a file is missing, outside the machine folder or empty.
    */
   commit(pending: PendingSnapshot, input: SnapshotCommit): Snapshot {
-    const name = typeof input.name === 'string' ? input.name.trim() : '';
-    if (name.length === 0 || name.length > 200) throw invalid('snapshot.name', 'must be 1–200 characters.');
+    const name = validateSnapshotName(input.name);
     if (!engineIds.includes(input.engine)) throw invalid('snapshot.engine', `must be one of ${engineIds.join(', ')}.`);
     if (typeof input.engineVersion !== 'string' || input.engineVersion.length === 0) throw invalid('snapshot.engineVersion', 'must be a version string.');
     if (input.thumbnailPng && !Buffer.from(input.thumbnailPng.subarray(0, 8)).equals(pngMagic)) throw invalid('snapshot.thumbnailPng', 'is not a PNG image.');
@@ -235,8 +235,7 @@ export class SnapshotRepository {
   /** Renames or re-describes a snapshot. */
   update(id: string, patch: { name?: string; description?: string }): Snapshot {
     const snapshot = this.get(id);
-    const name = patch.name === undefined ? snapshot.name : patch.name.trim();
-    if (name.length === 0 || name.length > 200) throw invalid('snapshot.name', 'must be 1–200 characters.');
+    const name = patch.name === undefined ? snapshot.name : validateSnapshotName(patch.name);
     this.#db.prepare('UPDATE snapshots SET name = ?, description = ? WHERE id = ?').run(name, patch.description ?? snapshot.description, id);
     this.#emit({ entity: 'snapshot', action: 'updated', id, machineId: snapshot.machineId });
     return this.get(id);

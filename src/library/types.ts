@@ -1,35 +1,39 @@
 /**
  * Types of the VM library: machine configuration, drives, disks, media, snapshots, settings.
- * Plain data; every repository function takes and returns these shapes.
+ * Plain data; every repository function takes and returns these shapes. The closed name sets
+ * (engines, slots, devices, modes, formats) are the protocol's, defined once in
+ * src/shared/protocol/enums.ts.
  */
+import { bootDevices, clipboardModes, diskFormats, displayDevices, driveSlots, engineKinds } from '../shared/protocol/enums.js';
+import type { BootDeviceName, ClipboardModeName, DiskFormatName, DisplayDeviceName, DriveSlotName, EngineKindName } from '../shared/protocol/enums.js';
 
 /** Which emulator backend runs a machine. */
-export type EngineId = 'v86' | 'qemu';
-export const engineIds: readonly EngineId[] = ['v86', 'qemu'];
+export type EngineId = EngineKindName;
+export const engineIds: readonly EngineId[] = engineKinds;
 
 /** A device the firmware may boot from. */
-export type BootDevice = 'cdrom' | 'floppy' | 'disk';
-export const bootDevices: readonly BootDevice[] = ['cdrom', 'floppy', 'disk'];
+export type BootDevice = BootDeviceName;
+export { bootDevices };
 
 /** Emulated graphics adapter. */
-export type DisplayDevice = 'std' | 'virtio' | 'vmware' | 'cirrus';
-export const displayDevices: readonly DisplayDevice[] = ['std', 'virtio', 'vmware', 'cirrus'];
+export type DisplayDevice = DisplayDeviceName;
+export { displayDevices };
 
 /** Direction(s) in which clipboard contents flow between host and guest. */
-export type ClipboardMode = 'off' | 'host-to-guest' | 'guest-to-host' | 'bidirectional';
-export const clipboardModes: readonly ClipboardMode[] = ['off', 'host-to-guest', 'guest-to-host', 'bidirectional'];
+export type ClipboardMode = ClipboardModeName;
+export { clipboardModes };
 
 /** Disk image format. */
-export type DiskFormat = 'raw' | 'qcow2';
-export const diskFormats: readonly DiskFormat[] = ['raw', 'qcow2'];
+export type DiskFormat = DiskFormatName;
+export { diskFormats };
 
 /** Bus a hard disk is attached to. */
 export type DiskBus = 'ide' | 'virtio' | 'sata' | 'scsi';
 export const diskBuses: readonly DiskBus[] = ['ide', 'virtio', 'sata', 'scsi'];
 
 /** Removable-media slots. */
-export type DriveSlot = 'cd0' | 'fd0';
-export const driveSlots: readonly DriveSlot[] = ['cd0', 'fd0'];
+export type DriveSlot = DriveSlotName;
+export { driveSlots };
 
 /** The editable hardware and behaviour settings of a machine. */
 export interface MachineConfig {

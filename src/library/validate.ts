@@ -2,6 +2,7 @@
  * Validation of machine configuration, per engine. Every error names the field, the rule and
  * the allowed values, so the settings editor can show it next to the field.
  */
+import { checkName } from '../shared/names.js';
 import { invalid } from './errors.js';
 import {
   bootDevices,
@@ -60,15 +61,18 @@ function integerIn(field: string, value: unknown, min: number, max: number, unit
   return value;
 }
 
-/** Trims and checks a machine name: 1–100 characters, no control characters. */
+/** Trims and checks a machine name with the rule the CLI, API and UI share (src/shared/names.ts). */
 export function validateName(name: unknown): string {
-  if (typeof name !== 'string') throw invalid('name', 'must be text.');
-  const trimmed = name.trim();
-  if (trimmed.length === 0) throw invalid('name', 'must not be empty; give the machine a name.');
-  if (trimmed.length > 100) throw invalid('name', `is ${trimmed.length} characters long; use at most 100.`);
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw invalid('name', 'must not contain control characters.');
-  return trimmed;
+  const checked = checkName(name, 'machine');
+  if (!checked.ok) throw invalid('name', checked.error);
+  return checked.value;
+}
+
+/** Trims and checks a snapshot name with the shared rule. */
+export function validateSnapshotName(name: unknown): string {
+  const checked = checkName(name, 'snapshot');
+  if (!checked.ok) throw invalid('snapshot.name', checked.error);
+  return checked.value;
 }
 
 /**

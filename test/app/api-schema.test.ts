@@ -19,7 +19,7 @@ test('every command and event has doc and since, and describes', () => {
   for (const required of ['machines.list', 'machines.create', 'machines.update', 'machines.delete', 'media.list', 'media.add', 'os.detect', 'vm.start', 'vm.pause', 'vm.resume', 'vm.reset', 'vm.powerdown', 'vm.poweroff', 'vm.eject', 'vm.insert', 'vm.send-keys', 'vm.type-text', 'vm.screenshot', 'settings.get', 'settings.set']) {
     assert.ok(isApiCommand(required), required);
   }
-  assert.deepEqual([...apiErrorClasses].sort(), ['Conflict', 'EngineFailed', 'InvalidArgument', 'NotFound', 'NotSupported', 'Timeout', 'Unavailable']);
+  assert.deepEqual([...apiErrorClasses].sort(), ['Conflict', 'EngineFailed', 'InvalidArgument', 'NoSpace', 'NotFound', 'NotSupported', 'Timeout', 'Unavailable']);
   assert.equal(isApiCommand('toString'), false);
 });
 

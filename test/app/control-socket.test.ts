@@ -88,3 +88,41 @@ test('a stale socket is replaced, calls are validated, bad lines answered, event
   assert.equal(existsSync(socketPath), false, 'removed on close');
   assert.equal(await ControlClient.connect(socketPath), undefined, 'nothing listens after close');
 });
+
+test('hostile lines (100k-deep args or call, incomplete lines, control characters, oversized lines) are answered and the connection keeps serving', { timeout: 120_000 }, async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'hangar-ctlsock-hostile-'));
+  const core = await HangarCore.open({ folder });
+  try {
+    const path = core.controlSocket;
+    assert.ok(path, 'the core serves a control socket');
+    const { socket, next } = await rawClient(path);
+    const refusal = async (): Promise<string> => ((await next((m) => m.id === null)).result as { error: { class: string; desc: string } }).error.desc;
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    socket.write(`{"id":1,"call":"settings.get","args":${deep}}\n`);
+    assert.match(await refusal(), /JSON nesting depth limit exceeded/);
+    socket.write(`{"id":2,"call":${deep},"args":{}}\n`);
+    assert.match(await refusal(), /JSON nesting depth limit exceeded/);
+    socket.write(`{"id":3,"call":"settings.get","args":{"key":"k"}}\n`);
+    assert.deepEqual((await next((m) => m.id === 3)).result, { ok: true, value: { key: 'k', value: null } });
+    // An incomplete line does not swallow the next one.
+    socket.write('{"id":4,"call":"settings.get","args":{"key":\n{"id":5,"call":"settings.get","args":{"key":"k"}}\n');
+    assert.match(await refusal(), /line ended before the message was complete/);
+    assert.equal(((await next((m) => m.id === 5)).result as { ok: boolean }).ok, true);
+    // QMP's recovery rule: a control character resynchronises mid-line.
+    socket.write('{"id":6,"call":"settings.get","args":{"key":"unterminated\x1b{"id":7,"call":"settings.get","args":{"key":"k"}}\n');
+    assert.match(await refusal(), /stray/);
+    assert.equal(((await next((m) => m.id === 7)).result as { ok: boolean }).ok, true);
+    // An oversized line is refused and skipped; the connection stays open.
+    socket.write(`{"id":8,"call":"settings.get","args":{"key":"${'x'.repeat(9 << 20)}"}}\n{"id":9,"call":"settings.get","args":{"key":"k"}}\n`);
+    assert.match(await refusal(), /exceeds 8388608 bytes/);
+    assert.equal(((await next((m) => m.id === 9)).result as { ok: boolean }).ok, true);
+    socket.destroy();
+    const client = await ControlClient.connect(path);
+    assert.ok(client);
+    assert.equal((await client.call('settings.get', { key: 'k' })).ok, true, 'a fresh connection is served');
+    client.close();
+  } finally {
+    await core.close();
+    rmSync(folder, { recursive: true, force: true });
+  }
+});

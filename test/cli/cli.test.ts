@@ -16,8 +16,13 @@ import { WebSocket } from 'ws';
 
 const bin = fileURLToPath(new URL('../../bin/hangar.js', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'hangar-cli-'));
+/** Outside the library folder: Hangar makes every file in its library private (0600, no exec bit). */
+const scratch = mkdtempSync(join(tmpdir(), 'hangar-cli-scratch-'));
 const cdrom = '/usr/lib/grub-rescue/grub-rescue-cdrom.iso';
-after(() => rmSync(home, { recursive: true, force: true }));
+after(() => {
+  rmSync(home, { recursive: true, force: true });
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 function hangar(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -67,7 +72,7 @@ test('usage errors exit 2 with a message', async () => {
  * DISPLAY so the CLI believes a desktop session exists. No real browser ever starts.
  */
 function fakeBrowser(): { env: Record<string, string>; opened: () => string | undefined } {
-  const folder = mkdtempSync(join(home, 'browser-'));
+  const folder = mkdtempSync(join(scratch, 'browser-'));
   const marker = join(folder, 'opened.txt');
   const script = join(folder, 'browser.sh');
   writeFileSync(script, `#!/bin/sh\nprintf '%s' "$1" > '${marker}'\n`, { mode: 0o755 });

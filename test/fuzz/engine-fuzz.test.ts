@@ -1,30 +1,29 @@
 /**
- * Throws a few thousand malformed or random messages at a running engine (a real engine
- * process with a booted guest, spoken to over its QMP socket): every message gets exactly one
- * reply, and the engine keeps answering — on the same connection and on a fresh one — even
- * after a connection that sent unbalanced random bytes.
+ * Hostile input against a running engine (a real engine process with a booted guest, v86 and
+ * QEMU, spoken to over its QMP socket):
+ *  - QMP's resync rule: garbage, then an ASCII control character (or a 0xFF byte), then a
+ *    command: the command is answered on the same connection, as QEMU 7.2 answers it;
+ *  - a request whose id or arguments is nested 100k levels deep gets GenericError ("JSON
+ *    nesting depth limit exceeded") and the engine lives;
+ *  - a few thousand random, truncated, oversized, deeply nested, control-character and
+ *    invalid-UTF-8 messages in batches: every reply is a well-formed QMP reply, and after each
+ *    batch (closed by ESC, as the spec tells clients) the engine answers on the same
+ *    connection and on a fresh one.
+ * The seed is fixed (printed on failure); HANGAR_FUZZ_SEED=<n> replays or varies it.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { conformanceBackends, engineArguments, grubRescueCdrom } from '../conformance/backends.js';
 import type { EngineProcess } from '../support/engine-process.js';
 import { startEngine } from '../support/engine-process.js';
-
-/** A small deterministic PRNG (mulberry32) so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import type { QmpClient } from '../support/qmp-client.js';
+import { fuzzSeed, random, withSeed } from './fuzz-random.js';
 
 const commandPool = ['query-status', 'query-version', 'query-commands', 'query-screen-text', 'stop', 'cont', 'system_reset', 'send-key', 'input-send-event', 'no-such', '', 'QUERY-STATUS', 'query_status'];
+const controlBytes = [0x00, 0x01, 0x04, 0x07, 0x08, 0x0b, 0x0c, 0x1b, 0x1f];
 
-function generator(seed: number) {
+/** Messages of every hostile kind, as bytes; deterministic for a seed. */
+function generator(seed: number): () => Buffer {
   const next = random(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const int = (max: number): number => Math.floor(next() * max);
@@ -39,97 +38,181 @@ function generator(seed: number) {
       default: return Object.fromEntries(Array.from({ length: int(4) }, () => [pick(['type', 'data', 'keys', 'events', 'down', 'key', 'filename', 'x']), value(depth + 1)]));
     }
   };
-  const garbageChars = 'abcdefghijklmnopqrstuvwxyz0123456789 ,:}]"\\\t\u00e9\u20ac';
-  /** One line that is a complete (if wrong) message: the engine must answer it exactly once. */
-  return (): string => {
-    switch (int(9)) {
+  const command = (): string => JSON.stringify({ execute: pick(commandPool), arguments: value(1), id: value(2) });
+  const nested = (depth: number, balanced: boolean): string => `${'['.repeat(depth)}${balanced ? ']'.repeat(depth) : ''}`;
+  const garbageChars = 'abcdefghijklmnopqrstuvwxyz0123456789 ,:{}[]"\'\\\t\u00e9\u20ac%@#-.';
+  return (): Buffer => {
+    switch (int(12)) {
       case 0: // text that is not JSON at all
-        return Array.from({ length: 1 + int(60) }, () => pick([...garbageChars])).join('').replace(/^\s+|\s+$/g, '') || 'x';
+        return Buffer.from(Array.from({ length: 1 + int(60) }, () => pick([...garbageChars])).join(''));
       case 1: // JSON that is not an object
-        return JSON.stringify(pick([[1, 2], [[]], [{ execute: 'query-status' }]]));
+        return Buffer.from(JSON.stringify(pick([[1, 2], [[]], [{ execute: 'query-status' }], 'query-status', 42, null])));
       case 2: // an object that is not a command
-        return JSON.stringify({ [pick(['exec', 'execute ', 'arguments', 'id', 'QMP'])]: value(0) });
+        return Buffer.from(JSON.stringify({ [pick(['exec', 'execute ', 'arguments', 'id', 'QMP'])]: value(0) }));
       case 3: // a random command with random arguments
-        return JSON.stringify({ execute: pick(commandPool), arguments: value(1), id: value(2) });
+        return Buffer.from(command());
       case 4: // a known command with a wrongly typed member
-        return JSON.stringify({ execute: pick([pick(commandPool), int(100), null, [], {}]), ...(next() < 0.5 ? { arguments: value(0) } : {}), id: int(1000) });
-      case 5: { // broken JSON with balanced braces
-        const text = JSON.stringify({ execute: pick(commandPool), arguments: { a: value(2) } });
-        const cut = 1 + int(text.length - 2);
-        return `${text.slice(0, cut)}${pick([',', ':', '"', '}', 'tru', ''])}${text.slice(cut)}`.replace(/[{[]/g, (ch, offset: number) => (offset === 0 ? ch : ch === '{' ? '(' : '<')).replace(/[}\]]/g, (ch, offset: number, all: string) => (offset === all.length - 1 ? '}' : ')'));
+        return Buffer.from(JSON.stringify({ execute: pick([pick(commandPool), int(100), null, [], {}]), ...(next() < 0.5 ? { arguments: value(0) } : {}), id: int(1000) }));
+      case 5: { // truncated: cut anywhere, the rest never sent
+        const text = command();
+        return Buffer.from(text.slice(0, 1 + int(text.length - 1)));
       }
-      case 6: // an unterminated string (the newline ends it)
-        return `{"execute":"${pick(commandPool)}`;
-      case 7: // deep nesting
-        return `${'['.repeat(1 + int(3000))}${']'.repeat(0)}`.replace(/\[+$/, (open) => open + ']'.repeat(open.length));
-      default: // duplicate keys, odd ids, extra members
-        return `{"execute":"query-status","execute":"stop","id":${JSON.stringify(value(2))}${next() < 0.5 ? ',"extra":1' : ''}}`;
+      case 6: { // a control character inside a command
+        const text = command();
+        const cut = int(text.length);
+        return Buffer.concat([Buffer.from(text.slice(0, cut)), Buffer.from([pick(controlBytes)]), Buffer.from(text.slice(cut))]);
+      }
+      case 7: { // invalid UTF-8 or 0xFE/0xFF inside a string or between tokens
+        const text = command();
+        const cut = int(text.length);
+        return Buffer.concat([Buffer.from(text.slice(0, cut)), Buffer.from(pick([[0xff], [0xfe], [0xc3, 0x28], [0x80], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80]])), Buffer.from(text.slice(cut))]);
+      }
+      case 8: // deep nesting around the limit, in id or arguments, balanced or not
+        return Buffer.from(`{"execute":"${pick(commandPool)}","${pick(['id', 'arguments'])}":${nested(1000 + int(100), next() < 0.7)}}`);
+      case 9: // duplicate keys, odd ids, extra members
+        return Buffer.from(`{"execute":"query-status","execute":"stop","id":${JSON.stringify(value(2))}${next() < 0.5 ? ',"extra":1' : ''}}`);
+      case 10: // single-quoted (a QEMU extension) or mixed quoting
+        return Buffer.from(pick([`{'execute':'query-status','id':'${int(100)}'}`, `{'execute':"query-version"}`, `{"execute":'no-such'}`, `{'a':'b\\'c"d'}`]));
+      default: // rarely: far past the limits (100k levels, or over the 1 MiB request limit)
+        if (next() < 0.9) return Buffer.from(command());
+        return Buffer.from(next() < 0.5 ? `{"execute":"query-status","id":${nested(100_000, true)}}` : `{"execute":"query-status","id":"${'z'.repeat(1024 * 1024 + int(1000))}"}`);
     }
   };
+}
+
+type Reply = Awaited<ReturnType<QmpClient['nextReply']>>;
+
+/** Every reply received so far that matched no request. */
+async function drainReplies(client: QmpClient): Promise<Reply[]> {
+  const replies: Reply[] = [];
+  for (;;) {
+    try {
+      replies.push(await client.nextReply(1));
+    } catch {
+      return replies;
+    }
+  }
 }
 
 for (const backend of conformanceBackends) {
   let engine: EngineProcess;
   before(async () => {
-    engine = await startEngine({ engine: backend, memoryMib: 32, cdrom: grubRescueCdrom, args: [...engineArguments[backend]] });
+    engine = await startEngine({ engine: backend, memoryMib: 32, cdrom: grubRescueCdrom, args: [...engineArguments[backend]], timeoutMs: 120_000 });
   });
   after(async () => {
     await engine?.stop();
   });
 
-  test(`${backend}: thousands of malformed messages each get one reply and the engine keeps answering`, { timeout: 180_000 }, async () => {
+  test(`${backend}: QMP resync — garbage, then a control character or 0xFF, then a command answered on the same connection`, { timeout: 120_000 }, async () => {
     const client = await engine.connect();
     try {
-      const make = generator(0x5eed);
-      const total = 3000;
-      let lines: string[] = [];
-      for (let index = 0; index < total; index++) {
-        const line = make();
-        assert.ok(!line.includes('\n'));
-        lines.push(line);
-        if (lines.length === 100 || index === total - 1) {
-          client.sendRaw(`${lines.join('\n')}\n`);
-          // Each of these lines is one message: exactly one reply each, in order.
-          for (let reply = 0; reply < lines.length; reply++) {
-            const answer = await client.nextReply(30_000);
-            assert.ok('return' in answer || 'error' in answer, `reply to ${lines[reply]?.slice(0, 200)}`);
-          }
-          lines = [];
-          const status = (await client.execute('query-status', {}, 30_000)) as { status: string };
-          assert.ok(['running', 'paused'].includes(status.status), `status ${status.status}`);
+      const wedging = ['{"execute":"query-st', '{"execute":"query-status","arguments":{"a":[1,{"b":', '{"id":"x\\', "{'execute", '[[[[[[', 'hello {{{ "unterminated'];
+      for (const [index, garbage] of wedging.entries()) {
+        for (const resync of [Buffer.from('\x1b'), Buffer.from([0xff])]) {
+          client.sendRaw(Buffer.concat([Buffer.from(garbage), resync]));
+          const answer = await client.request({ execute: 'query-status', id: `resync-${index}-${resync[0]}` }, 20_000);
+          assert.ok(answer.return, `answered after ${garbage} + 0x${resync[0]?.toString(16)}: ${JSON.stringify(answer)}`);
+          const errors = await drainReplies(client);
+          assert.ok(errors.length >= 1 && errors.every((reply) => reply.error?.class === 'GenericError'), `the aborted input was reported: ${JSON.stringify(errors)}`);
         }
       }
-      // An oversized message and invalid UTF-8 bytes, then a real command on the same connection.
-      client.sendRaw(`{"execute":"query-status","id":"${'z'.repeat(3 * 1024 * 1024)}"}\n`);
-      assert.match((await client.nextReply(30_000)).error?.desc ?? '', /exceeds/);
-      client.sendRaw(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d, 0x0a]));
-      assert.equal((await client.nextReply(30_000)).error?.class, 'GenericError');
-      assert.ok(await client.execute('query-version'));
+      // The exact sequence from the issue, on one write.
+      client.sendRaw('{"execute": "query-status", "arguments": {"x": [1, 2\x1b{"execute":"query-status","id":"issue"}\n');
+      assert.ok((await client.request({ execute: 'query-version', id: 'then' }, 20_000)).return);
+      const replies = await drainReplies(client);
+      assert.ok(replies.find((reply) => reply.id === 'issue')?.return, `the command after the ESC is answered: ${JSON.stringify(replies)}`);
     } finally {
       client.close();
     }
   });
 
-  test(`${backend}: a connection spewing unbalanced random bytes does not disturb others`, { timeout: 120_000 }, async () => {
-    const noisy = await engine.connect({ negotiate: false });
-    const next = random(42);
-    for (let chunk = 0; chunk < 200; chunk++) {
-      noisy.sendRaw(Buffer.from(Array.from({ length: 1 + Math.floor(next() * 2000) }, () => Math.floor(next() * 256))));
-    }
-    const other = await engine.connect();
+  test(`${backend}: a request nested 100k levels deep in id or arguments gets GenericError and the engine lives`, { timeout: 120_000 }, async () => {
+    const client = await engine.connect();
     try {
-      const status = (await other.execute('query-status', {}, 30_000)) as { status: string };
-      assert.equal(typeof status.status, 'string');
-    } finally {
-      noisy.close();
-      other.close();
-    }
-    const fresh = await engine.connect();
-    try {
-      assert.ok(await fresh.execute('query-commands'));
-    } finally {
+      const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+      for (const member of ['id', 'arguments']) {
+        client.sendRaw(`{"execute":"query-status","${member}":${deep}}\n`);
+        const refused = await client.nextReply(30_000);
+        assert.deepEqual(refused.error, { class: 'GenericError', desc: 'JSON nesting depth limit exceeded (more than 1024 levels)' });
+        assert.equal('id' in refused, false, 'a refused message has no id to echo (as in QEMU)');
+        assert.ok(await client.execute('query-status', {}, 30_000), 'the same connection answers');
+      }
+      // An object nested the same way, and one exactly at the limit (accepted).
+      client.sendRaw(`{"execute":"query-status","id":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}\n`);
+      assert.match((await client.nextReply(30_000)).error?.desc ?? '', /JSON nesting depth limit exceeded/);
+      const atLimit = await client.request({ execute: 'query-status', id: JSON.parse(`${'['.repeat(1023)}${']'.repeat(1023)}`) as unknown }, 30_000);
+      assert.ok(atLimit.return, 'an id 1023 levels deep inside the request (1024 in all) is echoed');
+      const fresh = await engine.connect();
+      assert.ok(await fresh.execute('query-version'));
       fresh.close();
+      assert.equal(engine.child.exitCode, null, 'the engine is still running');
+    } finally {
+      client.close();
     }
-    assert.equal(engine.child.exitCode, null, 'the engine is still running');
+  });
+
+  test(`${backend}: thousands of hostile messages in batches; after each the engine answers on the same and a fresh connection`, { timeout: 180_000 }, async () => {
+    const seed = fuzzSeed();
+    await withSeed(seed, `${backend} engine socket`, async (where) => {
+      const client = await engine.connect();
+      try {
+        const make = generator(seed);
+        const batches = 30;
+        const perBatch = 100;
+        const separators = [Buffer.from('\n'), Buffer.from(''), Buffer.from(' '), Buffer.from('\r\n')];
+        const pickSeparator = random(seed ^ 0x9e3779b9);
+        for (let batch = 0; batch < batches; batch++) {
+          where(`batch ${batch}`);
+          const pieces: Buffer[] = [];
+          for (let index = 0; index < perBatch; index++) pieces.push(make(), separators[Math.floor(pickSeparator() * separators.length)] as Buffer);
+          // ESC resynchronises whatever the batch left open (QMP spec, "known-good state").
+          client.sendRaw(Buffer.concat([...pieces, Buffer.from('\x1b')]));
+          const status = await client.request({ execute: 'query-status', id: `batch-${batch}` }, 30_000);
+          assert.ok(['running', 'paused'].includes((status.return as { status?: string } | undefined)?.status ?? ''), `status after the batch: ${JSON.stringify(status)}`);
+          for (const reply of await drainReplies(client)) {
+            assert.ok(('return' in reply) !== ('error' in reply), `a reply has return or error: ${JSON.stringify(reply).slice(0, 300)}`);
+            if (reply.error) assert.equal(typeof reply.error.desc, 'string');
+          }
+          const fresh = await engine.connect();
+          try {
+            assert.ok(await fresh.execute('query-version', {}, 30_000));
+          } finally {
+            fresh.close();
+          }
+        }
+        assert.equal(engine.child.exitCode, null, 'the engine is still running');
+      } finally {
+        client.close();
+      }
+    });
+  });
+
+  test(`${backend}: a connection spewing random bytes does not disturb others and resyncs itself`, { timeout: 120_000 }, async () => {
+    const seed = fuzzSeed() ^ 42;
+    await withSeed(seed, `${backend} random bytes`, async () => {
+      const noisy = await engine.connect({ negotiate: false });
+      const next = random(seed);
+      for (let chunk = 0; chunk < 50; chunk++) {
+        noisy.sendRaw(Buffer.from(Array.from({ length: 1 + Math.floor(next() * 2000) }, () => Math.floor(next() * 256))));
+      }
+      const other = await engine.connect();
+      try {
+        const status = (await other.execute('query-status', {}, 30_000)) as { status: string };
+        assert.equal(typeof status.status, 'string');
+        noisy.sendRaw('\x1b');
+        const answer = await noisy.request({ execute: 'qmp_capabilities', id: 'resynced' }, 30_000);
+        assert.ok(answer.return ?? answer.error, 'the noisy connection answers again after ESC');
+      } finally {
+        noisy.close();
+        other.close();
+      }
+      const fresh = await engine.connect();
+      try {
+        assert.ok(await fresh.execute('query-commands'));
+      } finally {
+        fresh.close();
+      }
+      assert.equal(engine.child.exitCode, null, 'the engine is still running');
+    });
   });
 }

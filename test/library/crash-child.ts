@@ -3,7 +3,7 @@
 // description holds the SHA-256 of its state file so the parent can prove no row points at a
 // partial file. Prints "ready" once the library is open and "op N" after each operation.
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Library } from '../../src/library/index.js';
 
@@ -41,7 +41,8 @@ for (;;) {
     } else {
       if (machines.length > 6) library.machines.delete(machine.id);
       const media = join(folder, 'media', `m${operation % 10}.iso`);
-      writeFileSync(media, randomBytes(4096));
+      // A real ISO: media are checked when added (a few random bytes are refused).
+      copyFileSync('/usr/lib/grub-rescue/grub-rescue-cdrom.iso', media);
       library.media.add(media);
     }
   }

@@ -26,6 +26,9 @@ test('machine names: non-empty, at most 64 characters, no slashes, unique', () =
   assert.match(nameProblem('..') ?? '', /\.\./);
   assert.match(nameProblem('tab\there') ?? '', /control/);
   assert.match(nameProblem(' freedos ', ['FreeDOS']) ?? '', /already exists/);
+  // The shared rule (src/shared/names.ts): no option-like or reordering names in the UI either.
+  assert.match(nameProblem('-x') ?? '', /start with "-"/);
+  assert.match(nameProblem('gpj\u202Eexe') ?? '', /U\+202E/);
 });
 
 test('wizard hardware ranges follow the engine', () => {

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { consoleSerialPort } from '../../src/shared/protocol/enums.js';
 import { waitFor } from '../../src/emulator/v86/test-host.js';
 import { startMachine } from './helpers.js';
 import type { TestMachine } from './helpers.js';
@@ -36,7 +37,8 @@ function serialText(): string {
 test('COM1 output arrives as SERIAL_OUTPUT events and a byte stream; serial-write reaches the guest', async () => {
   await waitFor('"Hi" on COM1', () => (serialText().startsWith('Hi') ? true : undefined), 60_000);
   const event = vm.host.events.find((entry) => entry.name === 'SERIAL_OUTPUT');
-  assert.equal((event?.data as { port: string }).port, 'com1');
+  // The port is spelled as the engine protocol defines it (both engines: COM1), not v86's own 'com1'.
+  assert.equal((event?.data as { port: string }).port, consoleSerialPort);
   const streamed: number[] = [];
   const detach = vm.features.serial.attach((bytes) => streamed.push(...bytes));
   assert.deepEqual(await vm.call('serial-write', { data: 'abc' }), { written: 3 });

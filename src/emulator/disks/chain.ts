@@ -13,9 +13,10 @@ import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../snapshot/atomic.js';
 import type { BlockLayer } from './block-file.js';
 import { ImageError, RawFile } from './block-file.js';
+import { diskImageFormat, type DiskImageFormat } from './disk-format.js';
 import { checkImageFile, FileDisk } from './file-disk.js';
 import { Overlay, createOverlayFile } from './overlay.js';
-import { Qcow2File, isQcow2 } from './qcow2.js';
+import { Qcow2File } from './qcow2.js';
 
 /** Layers of a disk, bottom first: the base image path, then overlay file names in `dir`. */
 export interface ChainDescription {
@@ -23,9 +24,9 @@ export interface ChainDescription {
   readonly overlays: readonly string[];
 }
 
-function openLayers(chain: ChainDescription, dir: string, writableTop: boolean): BlockLayer {
+function openLayers(chain: ChainDescription, dir: string, writableTop: boolean, baseFormat: DiskImageFormat): BlockLayer {
   const topIsBase = chain.overlays.length === 0;
-  let layer: BlockLayer = isQcow2(chain.base) ? new Qcow2File(chain.base) : new RawFile(chain.base, !(writableTop && topIsBase));
+  let layer: BlockLayer = baseFormat === 'qcow2' ? new Qcow2File(chain.base) : new RawFile(chain.base, !(writableTop && topIsBase));
   try {
     chain.overlays.forEach((name, index) => {
       const top = index === chain.overlays.length - 1;
@@ -52,7 +53,7 @@ export class DiskChain {
   ) {
     this.current = chain;
     // Before its first overlay exists, a qcow2 base is opened read-only (the overlay follows at once).
-    this.diskObject = new FileDisk(openLayers(chain, dir, !(baseIsQcow2 && chain.overlays.length === 0)));
+    this.diskObject = new FileDisk(openLayers(chain, dir, !(baseIsQcow2 && chain.overlays.length === 0), this.format));
   }
 
   /** Image format of the base: raw or qcow2. */
@@ -62,13 +63,27 @@ export class DiskChain {
 
   /**
    * Opens the drive's chain: the recorded one if it is for the same base image, else the base
-   * image alone.
+   * image alone. `format` is the base image's declared format (the library stores it with the
+   * disk); without it the header decides. Throws ImageError for a damaged or truncated base or
+   * layer, and for a qcow2 image with a damaged header: it is never opened as raw.
    */
-  static open(drive: string, base: string, dir: string): DiskChain {
+  static open(drive: string, base: string, dir: string, format?: DiskImageFormat): DiskChain {
     checkImageFile(base, 'disk');
     const recorded = DiskChain.recorded(drive, dir);
-    const usable = recorded && recorded.base === base && recorded.overlays.every((name) => existsSync(join(dir, name)));
-    const qcow2 = isQcow2(base);
+    // A record for another base image is from a disk that was replaced: start from the new one.
+    // For this base, every recorded layer must be there: opening the base alone would hide the
+    // guest's writes since the first snapshot and let new writes land in a base snapshots share.
+    const usable = recorded !== undefined && recorded.base === base;
+    if (usable) {
+      const missing = recorded.overlays.filter((name) => !existsSync(join(dir, name)));
+      if (missing.length > 0) {
+        throw new ImageError(
+          `The disk layer${missing.length > 1 ? 's' : ''} ${missing.join(', ')} recorded in ${DiskChain.recordPath(drive, dir)} ${missing.length > 1 ? 'are' : 'is'} missing, so the disk's current state cannot be put together. ` +
+            `Put the file${missing.length > 1 ? 's' : ''} back (from a backup), or, to start again from the base image and lose the changes since the first snapshot, move ${DiskChain.recordPath(drive, dir)} away.`,
+        );
+      }
+    }
+    const qcow2 = diskImageFormat(base, format) === 'qcow2';
     const opened = new DiskChain(drive, dir, usable ? recorded : { base, overlays: [] }, qcow2);
     // A qcow2 base is only read: the guest writes to an overlay from the start.
     if (qcow2 && opened.current.overlays.length === 0) opened.switchTo(opened.current);
@@ -80,13 +95,26 @@ export class DiskChain {
   }
 
   private static recorded(drive: string, dir: string): ChainDescription | undefined {
+    const path = DiskChain.recordPath(drive, dir);
+    let text: string;
     try {
-      const value = JSON.parse(readFileSync(DiskChain.recordPath(drive, dir), 'utf8')) as ChainDescription;
-      if (typeof value.base === 'string' && Array.isArray(value.overlays)) return value;
-    } catch {
-      // No record yet (or an unreadable one): start from the base image.
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // no snapshot yet: the base image alone
+      throw new ImageError(`Cannot read the disk's layer record ${path}: ${(error as Error).message}`);
     }
-    return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
+    const description = value as Partial<ChainDescription> | undefined;
+    if (typeof description?.base === 'string' && Array.isArray(description.overlays) && description.overlays.every((name) => typeof name === 'string' && !name.includes('/'))) {
+      return description as ChainDescription;
+    }
+    // The record is written atomically, so a damaged one was damaged from outside; guessing would lose writes.
+    throw new ImageError(`The disk's layer record ${path} is damaged, so the disk's current state cannot be put together. Restore it from a backup, or move it away to start again from the base image (losing the changes since the first snapshot).`);
   }
 
   /** The v86 disk object for the live chain (replaced by freeze/restore: ask again after them). */
@@ -133,7 +161,7 @@ export class DiskChain {
     const name = `${this.drive}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}.ovl`;
     createOverlayFile(join(this.dir, name), this.diskObject.byteLength);
     const next: ChainDescription = { base: below.base, overlays: [...below.overlays, name] };
-    const layer = openLayers(next, this.dir, true);
+    const layer = openLayers(next, this.dir, true, this.format);
     const onError = this.diskObject.onError;
     this.diskObject.close();
     for (const overlay of below.overlays) this.frozenNames.add(overlay);

@@ -192,3 +192,73 @@ test('a qcow2 disk (plain and compressed, made by qemu-img) reads as its raw ima
     assert.deepEqual(readFileSync(image), before, 'the qcow2 image is not written');
   }
 });
+
+test('a qcow2 base with a damaged signature is refused, never opened as a raw writable disk', () => {
+  const qdir = join(dir, 'damaged');
+  mkdirSync(qdir);
+  const image = join(qdir, 'disk.qcow2');
+  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', image, '4M']);
+  const bytes = readFileSync(image);
+  bytes.write('XXXX', 0, 'latin1');
+  writeFileSync(image, bytes);
+  assert.throws(() => DiskChain.open('hd0', image, qdir), (error: unknown) => error instanceof ImageError && /looks like a qcow2 image whose signature is damaged/.test(error.message));
+  assert.throws(() => DiskChain.open('hd0', image, qdir, 'qcow2'), (error: unknown) => error instanceof ImageError && /no qcow2 signature/.test(error.message));
+  assert.deepEqual(readFileSync(image), bytes, 'the image is not written');
+  // A qcow2 image cut short (its tables past the end of the file) is refused too.
+  const cut = join(qdir, 'cut.qcow2');
+  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', cut, '4M']);
+  truncateSync(cut, 70_000);
+  assert.throws(() => DiskChain.open('hd0', cut, qdir, 'qcow2'), /is truncated: its (L1|refcount) table ends at byte/);
+});
+
+test('a truncated overlay is refused with what happened, wherever it was cut', async () => {
+  const odir = join(dir, 'truncated');
+  mkdirSync(odir);
+  const basePath = join(odir, 'disk.img');
+  writeFileSync(basePath, new Uint8Array(1 << 20));
+  const chain = DiskChain.open('hd0', basePath, odir);
+  await chain.freeze();
+  chain.disk.set(512 * 1024, new Uint8Array(8192).fill(9), () => undefined);
+  await chain.disk.drain();
+  const overlay = join(odir, chain.description.overlays.at(-1) as string);
+  chain.close();
+  const whole = readFileSync(overlay);
+  for (const [size, problem] of [
+    [whole.length - 100, /is truncated: block \d+ ends at byte/],
+    [4096 + 16, /is truncated: \d+ bytes, ending inside its allocation bitmap/],
+    [1000, /is truncated: 1000 bytes, shorter than its 4096-byte header/],
+  ] as const) {
+    writeFileSync(overlay, whole.subarray(0, size));
+    assert.throws(() => DiskChain.open('hd0', basePath, odir), (error: unknown) => error instanceof ImageError && problem.test(error.message) && error.message.includes(overlay), `cut at ${size}`);
+  }
+  writeFileSync(overlay, whole);
+  const reopened = DiskChain.open('hd0', basePath, odir);
+  assert.equal(read(reopened.disk, 512 * 1024, 1)[0], 9, 'the whole overlay opens');
+  reopened.close();
+});
+
+test('a missing or damaged layer record refuses to open instead of falling back to the base image', async () => {
+  const mdir = join(dir, 'missing-layer');
+  mkdirSync(mdir);
+  const basePath = join(mdir, 'disk.img');
+  writeFileSync(basePath, new Uint8Array(64 * 1024));
+  const chain = DiskChain.open('hd0', basePath, mdir);
+  await chain.freeze();
+  chain.disk.set(0, new Uint8Array(512).fill(7), () => undefined);
+  await chain.disk.drain();
+  const overlay = join(mdir, chain.description.overlays.at(-1) as string);
+  chain.close();
+  const saved = readFileSync(overlay);
+  rmSync(overlay);
+  assert.throws(() => DiskChain.open('hd0', basePath, mdir), (error: unknown) => error instanceof ImageError && /is missing/.test(error.message) && error.message.includes('move'));
+  assert.equal(readFileSync(basePath)[0], 0, 'the base image was not written');
+  writeFileSync(overlay, saved);
+  const record = join(mdir, 'hd0.chain.json');
+  const recordText = readFileSync(record, 'utf8');
+  writeFileSync(record, recordText.slice(0, 10));
+  assert.throws(() => DiskChain.open('hd0', basePath, mdir), (error: unknown) => error instanceof ImageError && /layer record .* is damaged/.test(error.message));
+  writeFileSync(record, recordText);
+  const reopened = DiskChain.open('hd0', basePath, mdir);
+  assert.equal(read(reopened.disk, 0, 1)[0], 7, 'with the layer back, the guest sees its write');
+  reopened.close();
+});

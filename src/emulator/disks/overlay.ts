@@ -37,6 +37,13 @@ export function createOverlayFile(path: string, size: number): void {
   }
 }
 
+/** The error for an overlay file that is damaged: what is wrong, and what the user can do. */
+function damaged(path: string, problem: string): ImageError {
+  return new ImageError(
+    `The disk layer ${path} ${problem}. It was not opened, so nothing more was written to it. Restore the file from a backup; snapshots whose disk does not include this layer are not affected.`,
+  );
+}
+
 /** A copy-on-write layer over `parent`. */
 export class Overlay implements BlockLayer {
   readonly size: number;
@@ -54,20 +61,30 @@ export class Overlay implements BlockLayer {
     this.fd = openSync(path, readOnly ? 'r' : 'r+');
     try {
       const header = Buffer.alloc(HEADER_SIZE);
-      if (fstatSync(this.fd).size < HEADER_SIZE) throw new ImageError(`${path} is not a Hangar overlay (too short)`);
+      const fileSize = fstatSync(this.fd).size;
+      if (fileSize < HEADER_SIZE) throw damaged(path, `is truncated: ${fileSize} bytes, shorter than its ${HEADER_SIZE}-byte header`);
       readFully(this.fd, header, 0, path);
-      if (header.toString('latin1', 0, 8) !== MAGIC) throw new ImageError(`${path} is not a Hangar overlay (bad magic)`);
+      if (header.toString('latin1', 0, 8) !== MAGIC) throw damaged(path, 'has a damaged header (no Hangar overlay signature)');
       const version = header.readUInt32LE(8);
       if (version !== VERSION) throw new ImageError(`${path} has overlay format version ${version}; this engine reads version ${VERSION}`);
       this.blockSize = header.readUInt32LE(12);
+      if (this.blockSize < 512 || this.blockSize > 1 << 20 || (this.blockSize & (this.blockSize - 1)) !== 0) throw damaged(path, `has a damaged header (block size ${this.blockSize})`);
       this.size = Number(header.readBigUInt64LE(16));
       if (this.size !== parent.size) throw new ImageError(`${path} is for a disk of ${this.size} bytes but its parent ${parent.path} has ${parent.size}`);
       const blocks = Math.ceil(this.size / this.blockSize);
       this.bitmap = new Uint8Array(Math.ceil(blocks / 8));
       this.dataOffset = HEADER_SIZE + pageAlign(this.bitmap.length);
-      const fileSize = fstatSync(this.fd).size;
+      // A fresh overlay is just its header; the first write stores a block past the bitmap
+      // before marking it. So a file that ends inside the bitmap area, or before the end of a
+      // block the bitmap marks, was cut short (a full disk, a crash while copying).
+      if (fileSize > HEADER_SIZE && fileSize < this.dataOffset) throw damaged(path, `is truncated: ${fileSize} bytes, ending inside its allocation bitmap`);
       const stored = Math.max(0, Math.min(this.bitmap.length, fileSize - HEADER_SIZE));
       if (stored > 0) readFully(this.fd, this.bitmap.subarray(0, stored), HEADER_SIZE, path);
+      const last = this.lastAllocatedBlock();
+      if (last >= 0) {
+        const end = this.dataOffset + Math.min((last + 1) * this.blockSize, this.size);
+        if (fileSize < end) throw damaged(path, `is truncated: block ${last} ends at byte ${end}, but the file has ${fileSize} bytes`);
+      }
     } catch (error) {
       closeSync(this.fd);
       throw error;
@@ -77,6 +94,14 @@ export class Overlay implements BlockLayer {
   private descriptor(): number {
     if (this.fd === undefined) throw new Error(`${this.path} is closed`);
     return this.fd;
+  }
+
+  private lastAllocatedBlock(): number {
+    for (let index = this.bitmap.length - 1; index >= 0; index--) {
+      const byte = this.bitmap[index] ?? 0;
+      if (byte !== 0) return index * 8 + (31 - Math.clz32(byte));
+    }
+    return -1;
   }
 
   private allocated(block: number): boolean {

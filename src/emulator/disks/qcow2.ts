@@ -3,26 +3,15 @@
  * qcow2. The guest's writes go to a copy-on-write overlay above it. Compressed clusters are
  * read; backing files, encryption and external data files are refused with a clear error.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
+import { diskHeaderLength, qcow2HeaderProblem } from '../../shared/disk-header.js';
 import type { BlockLayer } from './block-file.js';
 import { ImageError, readFully } from './block-file.js';
 
-const MAGIC = 0x514649fb; // "QFI\xfb"
 const OFFSET_MASK = 0x00fffffffffffe00n;
 const COMPRESSED = 1n << 62n;
 const ZERO_FLAG = 1n;
-
-/** True when the file at `path` starts with the qcow2 magic. */
-export function isQcow2(path: string): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    const magic = Buffer.alloc(4);
-    return readSync(fd, magic, 0, 4, 0) === 4 && magic.readUInt32BE(0) === MAGIC;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 export class Qcow2File implements BlockLayer {
   readonly size: number;
@@ -38,14 +27,17 @@ export class Qcow2File implements BlockLayer {
     this.fd = openSync(path, 'r');
     try {
       this.fileSize = fstatSync(this.fd).size;
-      const header = Buffer.alloc(104);
-      readFully(this.fd, header.subarray(0, Math.min(104, this.fileSize)), 0, path);
-      if (header.readUInt32BE(0) !== MAGIC) throw new ImageError(`${path} is not a qcow2 image`);
+      const header = Buffer.alloc(diskHeaderLength);
+      readFully(this.fd, header.subarray(0, Math.min(diskHeaderLength, this.fileSize)), 0, path);
+      // Every table the reader follows must lie inside the file: a damaged or truncated image is
+      // refused here, with what to do, instead of failing on the guest's first read.
+      const problem = qcow2HeaderProblem(header, this.fileSize);
+      if (problem !== undefined) {
+        throw new ImageError(`The hard disk image ${path} ${problem}. Check it with \`qemu-img check -f qcow2 ${path}\` (from Hangar: \`hangar disk check MACHINE\`), or restore it from a backup.`);
+      }
       const version = header.readUInt32BE(4);
-      if (version !== 2 && version !== 3) throw new ImageError(`${path} is qcow2 version ${version}; versions 2 and 3 are supported`);
       if (header.readBigUInt64BE(8) !== 0n) throw new ImageError(`${path} has a backing file; convert it to a standalone image first (qemu-img convert).`);
       this.clusterBits = header.readUInt32BE(20);
-      if (this.clusterBits < 9 || this.clusterBits > 21) throw new ImageError(`${path} has an invalid cluster size (2^${this.clusterBits})`);
       this.clusterSize = 1 << this.clusterBits;
       this.size = Number(header.readBigUInt64BE(24));
       if (header.readUInt32BE(32) !== 0) throw new ImageError(`${path} is encrypted; Hangar's v86 engine cannot read encrypted qcow2 images.`);

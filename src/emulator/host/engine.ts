@@ -40,6 +40,7 @@ export class Engine implements SessionEngine, BackendHost {
   private fault: string | undefined;
   private names: Set<string> = new Set(hostCommands);
   private quitting = false;
+  private startFailure: string | undefined;
   readonly display = this.post.bind(this);
   readonly viewers = new DisplayFanout((send) => this.backend?.replayDisplay(send));
   /** Resolves when `quit` was answered (or the host asked the engine to stop). */
@@ -64,6 +65,10 @@ export class Engine implements SessionEngine, BackendHost {
     try {
       this.backend = await factory(this.config, this);
       this.names = new Set([...hostCommands, ...Object.keys(this.backend.handlers)].filter((name) => Object.hasOwn(engineCommands, name)));
+    } catch (error) {
+      // Commands that waited for the start learn why it failed (the process exits right after).
+      this.startFailure = error instanceof Error ? error.message : String(error);
+      throw error;
     } finally {
       this.resolveStarted();
     }
@@ -131,6 +136,7 @@ export class Engine implements SessionEngine, BackendHost {
       setImmediate(() => this.resolveStopped('quit'));
       return returnReply({}, call);
     }
+    if (this.startFailure !== undefined) return errorReply('GenericError', `The machine failed to start: ${this.startFailure}`, call);
     if (this.quitting) return errorReply('GenericError', 'The engine is quitting', call);
     if (call.name === 'query-status') {
       const status = this.status();

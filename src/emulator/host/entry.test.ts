@@ -87,10 +87,20 @@ test('hangar engine exits 0 when the guest powers off', { timeout: 120_000 }, as
   const socket = join(dir, 'qmp.sock');
   const child = spawn(process.execPath, [hangarBin, 'engine', '--engine', 'v86', '--memory', '32', '--cdrom', grub, '--qmp', socket], { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  child.stderr.resume();
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   try {
     await until('the socket', 60_000, () => (existsSync(socket) ? true : undefined));
-    const client = await QmpClient.connect(socket);
+    let client: QmpClient | undefined;
+    for (const deadline = Date.now() + 30_000; !client; ) {
+      try {
+        client = await QmpClient.connect(socket);
+      } catch (error) {
+        // The engine may still be between creating the socket file and accepting; say why if it never does.
+        assert.ok(Date.now() < deadline && child.exitCode === null, `cannot connect to the engine (${(error as Error).message}); engine stderr:\n${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
     const screenHas = async (pattern: RegExp): Promise<true | undefined> => {
       const { lines } = (await client.execute('query-screen-text')) as { lines: string[] };
       return lines.some((line) => pattern.test(line)) ? true : undefined;

@@ -3,6 +3,7 @@
  * directly:
  *   node --import tsx src/emulator/host/entry.ts --engine v86 --memory 64 --cdrom PATH --qmp DIR/qmp.sock
  * Options: --engine v86|qemu, --memory MIB, --cpus N, --cdrom/--floppy/--disk PATH,
+ * --disk-format raw|qcow2 (the disk's format; without it the header decides),
  * --boot cdrom,floppy,disk, --qmp PATH (UNIX socket, folder must be 0700), --state-dir DIR,
  * --paused, --options JSON (backend options), --foreground (exit when the guest powers off).
  * Exit codes: 0 normal, 2 bad usage, 1 failure.
@@ -26,7 +27,7 @@ export interface EngineOptions {
 export class UsageError extends Error {}
 
 export const engineUsage =
-  'usage: hangar engine --engine v86|qemu --memory MIB [--cpus N] [--cdrom PATH] [--floppy PATH] [--disk PATH] [--boot LIST] [--paused] [--state-dir DIR] [--options JSON] --qmp PATH';
+  'usage: hangar engine --engine v86|qemu --memory MIB [--cpus N] [--cdrom PATH] [--floppy PATH] [--disk PATH [--disk-format raw|qcow2]] [--boot LIST] [--paused] [--state-dir DIR] [--options JSON] --qmp PATH';
 
 /** Parses engine options from `argv`. */
 export function parseEngineArgs(argv: readonly string[], defaults: { foreground?: boolean } = {}): EngineOptions {
@@ -42,7 +43,7 @@ export function parseEngineArgs(argv: readonly string[], defaults: { foreground?
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
     const value = inline ?? argv[++index];
     if (value === undefined) throw new UsageError(`--${name} needs a value.`);
-    if (!['engine', 'memory', 'cpus', 'cdrom', 'floppy', 'disk', 'boot', 'qmp', 'state-dir', 'options', 'runtime-dir'].includes(name)) {
+    if (!['engine', 'memory', 'cpus', 'cdrom', 'floppy', 'disk', 'disk-format', 'boot', 'qmp', 'state-dir', 'options', 'runtime-dir'].includes(name)) {
       throw new UsageError(`Unknown option --${name}.`);
     }
     values.set(name, value);
@@ -54,6 +55,9 @@ export function parseEngineArgs(argv: readonly string[], defaults: { foreground?
   const cpus = values.has('cpus') ? Number(values.get('cpus')) : undefined;
   if (cpus !== undefined && (!Number.isInteger(cpus) || cpus < 1)) throw new UsageError('--cpus must be a positive whole number.');
   const qmp = values.get('qmp');
+  const diskFormat = values.get('disk-format');
+  if (diskFormat !== undefined && diskFormat !== 'raw' && diskFormat !== 'qcow2') throw new UsageError(`--disk-format must be raw or qcow2, not "${diskFormat}".`);
+  if (diskFormat !== undefined && !values.has('disk')) throw new UsageError('--disk-format describes --disk PATH; give the disk too.');
   const bootOrder = values.get('boot')?.split(',');
   if (bootOrder?.some((item) => !['cdrom', 'floppy', 'disk'].includes(item))) throw new UsageError('--boot takes cdrom, floppy and disk separated by commas.');
   let options: Record<string, unknown> | undefined;
@@ -73,6 +77,7 @@ export function parseEngineArgs(argv: readonly string[], defaults: { foreground?
     ...(file('cdrom') ? { cdrom: file('cdrom') } : {}),
     ...(file('floppy') ? { floppy: file('floppy') } : {}),
     ...(file('disk') ? { disk: file('disk') } : {}),
+    ...(diskFormat !== undefined ? { diskFormat } : {}),
     ...(bootOrder ? { bootOrder: bootOrder as MachineConfig['bootOrder'] } : {}),
     runtimeDir,
     ...(file('state-dir') ? { stateDir: file('state-dir') } : {}),
@@ -117,6 +122,9 @@ export async function runEngine(options: EngineOptions, announce: (line: string)
 }
 
 async function main(): Promise<void> {
+  // The engine writes guest RAM (snapshot files), disk overlays and sockets: private to the user
+  // (0600 files, 0700 folders), on top of the explicit modes those writers use.
+  process.umask(0o077);
   let options: EngineOptions;
   try {
     options = parseEngineArgs(process.argv.slice(2));

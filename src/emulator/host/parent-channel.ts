@@ -7,8 +7,12 @@
  *                    {kind:'attach-display'} without a port makes the channel itself a viewer.
  *   engine → parent: {kind:'qmp', message} (greeting, replies, events), {kind:'display', message}.
  * The channel is one QMP client: it gets the greeting and negotiates like any other.
+ * Messages arrive already decoded (structured clone), so the framing's nesting limit is
+ * applied here to the value itself: a request nested deeper than QMP allows is refused as on
+ * the socket, before anything walks it recursively.
  */
 import type { DisplayMessage } from '../../shared/protocol/display.js';
+import { nestingError, valueNestingExceeds } from '../../shared/protocol/json-limits.js';
 import type { Engine } from './engine.js';
 import { QmpSession } from './qmp-session.js';
 
@@ -47,11 +51,14 @@ export function serveParentChannel(engine: Engine): boolean {
   engine.onEvent((event) => session.event(event));
   const receive = (data: unknown, ports: readonly PortLike[] = []): void => {
     if (typeof data !== 'object' || data === null) {
-      session.receive({ ok: false, error: 'Parent channel messages must be {kind, message} objects' });
+      session.receive({ ok: false, refusal: 'syntax', error: 'Parent channel messages must be {kind, message} objects' });
       return;
     }
     const tagged = data as { kind?: unknown; message?: unknown };
-    if (tagged.kind === 'qmp') session.receive({ ok: true, value: tagged.message });
+    if (tagged.kind === 'qmp') {
+      if (valueNestingExceeds(tagged.message)) session.receive({ ok: false, refusal: 'nesting', error: nestingError() });
+      else session.receive({ ok: true, value: tagged.message });
+    }
     else if (tagged.kind === 'attach-display') {
       const port = ports[0];
       if (port) {
@@ -60,7 +67,7 @@ export function serveParentChannel(engine: Engine): boolean {
       } else {
         engine.attachViewer({ post: (message: DisplayMessage) => post({ kind: 'display', message }), backlog: () => (pending > 256 ? pending : 0) });
       }
-    } else session.receive({ ok: false, error: `Unknown parent channel message kind ${JSON.stringify(tagged.kind)}` });
+    } else session.receive({ ok: false, refusal: 'syntax', error: `Unknown parent channel message kind ${describeKind(tagged.kind)}` });
   };
   if (parentPort) parentPort.on('message', (event) => receive(event.data, event.ports));
   else {
@@ -69,4 +76,11 @@ export function serveParentChannel(engine: Engine): boolean {
   }
   session.start();
   return true;
+}
+
+/** A bounded description of an unexpected `kind` (it may be any structured-clone value, however deep). */
+function describeKind(kind: unknown): string {
+  if (typeof kind === 'string') return JSON.stringify(kind.length > 60 ? `${kind.slice(0, 60)}…` : kind);
+  if (typeof kind === 'object' && kind !== null) return Array.isArray(kind) ? '(an array)' : '(an object)';
+  return String(kind);
 }

@@ -1,18 +1,21 @@
 /**
  * One QMP client's conversation: greeting, capabilities negotiation, then commands. Requests
  * are handled one at a time in arrival order (as QEMU's monitor does), each reply echoing the
- * request's id.
+ * request's id. Whatever goes wrong with one request (a handler that throws, a reply that
+ * cannot be serialised or sent) is answered or logged, and the next request is still served.
  */
 import { errorReply, parseExecute } from '../../shared/protocol/envelope.js';
 import type { QmpEvent, QmpGreeting, QmpReply } from '../../shared/protocol/envelope.js';
 import type { CommandCall } from '../../shared/protocol/envelope.js';
-import type { JsonStreamItem } from './json-stream.js';
+import type { JsonStreamItem } from '../../shared/protocol/json-stream.js';
 
 /** What a session needs from the engine. */
 export interface SessionEngine {
   greeting(): QmpGreeting;
   commandNames(): ReadonlySet<string> | undefined;
   dispatch(call: CommandCall): Promise<QmpReply>;
+  /** Records a problem only the engine's log should see. */
+  log(message: string): void;
 }
 
 /** A client connection's state machine; `send` writes one JSON object to the client. */
@@ -48,15 +51,39 @@ export class QmpSession {
 
   /** Handles one item from the client's JSON stream; replies in order. */
   receive(item: JsonStreamItem): void {
-    this.queue = this.queue.then(async () => {
-      const reply = await this.handle(item);
-      if (!this.closed) this.send(reply);
-    });
+    // The queue must never stay rejected: one failed request would silence the connection.
+    this.queue = this.queue
+      .then(() => this.answer(item))
+      .catch((error: unknown) => this.engine.log(`QMP session: a request was left unanswered: ${describe(error)}`));
   }
 
   /** Resolves when every request received so far has been answered. */
   drain(): Promise<void> {
     return this.queue;
+  }
+
+  private async answer(item: JsonStreamItem): Promise<void> {
+    const id = requestId(item);
+    let reply: QmpReply;
+    try {
+      reply = await this.handle(item);
+    } catch (error) {
+      this.engine.log(`QMP session: handling a request failed: ${describe(error)}`);
+      reply = errorReply('GenericError', `The engine failed to handle the request: ${describe(error)}`, id);
+    }
+    if (this.closed) return;
+    try {
+      this.send(reply);
+    } catch (error) {
+      // For example a value JSON cannot express: the client still gets an answer, with its id when possible.
+      this.engine.log(`QMP session: a reply could not be sent: ${describe(error)}`);
+      const failure = `The reply could not be sent: ${describe(error)}`;
+      try {
+        this.send(errorReply('GenericError', failure, id));
+      } catch {
+        this.send(errorReply('GenericError', failure));
+      }
+    }
   }
 
   private async handle(item: JsonStreamItem): Promise<QmpReply> {
@@ -80,4 +107,15 @@ export class QmpSession {
     if (!this.negotiated) return errorReply('CommandNotFound', "Expecting capabilities negotiation with 'qmp_capabilities'", call);
     return this.engine.dispatch(call);
   }
+}
+
+/** The request's id, to echo in an error reply; none for input that is not an object. */
+function requestId(item: JsonStreamItem): { id?: unknown; hasId: boolean } {
+  if (!item.ok || typeof item.value !== 'object' || item.value === null) return { hasId: false };
+  const value = item.value as Record<string, unknown>;
+  return Object.hasOwn(value, 'id') ? { id: value.id, hasId: true } : { hasId: false };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

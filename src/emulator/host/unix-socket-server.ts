@@ -3,16 +3,18 @@
  * Replies and events go out one JSON object per line. A client that stops reading is dropped
  * rather than allowed to grow the engine's memory.
  */
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { dirname } from 'node:path';
+import { JsonStream } from '../../shared/protocol/json-stream.js';
 import type { Engine } from './engine.js';
-import { JsonStream } from './json-stream.js';
 import { QmpSession } from './qmp-session.js';
 
 /** Output bytes a client may leave unread before it is disconnected. */
 const maxClientBacklog = 16 * 1024 * 1024;
+/** Largest QMP request accepted (1 MiB; the largest real one, a long send-key or paste, is a few KiB). */
+export const maxRequestBytes = 1024 * 1024;
 
 /** Makes sure `folder` exists with mode 0700; throws a clear error when it is wider. */
 export function ensurePrivateFolder(folder: string): void {
@@ -50,6 +52,8 @@ export class UnixSocketServer {
       });
     });
     server.on('error', (error) => engine.log(`QMP socket error: ${error.message}`));
+    // Like every file in the library, 0600 (its folder is 0700 too).
+    chmodSync(path, 0o600);
     return instance;
   }
 
@@ -65,9 +69,10 @@ export class UnixSocketServer {
       socket.write(`${JSON.stringify(message)}\n`);
     };
     const session = new QmpSession(engine, send);
-    const stream = new JsonStream((item) => session.receive(item));
+    // Bytes, not UTF-8 text: the framing sees 0xFE/0xFF resync bytes as QEMU does.
+    const stream = new JsonStream((item) => session.receive(item), { maxBytes: maxRequestBytes });
     const unsubscribe = engine.onEvent((event) => session.event(event));
-    socket.on('data', (chunk) => stream.push(chunk));
+    socket.on('data', (chunk: Buffer) => stream.push(chunk));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       session.close();

@@ -3,10 +3,10 @@
  * remembered as "KVM unusable", and a short probe guest runs correctly and fast under it;
  * TCG otherwise.
  */
-import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnOwned } from '../owned-child.js';
 import type { Accelerator } from './arguments.js';
 import { readHostState, writeHostState } from './host-state.js';
 
@@ -42,12 +42,12 @@ export async function runProbe(binary: string, accelerator: Accelerator, timeout
     probeBootSector().copy(floppy);
     writeFileSync(image, floppy);
     const started = Date.now();
-    const child = spawn(binary, [
+    const child = spawnOwned(binary, [
       '-no-user-config', '-nodefaults', '-display', 'none', '-machine', 'pc', '-accel', accelerator, '-cpu', 'qemu64', '-m', '16',
       '-drive', `if=floppy,format=raw,file=${image}`, '-boot', 'order=a', '-device', 'isa-debug-exit,iobase=0xf4,iosize=1',
     ], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
     clearTimeout(timer);
@@ -73,12 +73,13 @@ export function kvmDeviceUsable(path = '/dev/kvm'): boolean {
 /**
  * Picks the accelerator for a launch. `requested` is MachineConfig.options.accelerator:
  * 'tcg' forces TCG, 'kvm' insists on KVM (no probe), anything else probes once per host and
- * remembers a failure in `statePath`.
+ * remembers a failure in `statePath`. `kvmDevice` is the KVM device to check (tests point it at a
+ * stand-in so the fallback paths run on hosts without /dev/kvm).
  */
-export async function chooseAccelerator(binary: string, requested: unknown, statePath: string): Promise<AcceleratorChoice> {
+export async function chooseAccelerator(binary: string, requested: unknown, statePath: string, kvmDevice = '/dev/kvm'): Promise<AcceleratorChoice> {
   if (requested === 'tcg') return { accelerator: 'tcg', reason: 'TCG was chosen in the machine settings' };
   if (requested === 'kvm') return { accelerator: 'kvm' };
-  if (!kvmDeviceUsable()) return { accelerator: 'tcg', reason: '/dev/kvm is missing or not accessible to this user (add it to the kvm group)' };
+  if (!kvmDeviceUsable(kvmDevice)) return { accelerator: 'tcg', reason: '/dev/kvm is missing or not accessible to this user (add it to the kvm group)' };
   const state = readHostState(statePath);
   if (state.kvmUnusable !== undefined) return { accelerator: 'tcg', reason: `KVM was found unusable on this host: ${state.kvmUnusable.reason}` };
   const kvm = await runProbe(binary, 'kvm', 8000);

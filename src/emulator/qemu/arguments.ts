@@ -4,9 +4,10 @@
  * hd0), a USB tablet for absolute pointing, COM1 on a socket, optional clipboard agent and
  * speed limit.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MachineConfig } from '../backend.js';
+import type { DriveSlotName } from '../../shared/protocol/enums.js';
+import { diskImageFormat } from '../disks/disk-format.js';
 
 export type Accelerator = 'kvm' | 'tcg';
 
@@ -34,7 +35,7 @@ export function socketPaths(runtimeDir: string): QemuSockets {
 
 /** A drive the protocol knows, by qdev id. */
 export interface DriveInfo {
-  readonly id: 'cd0' | 'fd0' | 'hd0';
+  readonly id: DriveSlotName | 'hd0';
   readonly type: 'cdrom' | 'floppy' | 'disk';
   /** Block backend name (QEMU's `device` in query-block). */
   readonly backend: string;
@@ -69,16 +70,13 @@ export function displayAdapter(value: unknown): DisplayAdapter {
   throw new Error(`Unknown display adapter ${JSON.stringify(value)}; choose one of ${Object.keys(displayDevices).join(', ')}.`);
 }
 
-/** Guesses an image's format from its header: qcow2 magic, else raw. */
-export function imageFormat(path: string): 'qcow2' | 'raw' {
-  const header = Buffer.alloc(4);
-  const fd = openSync(path, 'r');
-  try {
-    readSync(fd, header, 0, 4, 0);
-  } finally {
-    closeSync(fd);
-  }
-  return header.toString('latin1') === 'QFI\xfb' ? 'qcow2' : 'raw';
+/**
+ * The format a disk image is opened with: `declared` (from the library) once its header checks
+ * out, else what the header shows. Throws for a damaged qcow2 header instead of falling back to
+ * raw, which would let the guest overwrite the image.
+ */
+export function imageFormat(path: string, declared?: 'qcow2' | 'raw'): 'qcow2' | 'raw' {
+  return diskImageFormat(path, declared);
 }
 
 /** The drives a machine has: a CD and a floppy drive always (possibly empty), a disk when configured. */
@@ -88,7 +86,7 @@ export function machineDrives(config: MachineConfig): DriveInfo[] {
     { id: 'fd0', type: 'floppy', backend: 'drive-fd0' },
   ];
   if (config.disk !== undefined) {
-    const format = imageFormat(config.disk);
+    const format = imageFormat(config.disk, config.diskFormat);
     drives.push({ id: 'hd0', type: 'disk', backend: 'drive-hd0', format, ...(format === 'qcow2' ? { nodeName: 'node-hd0' } : {}) });
   }
   return drives;
@@ -122,7 +120,7 @@ export function buildArguments(config: MachineConfig, sockets: QemuSockets, opti
   for (const drive of machineDrives(config)) {
     if (drive.id !== 'hd0' || config.disk === undefined) continue;
     const node = drive.nodeName === undefined ? '' : `,node-name=${drive.nodeName}`;
-    args.push('-drive', `if=none,id=${drive.backend},file=${escape(config.disk)},format=${drive.format ?? 'raw'}${node},werror=stop,rerror=stop`);
+    args.push('-drive', `if=none,id=${drive.backend},file=${escape(config.disk)},format=${drive.format ?? imageFormat(config.disk, config.diskFormat)}${node},werror=stop,rerror=stop`);
     args.push('-device', 'ide-hd,drive=drive-hd0,id=hd0,bus=ide.0,unit=0');
   }
   const order = (config.bootOrder ?? ['cdrom', 'floppy', 'disk']).map((kind) => ({ cdrom: 'd', floppy: 'a', disk: 'c' })[kind]).join('');

@@ -3,12 +3,15 @@
  * sockets in the machine's runtime folder) and maps the engine protocol onto QMP, and VNC onto
  * the display channel. Handles KVM failures by relaunching on TCG.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { removableKindProblem } from '../media-kind.js';
 import type { DisplayMessage } from '../../shared/protocol/display.js';
 import type { EngineArgs, EngineEventData, EngineEventName, EngineReturn, RunStateName } from '../../shared/protocol/engine/index.js';
+import { spawnOwned } from '../owned-child.js';
+import { consoleSerialPort } from '../../shared/protocol/enums.js';
 import { ProtocolError, type BackendHost, type CommandHandlers, type EngineBackend, type MachineConfig } from '../backend.js';
 import { chooseAccelerator, rememberKvmUnusable } from './accelerator.js';
 import {
@@ -22,6 +25,8 @@ import {
   type QemuSockets,
 } from './arguments.js';
 import { findQemuBinary } from './discovery.js';
+import { explainSnapshotFailure } from './disk-space.js';
+import { qemuExitReason } from './exit-reason.js';
 import { hostStatePath } from './host-state.js';
 import { keyStrokeFor } from '../../shared/input/us-layout.js';
 import { qkeycodeToXt } from '../../shared/input/qkeycode.js';
@@ -52,6 +57,8 @@ interface Session {
   readonly child: ChildProcess;
   readonly accelerator: Accelerator;
   readonly startedAt: number;
+  /** QEMU's command line (to recognise options echoed in its errors). */
+  readonly args: readonly string[];
   qmp?: QmpClient;
   rfb?: RfbClient;
   serial?: Socket;
@@ -107,6 +114,13 @@ export class QemuBackend implements EngineBackend {
   private dirty: { x: number; y: number; width: number; height: number }[] = [];
   private serialBuffer: Buffer[] = [];
   private serialTimer: NodeJS.Timeout | undefined;
+  /**
+   * QEMU events are handled one at a time in the order QEMU sent them: STOP asks for the status
+   * before it is reported, and a RESUME that QEMU sent after it must not overtake it.
+   */
+  private eventQueue: Promise<void> = Promise.resolve();
+  /** The last run-state event sent (STOP or RESUME), so a job's end can correct it. */
+  private lastRunEvent: 'STOP' | 'RESUME' | undefined;
 
   private constructor(
     private readonly config: MachineConfig,
@@ -143,7 +157,8 @@ export class QemuBackend implements EngineBackend {
       if (path !== undefined && !existsSync(path)) throw new Error(`The image ${path} does not exist. Fix the machine's storage settings.`);
     }
     this.binary = findQemuBinary(this.config.options?.qemuPath);
-    let choice = await chooseAccelerator(this.binary, this.config.options?.accelerator, this.statePath);
+    const kvmDevice = typeof this.config.options?.kvmDevice === 'string' ? this.config.options.kvmDevice : undefined;
+    let choice = await chooseAccelerator(this.binary, this.config.options?.accelerator, this.statePath, kvmDevice);
     if (choice.accelerator === 'kvm' && this.speedLimit !== undefined) {
       if (this.config.options?.accelerator === 'kvm') throw new Error('A speed limit needs TCG; KVM runs at host speed. Remove the speed limit or let Hangar choose the accelerator.');
       choice = { accelerator: 'tcg', reason: 'a speed limit is set, which needs TCG' };
@@ -183,8 +198,10 @@ export class QemuBackend implements EngineBackend {
     });
     args.push(...extra);
     this.host.log(`qemu: ${this.binary} ${args.join(' ')}`);
-    const child = spawn(this.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const session: Session = { child, accelerator, startedAt: Date.now(), output: '', retiring: false, connected: false };
+    // QEMU must die with this engine even when the engine is SIGKILLed: a survivor keeps the
+    // disk's write lock and could still finish a savevm into the image.
+    const child = spawnOwned(this.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const session: Session = { child, accelerator, startedAt: Date.now(), args, output: '', retiring: false, connected: false };
     const collect = (chunk: Buffer): void => {
       session.output = (session.output + chunk.toString('utf8')).slice(-4000);
     };
@@ -201,8 +218,9 @@ export class QemuBackend implements EngineBackend {
     this.session = session;
     this.clipboardAttached = this.clipboardEnabled && !extra.includes('-incoming');
 
+    // The reason is QEMU's own explanation; the full command line is in the engine log above.
     const failure = (): string | undefined =>
-      session.exited === undefined ? undefined : `QEMU ${describeExit(session.exited)}: ${session.output.trim() || 'no message'}`;
+      session.exited === undefined ? undefined : `QEMU ${describeExit(session.exited)}: ${qemuExitReason(session.output, args, 'start') || 'no message'}`;
     try {
       session.qmp = await QmpClient.open(this.sockets.qmp, 30_000, failure);
     } catch (error) {
@@ -276,7 +294,7 @@ export class QemuBackend implements EngineBackend {
     if (this.serialBuffer.length === 0) return;
     const data = Buffer.concat(this.serialBuffer).toString('base64');
     this.serialBuffer = [];
-    this.emit('SERIAL_OUTPUT', { port: 'COM1', data });
+    this.emit('SERIAL_OUTPUT', { port: consoleSerialPort, data });
   }
 
   private flushFrame(session: Session): void {
@@ -300,7 +318,9 @@ export class QemuBackend implements EngineBackend {
 
   /** Emits a protocol event unless the backend is already disposed. */
   private emit<N extends EngineEventName>(name: N, data: EngineEventData<N>): void {
-    if (!this.disposed) this.host.emit(name, data);
+    if (this.disposed) return;
+    if (name === 'STOP' || name === 'RESUME') this.lastRunEvent = name;
+    this.host.emit(name, data);
   }
 
   private onExit(session: Session): void {
@@ -310,7 +330,7 @@ export class QemuBackend implements EngineBackend {
     session.serial?.destroy();
     if (session.retiring || !session.connected || this.disposed || this.session !== session) return;
     const exit = session.exited ?? { code: null, signal: null };
-    const output = session.output.trim().split('\n').slice(-3).join(' ');
+    const output = qemuExitReason(session.output, session.args, 'end');
     if (session.accelerator === 'kvm' && Date.now() - session.startedAt < KVM_EARLY_ABORT_MS && this.config.options?.accelerator !== 'kvm') {
       this.kvmFailed(`QEMU ${describeExit(exit)} soon after starting under KVM${output ? ` (${output})` : ''}`);
       void this.relaunch('tcg', this.runState === 'running');
@@ -380,10 +400,18 @@ export class QemuBackend implements EngineBackend {
 
   private onQemuEvent(session: Session, event: QmpEvent): void {
     if (this.session !== session || session.retiring) return;
+    this.eventQueue = this.eventQueue
+      .then(() => this.handleQemuEvent(session, event))
+      .catch((error: unknown) => this.host.log(`qemu: handling the ${event.event} event: ${(error as Error).message}`));
+  }
+
+  private async handleQemuEvent(session: Session, event: QmpEvent): Promise<void> {
+    // An event queued behind a relaunch belongs to the QEMU that was replaced.
+    if (this.session !== session || session.retiring) return;
     const data = event.data;
     switch (event.event) {
       case 'STOP':
-        void this.onStop(session);
+        await this.onStop(session);
         break;
       case 'RESUME':
         this.runState = 'running';
@@ -415,7 +443,8 @@ export class QemuBackend implements EngineBackend {
       case 'JOB_STATUS_CHANGE': {
         const id = String(data.id ?? '');
         const status = String(data.status ?? 'undefined') as EngineEventData<'JOB_STATUS_CHANGE'>['status'];
-        if (status === 'concluded') void this.onJobConcluded(id);
+        // Whoever waits for "concluded" then sees the machine's real state and the clipboard back.
+        if (status === 'concluded') await this.onJobConcluded(session, id);
         this.emit('JOB_STATUS_CHANGE', { id, status });
         break;
       }
@@ -442,7 +471,8 @@ export class QemuBackend implements EngineBackend {
     this.emit('STOP', {});
     if (status === 'internal-error' && session.accelerator === 'kvm' && this.config.options?.accelerator !== 'kvm') {
       this.kvmFailed('the guest stopped with a KVM internal error');
-      await this.relaunch('tcg', true);
+      // Not awaited: the new QEMU's events queue behind this one.
+      void this.relaunch('tcg', true);
       return;
     }
     const advice = faultAdvice[status];
@@ -450,14 +480,34 @@ export class QemuBackend implements EngineBackend {
     if (advice !== undefined && status !== 'restore-vm' && !this.snapshotLoadRunning()) this.emit('ENGINE_ERROR', { reason: `The guest stopped (${status}). ${advice}`, fatal: false });
   }
 
+  /**
+   * Makes the last STOP/RESUME sent agree with QEMU's status now. A snapshot job stops and
+   * resumes the guest within moments; whatever was reported during it, its end is authoritative.
+   */
+  private async syncRunState(session: Session, when: string): Promise<void> {
+    let status: RunStateName;
+    try {
+      status = (await session.qmp!.execute<{ status: RunStateName }>('query-status', {}, 10_000)).status;
+    } catch (error) {
+      this.host.log(`qemu: status ${when}: ${(error as Error).message}`);
+      return;
+    }
+    if (this.session !== session || session.retiring) return;
+    this.runState = status;
+    const running = status === 'running';
+    if (running && this.lastRunEvent === 'STOP') this.emit('RESUME', {});
+    else if (!running && this.lastRunEvent === 'RESUME') this.emit('STOP', {});
+  }
+
   private snapshotLoadRunning(): boolean {
     return [...this.snapshotJobs.values()].some((job) => job.type === 'snapshot-load');
   }
 
-  private async onJobConcluded(id: string): Promise<void> {
+  private async onJobConcluded(session: Session, id: string): Promise<void> {
     const job = this.snapshotJobs.get(id);
     if (job === undefined) return;
     this.snapshotJobs.delete(id);
+    await this.syncRunState(session, `after job ${id}`);
     try {
       const jobs = await this.call<{ id: string; error?: string }[]>('query-jobs');
       const error = jobs.find((entry) => entry.id === id)?.error;
@@ -540,6 +590,13 @@ export class QemuBackend implements EngineBackend {
       throw error;
     }
     return {};
+  }
+
+  /** A snapshot job's error, naming a full disk when that is why QEMU could not write. */
+  private jobError(type: string, error: string): string {
+    const disk = this.config.disk;
+    if ((type !== 'snapshot-save' && type !== 'snapshot-delete') || disk === undefined) return error;
+    return explainSnapshotFailure(error, disk, this.config.memoryMib * 1024 * 1024);
   }
 
   /** Changes the -icount preset by moving the running guest into a new QEMU process. */
@@ -733,7 +790,7 @@ export class QemuBackend implements EngineBackend {
         if (width === 0 || height === 0) return { mode: 'off', cols: 0, rows: 0, width: 0, height: 0, lines: [], cursor: { row: 0, col: 0, visible: false } };
         let screen;
         try {
-          screen = await readTextScreen(this.qmp(), this.config.runtimeDir, width);
+          screen = await readTextScreen(this.qmp(), width);
         } catch (error) {
           throw qmpFailure(error);
         }
@@ -778,6 +835,8 @@ export class QemuBackend implements EngineBackend {
         }
         if (!stats.isFile()) throw new ProtocolError('GenericError', `${args.filename} is not a regular file; choose an image file.`);
         if (stats.size === 0) throw new ProtocolError('GenericError', `${args.filename} is empty; choose a non-empty image.`);
+        const kindProblem = drive.id === 'cd0' || drive.id === 'fd0' ? removableKindProblem(args.filename, stats.size, drive.id) : undefined;
+        if (kindProblem) throw new ProtocolError('GenericError', kindProblem);
         await this.call('blockdev-change-medium', {
           id: drive.id,
           filename: args.filename,
@@ -797,7 +856,7 @@ export class QemuBackend implements EngineBackend {
           status: job.status,
           'current-progress': job['current-progress'],
           'total-progress': job['total-progress'],
-          ...(job.error === undefined ? {} : { error: job.error }),
+          ...(job.error === undefined ? {} : { error: this.jobError(job.type, job.error) }),
         }));
       },
       'job-dismiss': async (args) => {

@@ -33,8 +33,8 @@ export function readHostState(path: string): QemuHostState {
 
 /** Writes the state atomically (temp file + rename). */
 export function writeHostState(path: string, state: QemuHostState): void {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`);
+  writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   renameSync(temp, path);
 }

@@ -3,6 +3,10 @@
  * negotiates capabilities, runs commands with a timeout and delivers asynchronous events.
  */
 import { connect, type Socket } from 'node:net';
+import { JsonStream } from '../../shared/protocol/json-stream.js';
+
+/** Largest message read from QEMU (its biggest answers, such as query-qmp-schema, are a few hundred KiB). */
+const maxMessageBytes = 16 << 20;
 
 /** An error answer from QEMU (or a local failure such as a timeout or a closed socket). */
 export class QmpError extends Error {
@@ -30,7 +34,13 @@ interface Pending {
 
 /** A negotiated QMP connection. Owner calls `close()`. */
 export class QmpClient {
-  private buffer = '';
+  private readonly stream = new JsonStream(
+    (item) => {
+      // QEMU writes valid JSON; anything else (a truncated line as it dies) is not an answer.
+      if (item.ok && typeof item.value === 'object' && item.value !== null && !Array.isArray(item.value)) this.dispatch(item.value as Record<string, unknown>);
+    },
+    { maxBytes: maxMessageBytes },
+  );
   private nextId = 1;
   private readonly pending = new Map<string, Pending>();
   private closedReason: string | undefined;
@@ -39,8 +49,7 @@ export class QmpClient {
   private greetingWaiter: ((greeting: Record<string, unknown>) => void) | undefined;
 
   private constructor(private readonly socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => this.receive(chunk));
+    socket.on('data', (chunk: Buffer) => this.stream.push(chunk));
     socket.on('error', (error) => this.shutdown(`QMP socket error: ${error.message}`));
     socket.on('close', () => this.shutdown('QMP connection closed (QEMU exited?)'));
   }
@@ -126,23 +135,6 @@ export class QmpClient {
   close(): void {
     this.socket.destroy();
     this.shutdown('QMP connection closed');
-  }
-
-  private receive(chunk: string): void {
-    this.buffer += chunk;
-    let newline: number;
-    while ((newline = this.buffer.indexOf('\n')) >= 0) {
-      const line = this.buffer.slice(0, newline).trim();
-      this.buffer = this.buffer.slice(newline + 1);
-      if (line.length === 0) continue;
-      let message: Record<string, unknown>;
-      try {
-        message = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        continue;
-      }
-      this.dispatch(message);
-    }
   }
 
   private dispatch(message: Record<string, unknown>): void {

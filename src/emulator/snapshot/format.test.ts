@@ -3,12 +3,12 @@
  * reasons, damaged and truncated files.
  */
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { PARTIAL_SUFFIX, removePartialFiles } from './atomic.js';
-import { SnapshotFormatError, checkCompatibility, readSnapshotHeader, readSnapshotSection, writeSnapshotFile } from './format.js';
+import { SnapshotFormatError, checkCompatibility, readSnapshotHeader, readSnapshotSection, verifySnapshotFile, writeSnapshotFile } from './format.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hangar-snapfmt-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,4 +87,33 @@ test('a section larger than one compression chunk round-trips; a flipped byte is
   writeSync(fd, Buffer.from([0x5a]), 0, 1, offset);
   closeSync(fd);
   assert.throws(() => readSnapshotSection(path, readSnapshotHeader(path).header, 'machine'), /damaged/);
+});
+
+test('verifySnapshotFile checks every byte: a flip anywhere (prefix, header, any section, trailer) is damage', async () => {
+  const path = join(dir, 'verify.hsnap');
+  const data = new Uint8Array(200_000).map((_, i) => (i * 7) & 0xff);
+  const { header, size } = await writeSnapshotFile(path, meta, [
+    { name: 'machine', data },
+    { name: 'media', data: Buffer.from('{"cd0":null}') },
+    { name: 'raw', data: new Uint8Array([9, 9, 9]), compress: false },
+  ]);
+  const pristine = readFileSync(path);
+  assert.deepEqual(verifySnapshotFile(path).header, header);
+  // The middle byte is what a careless fault suite damages; the others cover each part of the layout.
+  const positions = [Math.floor(size / 2), 3, 20, ...header.sections.map((section) => section.offset + Math.floor(section.size / 2)), size - 5, size - 1];
+  for (const position of positions) {
+    const damaged = Buffer.from(pristine);
+    damaged[position] = (damaged[position] ?? 0) ^ 0x40;
+    writeFileSync(path, damaged);
+    assert.throws(() => verifySnapshotFile(path), (error: Error) => error instanceof SnapshotFormatError && /damaged|not a Hangar snapshot|version|incomplete/.test(error.message), `byte ${position} of ${size}`);
+  }
+  writeFileSync(path, pristine);
+  assert.equal(verifySnapshotFile(path).fileSize, size);
+  // A damaged section is named in the message.
+  const damaged = Buffer.from(pristine);
+  const machine = header.sections[0];
+  assert.ok(machine);
+  damaged[machine.offset + 10] = (damaged[machine.offset + 10] ?? 0) ^ 1;
+  writeFileSync(path, damaged);
+  assert.throws(() => verifySnapshotFile(path), /is damaged: section machine fails its checksum/);
 });

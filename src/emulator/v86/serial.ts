@@ -2,6 +2,7 @@
  * The serial console COM1: bytes the guest writes go out as SERIAL_OUTPUT events (batched,
  * base64) and to local listeners (a byte stream); serial-write sends bytes to the guest.
  */
+import { consoleSerialPort } from '../../shared/protocol/enums.js';
 import type { V86Machine } from './machine.js';
 
 /** Longest a byte waits before its batch is sent. */
@@ -36,7 +37,7 @@ export class SerialConsole {
     if (this.pending.length === 0) return;
     const bytes = Uint8Array.from(this.pending);
     this.pending = [];
-    (this.machine.host as unknown as { emit(name: string, data: unknown): void }).emit('SERIAL_OUTPUT', { port: 'com1', data: Buffer.from(bytes).toString('base64') });
+    this.machine.host.emit('SERIAL_OUTPUT', { port: consoleSerialPort, data: Buffer.from(bytes).toString('base64') });
     for (const listener of this.listeners) listener(bytes);
   }
 

@@ -11,7 +11,7 @@ import { ProtocolError } from '../backend.js';
 import { JobRunner } from '../jobs/runner.js';
 import { removePartialFiles } from '../snapshot/atomic.js';
 import type { SnapshotHeader } from '../snapshot/format.js';
-import { SNAPSHOT_EXTENSION, SnapshotFormatError, checkCompatibility, readSnapshotHeader, readSnapshotSection, writeSnapshotFile } from '../snapshot/format.js';
+import { SNAPSHOT_EXTENSION, SnapshotFormatError, checkCompatibility, readSnapshotHeader, readSnapshotSection, verifySnapshotFile, writeSnapshotFile } from '../snapshot/format.js';
 import type { RunStateName } from '../../shared/protocol/engine/index.js';
 import type { V86Machine } from './machine.js';
 import { v86Version } from './machine.js';
@@ -56,7 +56,7 @@ export class V86Snapshots {
     readonly storage: V86Storage,
   ) {
     this.dir = join(stateDirectory(machine), 'snapshots');
-    mkdirSync(this.dir, { recursive: true });
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     removePartialFiles(this.dir);
     this.jobs = new JobRunner((id, status) => this.emit('JOB_STATUS_CHANGE', { id, status }));
     for (const { header } of this.list()) this.markLayers(header);
@@ -144,8 +144,16 @@ export class V86Snapshots {
     const { header } = this.readHeader(path, tag);
     const verdict = this.compatibility(header);
     if (!verdict.loadable) throw new Error(`Snapshot "${tag}" cannot be loaded: ${verdict.reason}`);
-    const state = readSnapshotSection(path, header, 'machine');
-    const media = JSON.parse(Buffer.from(readSnapshotSection(path, header, 'media')).toString('utf8')) as MediaRecord;
+    // Every section is read and checked before the guest is touched: a damaged file is refused
+    // while the guest runs on as it was.
+    let state: Uint8Array;
+    let media: MediaRecord;
+    try {
+      state = readSnapshotSection(path, header, 'machine');
+      media = JSON.parse(Buffer.from(readSnapshotSection(path, header, 'media')).toString('utf8')) as MediaRecord;
+    } catch (error) {
+      throw new Error(`Snapshot "${tag}" is damaged and was not loaded (the guest is unchanged): ${(error as Error).message}. Delete it and use another snapshot.`);
+    }
     const { machine } = this;
     const previous = machine.status();
     const resumeAfter = previous === 'running';
@@ -207,10 +215,20 @@ export class V86Snapshots {
     try {
       read = args.filename ? readSnapshotHeader(path) : this.readHeader(path, args.tag ?? '');
     } catch (error) {
-      throw new ProtocolError('GenericError', (error as Error).message);
+      const message = (error as Error).message;
+      // Only a missing snapshot is "not found"; an unreadable one says it is damaged.
+      throw new ProtocolError('GenericError', /not found|No snapshot file/.test(message) ? message : `damaged: ${message}`);
     }
     const { header, fileSize } = read;
-    const verdict = this.compatibility(header);
+    // The header alone can look fine while a section is damaged: check every checksum.
+    let damage: string | undefined;
+    try {
+      verifySnapshotFile(path);
+    } catch (error) {
+      damage = `damaged: ${(error as Error).message}`;
+    }
+    const compatible = this.compatibility(header);
+    const verdict = damage === undefined ? compatible : { loadable: false as const, reason: damage };
     return {
       tag: header.tag,
       'format-version': header.formatVersion,

@@ -6,6 +6,7 @@
  */
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { removableKindProblem } from '../media-kind.js';
 import { ProtocolError } from '../backend.js';
 import { ImageError } from '../disks/block-file.js';
 import type { ChainDescription } from '../disks/chain.js';
@@ -14,9 +15,10 @@ import type { DiskIoError } from '../disks/file-disk.js';
 import { FileDisk } from '../disks/file-disk.js';
 import type { V86Emulator } from './internals.js';
 import type { V86Machine } from './machine.js';
+import type { DriveSlotName } from '../../shared/protocol/enums.js';
 
 /** The removable drives v86 always has. */
-export type RemovableId = 'cd0' | 'fd0';
+export type RemovableId = DriveSlotName;
 type DriveId = RemovableId | 'hd0';
 
 /** What is in a removable drive, as a snapshot records it. */
@@ -74,8 +76,8 @@ export class V86Storage {
     const disksDir = join(stateDirectory(machine), 'disks');
     try {
       if (config.disk) {
-        mkdirSync(disksDir, { recursive: true });
-        this.chain = DiskChain.open('hd0', config.disk, disksDir);
+        mkdirSync(disksDir, { recursive: true, mode: 0o700 });
+        this.chain = DiskChain.open('hd0', config.disk, disksDir, config.diskFormat);
         this.watch('hd0', this.chain.disk);
       }
       if (config.cdrom) this.media.cd0 = this.openMedium('cd0', config.cdrom, 'read-only');
@@ -229,6 +231,12 @@ export class V86Storage {
       disk = this.openMedium(id, args.filename, args['read-only-mode'] ?? 'retain');
     } catch (error) {
       imageError(error);
+    }
+    // By kind: an ISO never becomes a writable floppy, nor a floppy image a CD.
+    const kindProblem = removableKindProblem(args.filename, disk.byteLength, id);
+    if (kindProblem) {
+      disk.close();
+      throw new ProtocolError('GenericError', kindProblem);
     }
     // Open first, so a bad file leaves the drive as it was.
     if (this.media[id] || !this.trayOpen[id]) {

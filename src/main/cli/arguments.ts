@@ -1,4 +1,5 @@
 /** A small argument parser for the `hangar` command: positionals and `--name value` / `--flag`. */
+import { checkName, type NameSubject } from '../../shared/names.js';
 
 /** Bad usage: the message says what is wrong; the CLI prints it with the usage and exits 2. */
 export class UsageError extends Error {
@@ -45,4 +46,11 @@ export function integerOption(parsed: ParsedArguments, name: string, min: number
     throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${text}".`);
   }
   return value;
+}
+
+/** A machine or snapshot name the user typed, checked with the shared name rule (a usage error if bad). */
+export function nameArgument(value: string, subject: NameSubject): string {
+  const checked = checkName(value, subject);
+  if (!checked.ok) throw new UsageError(checked.error);
+  return checked.value;
 }

@@ -1,10 +1,12 @@
 /**
  * How a `hangar` command reaches the core: over the control socket when another instance holds
  * the library (GUI, web shell, `start --headless`), else by opening the library itself. Either
- * way the command sees one `CoreConnection` with `call()`.
+ * way the command sees one `CoreConnection`: the typed API client (`call<'vm.start'>` infers
+ * arguments and value), whose remote replies and events are checked against the schema.
  */
 import { defaultLibraryFolder } from '../../library/index.js';
-import type { ApiResult } from '../../shared/protocol/api/index.js';
+import type { ApiArgs, ApiCallName, ApiEventMessage, ApiResult, ApiValue } from '../../shared/protocol/api/client.js';
+import { validateApiEvent, validateApiReply } from '../../shared/protocol/api/client.js';
 import { HangarCore } from '../core/hangar-core.js';
 import { ControlClient } from '../control/control-client.js';
 import { controlSocketPath } from '../control/control-server.js';
@@ -13,9 +15,9 @@ import { controlSocketPath } from '../control/control-server.js';
 export interface CoreConnection {
   /** 'remote': another instance answers; 'local': this process holds the library. */
   readonly kind: 'local' | 'remote';
-  call(name: string, args?: unknown, timeoutMs?: number): Promise<ApiResult<unknown>>;
+  call<N extends ApiCallName>(name: N, args: ApiArgs<N>, timeoutMs?: number): Promise<ApiResult<ApiValue<N>>>;
   /** API events (MACHINE_STATE, PROGRESS, …); returns the unsubscribe function. */
-  onEvent(listener: (event: { event: string; data: unknown }) => void): () => void;
+  onEvent(listener: (event: ApiEventMessage) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -30,8 +32,14 @@ export async function connectRemote(): Promise<CoreConnection | undefined> {
   if (!client) return undefined;
   return {
     kind: 'remote',
-    call: (name, args = {}, timeoutMs) => client.call(name, args, timeoutMs),
-    onEvent: (listener) => client.onEvent(listener),
+    call: async (name, args, timeoutMs) => validateApiReply(name, await client.call(name, args, timeoutMs)),
+    // An event that breaks the schema is dropped (and said), never handed on half-understood.
+    onEvent: (listener) =>
+      client.onEvent((message) => {
+        const checked = validateApiEvent(message);
+        if (checked.ok) listener(checked.value);
+        else console.error(`hangar: ignored an event from the Hangar instance that does not match the API: ${checked.issue.path} ${checked.issue.message}`);
+      }),
     close: async () => client.close(),
   };
 }
@@ -40,8 +48,8 @@ export async function connectRemote(): Promise<CoreConnection | undefined> {
 export function localConnection(core: HangarCore, closeCore = true): CoreConnection {
   return {
     kind: 'local',
-    call: (name, args = {}) => core.call(name, args),
-    onEvent: (listener) => core.subscribe(listener),
+    call: (name, args) => core.api.call(name, args),
+    onEvent: (listener) => core.api.subscribe(listener),
     close: async () => {
       if (closeCore) await core.close();
     },

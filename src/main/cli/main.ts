@@ -6,11 +6,17 @@
 import { spawn } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { ApiResult, MachineViewValue, SnapshotViewValue } from '../../shared/protocol/api/index.js';
+import type { MachineViewValue, SnapshotViewValue } from '../../shared/protocol/api/index.js';
+import type { ApiArgs, ApiCallName, ApiResult, ApiValue } from '../../shared/protocol/api/client.js';
+import { bootDevices, clipboardModes, isOneOf } from '../../shared/protocol/enums.js';
+import type { DriveSlotName } from '../../shared/protocol/enums.js';
 import { HangarCore } from '../core/hangar-core.js';
 import { startWebShell } from '../web/index.js';
-import { UsageError, integerOption, parseArguments } from './arguments.js';
+import { UsageError, integerOption, nameArgument, parseArguments } from './arguments.js';
 import type { CoreConnection } from './connection.js';
+import { diskUsage, runDiskCommand } from './disk-command.js';
+import { libraryUsage, runLibraryCommand } from './library-command.js';
+import { logsUsage, runLogsCommand } from './logs-command.js';
 import { connectRemote, libraryFolder, localConnection, openConnection } from './connection.js';
 import { findElectron, openInBrowser } from './electron-launch.js';
 
@@ -37,6 +43,9 @@ const usage = `usage: hangar COMMAND [options]
   snapshot NAME take [SNAPNAME] [--description TEXT] | restore SNAP | delete SNAP |
                 list [--json] | inspect SNAP [--json]
   media list [--json] | add PATH | remove PATH|ID | watch FOLDER | unwatch FOLDER | folders [--json]
+${diskUsage}
+${logsUsage}
+${libraryUsage}
   gui [--port N]                         the desktop app; falls back to the web UI without Electron
   web [--port N]                         serve the UI on http://127.0.0.1 (prints the URL with its token)
   engine ...                             run one engine in the foreground (hangar engine --help)
@@ -94,6 +103,12 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         return await snapshot(rest, io);
       case 'media':
         return await media(rest, io);
+      case 'disk':
+        return await runDiskCommand(rest, io);
+      case 'library':
+        return await runLibraryCommand(rest, io);
+      case 'logs':
+        return await runLogsCommand(rest, io);
       case 'web':
         return await serveWeb(rest, io, undefined);
       case 'gui':
@@ -126,14 +141,14 @@ async function withConnection<T>(run: (connection: CoreConnection) => Promise<T>
 }
 
 /** The value of a result; a failure throws CallFailed (exit 1, or 3 for NotFound). */
-function unwrap<T>(result: ApiResult<unknown>): T {
-  if (result.ok) return result.value as T;
+function unwrap<T>(result: ApiResult<T>): T {
+  if (result.ok) return result.value;
   throw new CallFailed(result.error.class, result.error.desc);
 }
 
-/** One call's value. */
-async function call<T>(connection: CoreConnection, name: string, args: unknown = {}, timeoutMs?: number): Promise<T> {
-  return unwrap<T>(await connection.call(name, args, timeoutMs));
+/** One call's value, typed by the call. */
+async function call<N extends ApiCallName>(connection: CoreConnection, name: N, args: ApiArgs<N>, timeoutMs?: number): Promise<ApiValue<N>> {
+  return unwrap(await connection.call(name, args, timeoutMs));
 }
 
 function table(io: CliIo, header: string[], rows: string[][]): void {
@@ -151,7 +166,7 @@ async function list(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseArguments(argv, [], ['json']);
   if (parsed.positionals.length > 0) throw new UsageError('list takes no arguments.');
   return withConnection(async (connection) => {
-    const machines = await call<MachineViewValue[]>(connection, 'machines.list');
+    const machines = await call(connection, 'machines.list', {});
     if (parsed.flags.has('json')) io.out(JSON.stringify(machines, null, 2));
     else if (machines.length === 0) io.out('No machines yet. Create one with: hangar create NAME --engine v86 --memory 64 --cdrom ISO');
     else table(io, ['NAME', 'ENGINE', 'MEMORY', 'STATE', 'OS'], machines.map((m) => [m.name, m.engine, `${m.memoryMib} MiB`, m.state, m.osId]));
@@ -163,7 +178,7 @@ async function show(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseArguments(argv, [], ['json']);
   const name = oneName(parsed.positionals, 'show');
   return withConnection(async (connection) => {
-    const machine = await call<MachineViewValue & Record<string, unknown>>(connection, 'machines.get', { id: name });
+    const machine: Record<string, unknown> = await call(connection, 'machines.get', { id: name });
     if (parsed.flags.has('json')) io.out(JSON.stringify(machine, null, 2));
     else {
       for (const key of ['name', 'id', 'state', 'reason', 'engine', 'osId', 'memoryMib', 'cpus', 'bootOrder', 'displayDevice', 'drives', 'disks', 'qmpSocket']) {
@@ -187,13 +202,13 @@ export function parseSizeMib(text: string): number | undefined {
 
 async function create(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseArguments(argv, ['engine', 'memory', 'cpus', 'cdrom', 'floppy', 'os', 'disk'], []);
-  const name = oneName(parsed.positionals, 'create');
+  const name = nameArgument(oneName(parsed.positionals, 'create'), 'machine');
   const engine = parsed.options.get('engine');
   if (engine !== 'v86' && engine !== 'qemu') throw new UsageError('--engine must be v86 or qemu.');
   const memoryMib = integerOption(parsed, 'memory', 1, 1 << 20);
   if (memoryMib === undefined) throw new UsageError('--memory MIB is required.');
   const cpus = integerOption(parsed, 'cpus', 1, 256);
-  const args: Record<string, unknown> = { name, engine, memoryMib };
+  const args: ApiArgs<'machines.create'> = { name, engine, memoryMib };
   if (cpus !== undefined) args.cpus = cpus;
   const cdrom = parsed.options.get('cdrom');
   const floppy = parsed.options.get('floppy');
@@ -213,23 +228,22 @@ async function create(argv: string[], io: CliIo): Promise<number> {
     if (os) args.osId = os;
     else if (cdrom) {
       const detected = await connection.call('os.detect', { path: resolve(cdrom) });
-      const osId = detected.ok ? (detected.value as { detection?: { id?: unknown } }).detection?.id : undefined;
+      const detection = detected.ok ? detected.value.detection : undefined;
+      const osId = typeof detection === 'object' && detection !== null && 'id' in detection ? detection.id : undefined;
       if (typeof osId === 'string') args.osId = osId;
     }
-    const machine = await call<MachineViewValue>(connection, 'machines.create', args, 600_000);
+    const machine = await call(connection, 'machines.create', args, 600_000);
     io.out(`Created "${machine.name}" (${machine.id}): ${machine.engine}, ${machine.memoryMib} MiB, OS ${machine.osId}.`);
     return exitCodes.ok;
   });
 }
 
-const clipboardModes = ['off', 'host-to-guest', 'guest-to-host', 'bidirectional'];
-
 async function modify(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseArguments(argv, ['name', 'memory', 'cpus', 'os', 'engine', 'boot', 'speed-limit', 'clipboard', 'notes'], []);
   const name = oneName(parsed.positionals, 'modify');
-  const patch: Record<string, unknown> = {};
+  const patch: ApiArgs<'machines.update'>['patch'] = {};
   const newName = parsed.options.get('name');
-  if (newName !== undefined) patch.name = newName;
+  if (newName !== undefined) patch.name = nameArgument(newName, 'machine');
   const memoryMib = integerOption(parsed, 'memory', 1, 1 << 20);
   if (memoryMib !== undefined) patch.memoryMib = memoryMib;
   const cpus = integerOption(parsed, 'cpus', 1, 256);
@@ -243,22 +257,23 @@ async function modify(argv: string[], io: CliIo): Promise<number> {
   }
   const boot = parsed.options.get('boot');
   if (boot !== undefined) {
-    const order = boot.split(',').filter(Boolean);
-    if (order.length === 0 || order.some((item) => !['cdrom', 'floppy', 'disk'].includes(item))) throw new UsageError('--boot takes cdrom, floppy and disk separated by commas.');
+    const items = boot.split(',').filter(Boolean);
+    const order = items.filter((item) => isOneOf(bootDevices, item));
+    if (order.length === 0 || order.length !== items.length) throw new UsageError('--boot takes cdrom, floppy and disk separated by commas.');
     patch.bootOrder = order;
   }
   const speed = integerOption(parsed, 'speed-limit', 0, 100000);
   if (speed !== undefined) patch.speedLimitMips = speed;
   const clipboard = parsed.options.get('clipboard');
   if (clipboard !== undefined) {
-    if (!clipboardModes.includes(clipboard)) throw new UsageError(`--clipboard must be one of ${clipboardModes.join(', ')}.`);
+    if (!isOneOf(clipboardModes, clipboard)) throw new UsageError(`--clipboard must be one of ${clipboardModes.join(', ')}.`);
     patch.clipboardMode = clipboard;
   }
   const notes = parsed.options.get('notes');
   if (notes !== undefined) patch.notes = notes;
   if (Object.keys(patch).length === 0) throw new UsageError('modify needs at least one option to change (see hangar --help).');
   return withConnection(async (connection) => {
-    const machine = await call<MachineViewValue>(connection, 'machines.update', { id: name, patch });
+    const machine = await call(connection, 'machines.update', { id: name, patch });
     io.out(`Modified "${machine.name}": ${machine.engine}, ${machine.memoryMib} MiB, ${machine.cpus} CPU(s), OS ${machine.osId}.`);
     if (machine.state !== 'stopped' && machine.state !== 'crashed') io.out('It is running: the new hardware applies once it is powered off and started again.');
     return exitCodes.ok;
@@ -284,7 +299,7 @@ async function start(argv: string[], io: CliIo): Promise<number> {
       if (parsed.flags.has('headless')) {
         throw new CallFailed('Conflict', 'Another Hangar instance holds the library, so this terminal cannot run the machine itself. Run `hangar start NAME` without --headless to start it in that instance.');
       }
-      const machine = await call<MachineViewValue>(remote, 'vm.start', { id: name });
+      const machine = await startAndSettle(remote, name);
       io.out(`Started "${machine.name}" in the running Hangar instance.`);
       if (machine.qmpSocket) io.out(`QMP socket: ${machine.qmpSocket}`);
       return exitCodes.ok;
@@ -294,6 +309,45 @@ async function start(argv: string[], io: CliIo): Promise<number> {
   }
   if (!parsed.flags.has('headless')) io.out('No Hangar instance holds the library: running the machine headless in this terminal (Ctrl+C powers it off).');
   return runHeadless(name, io);
+}
+
+/** How long `start` waits for a started machine to leave 'starting'. */
+const startSettleMs = 120_000;
+
+/**
+ * Starts a machine and waits until it runs (or is paused, or powered off) or has failed; a
+ * failure throws CallFailed with the engine's reason, so `start` never says "Started" for a
+ * machine that is already gone.
+ */
+async function startAndSettle(connection: CoreConnection, name: string): Promise<MachineViewValue> {
+  let machineId: string | undefined;
+  let latest: { state: string; reason?: string } | undefined;
+  let changed: () => void = () => undefined;
+  // Subscribed before the call: a crash right after the start is not missed.
+  const unsubscribe = connection.onEvent((event) => {
+    if (event.event !== 'MACHINE_STATE' || machineId === undefined || event.data.id !== machineId) return;
+    const data = event.data;
+    latest = { state: data.state, ...(data.reason !== undefined ? { reason: data.reason } : {}) };
+    changed();
+  });
+  try {
+    machineId = (await call(connection, 'machines.get', { id: name })).id;
+    const started = await call(connection, 'vm.start', { id: machineId });
+    const deadline = Date.now() + startSettleMs;
+    for (;;) {
+      const current = await call(connection, 'machines.get', { id: machineId });
+      const failed = [latest, current].find((state) => state?.state === 'crashed' || state?.state === 'stopped');
+      if (failed !== undefined) throw new CallFailed('EngineFailed', `"${started.name}" failed right after it started: ${failed.reason ?? `it is ${failed.state}`}`);
+      if (current.state !== 'starting') return { ...current, ...(started.qmpSocket ? { qmpSocket: started.qmpSocket } : {}) };
+      if (Date.now() > deadline) throw new CallFailed('Timeout', `"${started.name}" did not finish starting within ${startSettleMs / 1000} s; check it with \`hangar show ${name}\`.`);
+      await new Promise<void>((resolve) => {
+        changed = resolve;
+        setTimeout(resolve, 1000);
+      });
+    }
+  } finally {
+    unsubscribe();
+  }
 }
 
 /** Holds the library, runs one machine and serves the control socket until the guest powers off or a signal. */
@@ -306,7 +360,7 @@ async function runHeadless(name: string, io: CliIo): Promise<number> {
     let machineId: string | undefined;
     const unsubscribe = connection.onEvent((event) => {
       if (event.event !== 'MACHINE_STATE') return;
-      const data = event.data as { id: string; state: string; reason?: string };
+      const data = event.data;
       if (data.id !== machineId) return;
       if (data.state === 'shutdown') finished({ code: exitCodes.ok, message: 'The guest powered off.' });
       else if (data.state === 'stopped') finished({ code: exitCodes.ok, message: 'The machine was powered off.' });
@@ -316,9 +370,9 @@ async function runHeadless(name: string, io: CliIo): Promise<number> {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
-      const target = await call<MachineViewValue>(connection, 'machines.get', { id: name });
+      const target = await call(connection, 'machines.get', { id: name });
       machineId = target.id;
-      const machine = await call<MachineViewValue>(connection, 'vm.start', { id: target.id });
+      const machine = await call(connection, 'vm.start', { id: target.id });
       io.out(`Started "${machine.name}" (${machine.engine}, ${machine.memoryMib} MiB).`);
       const qmpSocket = machine.qmpSocket;
       if (qmpSocket) {
@@ -343,8 +397,8 @@ async function runHeadless(name: string, io: CliIo): Promise<number> {
 }
 
 /** `cd0`/`fd0` (or cdrom/floppy); anything else is a usage error. */
-function driveArgument(drive: string | undefined): 'cd0' | 'fd0' {
-  const aliases: Record<string, 'cd0' | 'fd0'> = { cd0: 'cd0', cdrom: 'cd0', cd: 'cd0', fd0: 'fd0', floppy: 'fd0', fd: 'fd0' };
+function driveArgument(drive: string | undefined): DriveSlotName {
+  const aliases: Record<string, DriveSlotName> = { cd0: 'cd0', cdrom: 'cd0', cd: 'cd0', fd0: 'fd0', floppy: 'fd0', fd: 'fd0' };
   const slot = drive ? aliases[drive.toLowerCase()] : undefined;
   if (!slot) throw new UsageError(`DRIVE must be cd0 (the CD drive) or fd0 (the floppy drive)${drive ? `, not "${drive}"` : ''}.`);
   return slot;
@@ -354,7 +408,7 @@ async function control(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseArguments(argv, [], ['force']);
   const [name, action, ...operands] = parsed.positionals;
   if (!name || !action) throw new UsageError('control takes a machine name and an action.');
-  const simple: Record<string, string> = { pause: 'vm.pause', resume: 'vm.resume', reset: 'vm.reset', powerdown: 'vm.powerdown', poweroff: 'vm.poweroff' };
+  const simple: Record<string, 'vm.pause' | 'vm.resume' | 'vm.reset' | 'vm.powerdown' | 'vm.poweroff'> = { pause: 'vm.pause', resume: 'vm.resume', reset: 'vm.reset', powerdown: 'vm.powerdown', poweroff: 'vm.poweroff' };
   const operandCount = (count: number): void => {
     if (operands.length !== count) throw new UsageError(`control ${action} takes ${count === 0 ? 'no operands' : `${count} operand${count > 1 ? 's' : ''}`}.`);
   };
@@ -376,7 +430,7 @@ async function control(argv: string[], io: CliIo): Promise<number> {
     operandCount(1);
     const file = resolve(operands[0] as string);
     run = async (connection) => {
-      const { png } = await call<{ png: string }>(connection, 'vm.screenshot', { id: name });
+      const { png } = await call(connection, 'vm.screenshot', { id: name });
       writeFileSync(file, Buffer.from(png, 'base64'));
       return `Wrote ${file}.`;
     };
@@ -408,7 +462,7 @@ const serialDetachByte = 0x1d;
  * Ctrl+], a signal, or when the machine stops.
  */
 async function serialConsole(connection: CoreConnection, name: string, io: CliIo): Promise<number> {
-  const machine = await call<MachineViewValue>(connection, 'machines.get', { id: name });
+  const machine = await call(connection, 'machines.get', { id: name });
   // Refuses a stopped machine with the usual message.
   await call(connection, 'vm.status', { id: machine.id });
   const stdin = process.stdin;
@@ -416,15 +470,14 @@ async function serialConsole(connection: CoreConnection, name: string, io: CliIo
   let finish: (code: number) => void = () => undefined;
   const finished = new Promise<number>((resolve) => (finish = resolve));
   const unsubscribe = connection.onEvent((event) => {
-    const data = event.data as { id?: string; data?: string; state?: string; reason?: string };
-    if (data.id !== machine.id) return;
-    if (event.event === 'SERIAL_OUTPUT' && typeof data.data === 'string') process.stdout.write(Buffer.from(data.data, 'base64'));
-    else if (event.event === 'MACHINE_STATE' && (data.state === 'stopped' || data.state === 'crashed')) {
+    if (event.event === 'SERIAL_OUTPUT' && event.data.id === machine.id) process.stdout.write(Buffer.from(event.data.data, 'base64'));
+    else if (event.event === 'MACHINE_STATE' && event.data.id === machine.id && (event.data.state === 'stopped' || event.data.state === 'crashed')) {
+      const data = event.data;
       io.err(`\nhangar: "${machine.name}" ${data.state === 'crashed' ? `crashed${data.reason ? `: ${data.reason}` : ''}` : 'stopped'}.`);
       finish(data.state === 'crashed' ? exitCodes.failed : exitCodes.ok);
     }
   });
-  const backlog = await call<{ data: string }>(connection, 'vm.serial-backlog', { id: machine.id });
+  const backlog = await call(connection, 'vm.serial-backlog', { id: machine.id });
   process.stdout.write(Buffer.from(backlog.data, 'base64'));
   if (raw) io.err(`[Serial console of "${machine.name}"; Ctrl+] detaches.]`);
   // Input is sent in order, one write at a time.
@@ -464,6 +517,11 @@ async function serialConsole(connection: CoreConnection, name: string, io: CliIo
   }
 }
 
+/** A snapshot of the API with its parent typed precisely (the schema says any: a string or null). */
+function snapshotNode(snapshot: ApiValue<'snapshots.take'>): SnapshotViewValue {
+  return { ...snapshot, parentId: typeof snapshot.parentId === 'string' ? snapshot.parentId : null };
+}
+
 /** Prints a snapshot tree, children indented under their parent; `*` marks the current one. */
 function printSnapshotTree(io: CliIo, snapshots: SnapshotViewValue[], currentId: string | null): void {
   if (snapshots.length === 0) return void io.out('No snapshots.');
@@ -493,10 +551,10 @@ async function snapshot(argv: string[], io: CliIo): Promise<number> {
   };
   if (action === 'take') {
     if (operands.length > 1) throw new UsageError('snapshot take takes at most one snapshot name (quote names with spaces).');
-    const snapshotName = operands[0] ?? `Snapshot ${new Date().toISOString().replace('T', ' ').slice(0, 19)}`;
+    const snapshotName = operands[0] !== undefined ? nameArgument(operands[0], 'snapshot') : `Snapshot ${new Date().toISOString().replace('T', ' ').slice(0, 19)}`;
     const description = parsed.options.get('description');
     return withConnection(async (connection) => {
-      const taken = await call<SnapshotViewValue>(connection, 'snapshots.take', { id: name, name: snapshotName, ...(description !== undefined ? { description } : {}) }, 600_000);
+      const taken = await call(connection, 'snapshots.take', { id: name, name: snapshotName, ...(description !== undefined ? { description } : {}) }, 600_000);
       io.out(parsed.flags.has('json') ? JSON.stringify(taken, null, 2) : `Took snapshot "${taken.name}" (${taken.id}).`);
       return exitCodes.ok;
     });
@@ -504,7 +562,7 @@ async function snapshot(argv: string[], io: CliIo): Promise<number> {
   if (action === 'restore' || action === 'delete') {
     const target = oneSnapshot();
     return withConnection(async (connection) => {
-      await call(connection, `snapshots.${action}`, { id: name, snapshotId: target }, 600_000);
+      await call(connection, action === 'restore' ? 'snapshots.restore' : 'snapshots.delete', { id: name, snapshotId: target }, 600_000);
       io.out(action === 'restore' ? `Restored "${target}".` : `Deleted snapshot "${target}".`);
       return exitCodes.ok;
     });
@@ -512,16 +570,16 @@ async function snapshot(argv: string[], io: CliIo): Promise<number> {
   if (action === 'list') {
     if (operands.length > 0) throw new UsageError('snapshot list takes no operands.');
     return withConnection(async (connection) => {
-      const tree = await call<{ snapshots: SnapshotViewValue[]; currentId: string | null }>(connection, 'snapshots.list', { id: name });
+      const tree = await call(connection, 'snapshots.list', { id: name });
       if (parsed.flags.has('json')) io.out(JSON.stringify(tree, null, 2));
-      else printSnapshotTree(io, tree.snapshots, tree.currentId);
+      else printSnapshotTree(io, tree.snapshots.map(snapshotNode), typeof tree.currentId === 'string' ? tree.currentId : null);
       return exitCodes.ok;
     });
   }
   if (action === 'inspect') {
     const target = oneSnapshot();
     return withConnection(async (connection) => {
-      const found = await call<Record<string, unknown>>(connection, 'snapshots.inspect', { id: name, snapshotId: target });
+      const found: Record<string, unknown> = await call(connection, 'snapshots.inspect', { id: name, snapshotId: target });
       if (parsed.flags.has('json')) io.out(JSON.stringify(found, null, 2));
       else {
         for (const key of ['name', 'id', 'engine', 'engineVersion', 'formatVersion', 'sizeBytes', 'loadable', 'reason', 'sections']) {
@@ -546,17 +604,18 @@ async function media(argv: string[], io: CliIo): Promise<number> {
     case 'list': {
       if (operands.length > 0) throw new UsageError('media list takes no operands.');
       return withConnection(async (connection) => {
-        const entries = await call<{ id: string; path: string; kind: string; present?: boolean; osName?: string | null }[]>(connection, 'media.list');
+        // Rows carry more than the schema names (present, osName): read those as what they are, unknown.
+        const entries: Record<string, unknown>[] = await call(connection, 'media.list', {});
         if (parsed.flags.has('json')) io.out(JSON.stringify(entries, null, 2));
         else if (entries.length === 0) io.out('No media yet. Add a file with: hangar media add PATH, or watch a folder: hangar media watch FOLDER');
-        else table(io, ['KIND', 'PRESENT', 'OS', 'PATH'], entries.map((entry) => [entry.kind, entry.present === false ? 'missing' : 'yes', entry.osName ?? '', entry.path]));
+        else table(io, ['KIND', 'PRESENT', 'OS', 'PATH'], entries.map((entry) => [String(entry.kind), entry.present === false ? 'missing' : 'yes', typeof entry.osName === 'string' ? entry.osName : '', String(entry.path)]));
         return exitCodes.ok;
       });
     }
     case 'add': {
       const path = onePath();
       return withConnection(async (connection) => {
-        const added = await call<{ id: string; kind: string }>(connection, 'media.add', { path });
+        const added = await call(connection, 'media.add', { path });
         io.out(`Added ${path} (${added.kind}, ${added.id}).`);
         return exitCodes.ok;
       });
@@ -582,7 +641,7 @@ async function media(argv: string[], io: CliIo): Promise<number> {
     }
     case 'folders': {
       return withConnection(async (connection) => {
-        const folders = await call<{ path: string; isDefault?: boolean }[]>(connection, 'folders.list');
+        const folders = await call(connection, 'folders.list', {});
         if (parsed.flags.has('json')) io.out(JSON.stringify(folders, null, 2));
         else for (const folder of folders) io.out(`${folder.path}${folder.isDefault ? '  (library media folder)' : ''}`);
         return exitCodes.ok;
@@ -618,8 +677,12 @@ async function serveWeb(argv: string[], io: CliIo, note: string | undefined): Pr
     process.once('SIGTERM', () => done('SIGTERM'));
   });
   io.out(`Stopping (${signal}): powering off running machines.`);
-  await shell.close();
-  await core.close();
+  // The shell first (it ends every client connection at once), so no client calls into a closing core.
+  try {
+    await shell.close();
+  } finally {
+    await core.close();
+  }
   return exitCodes.ok;
 }
 

@@ -5,6 +5,10 @@
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import type { ApiResult } from '../../shared/protocol/api/index.js';
+import { JsonStream } from '../../shared/protocol/json-stream.js';
+
+/** Largest answer or event read from the instance (results carry whole lists, a screen's text…). */
+const maxAnswerBytes = 64 << 20;
 
 /** Default time a call over the socket may take. */
 export const defaultCallTimeoutMs = 120_000;
@@ -25,17 +29,11 @@ export class ControlClient {
     readonly path: string,
     private readonly socket: Socket,
   ) {
-    let buffer = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (text: string) => {
-      buffer += text;
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        if (line.trim()) this.receive(line);
-      }
-    });
+    // A line that cannot be read is skipped: a call it answered then times out with a clear message.
+    const stream = new JsonStream((item) => {
+      if (item.ok) this.receive(item.value);
+    }, { maxBytes: maxAnswerBytes, lines: true });
+    socket.on('data', (chunk: Buffer) => stream.push(chunk));
     socket.on('error', () => undefined);
     socket.on('close', () => this.fail('The Hangar instance holding the library closed the control connection.'));
   }
@@ -89,13 +87,9 @@ export class ControlClient {
     this.fail('The control connection is closed.');
   }
 
-  private receive(line: string): void {
-    let message: { id?: unknown; result?: ApiResult<unknown>; event?: string; data?: unknown };
-    try {
-      message = JSON.parse(line) as typeof message;
-    } catch {
-      return;
-    }
+  private receive(value: unknown): void {
+    if (typeof value !== 'object' || value === null) return;
+    const message = value as { id?: unknown; result?: ApiResult<unknown>; event?: string; data?: unknown };
     if (typeof message.event === 'string') {
       for (const listener of this.listeners) listener({ event: message.event, data: message.data });
       return;

@@ -5,7 +5,10 @@
  *
  * Wire: newline-delimited JSON. Client → server `{id, call, args}`; server → client
  * `{id, result}` (result is `{ok, value} | {ok: false, error: {class, desc}}`) and every API
- * event as `{event, data}`. Calls are validated by the core like any other shell's.
+ * event as `{event, data}`. Calls are validated by the core like any other shell's. Framing is
+ * the shared JsonStream in line mode: at most `maxRequestBytes` per request and 1024 levels of
+ * nesting; a bad line is answered with `{id: null, result: {ok: false, …}}` and the next line
+ * is read (an ASCII control character other than tab/CR/LF also resynchronises, as in QMP).
  * The socket is 0600 and only the lock holder listens, so one found at start-up is stale and
  * replaced; it is removed on close.
  */
@@ -14,6 +17,8 @@ import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import type { ApiResult } from '../../shared/protocol/api/index.js';
+import { JsonStream } from '../../shared/protocol/json-stream.js';
+import type { JsonStreamItem } from '../../shared/protocol/json-stream.js';
 
 /** The control socket of the library in `libraryRoot`. */
 export function controlSocketPath(libraryRoot: string): string {
@@ -22,8 +27,8 @@ export function controlSocketPath(libraryRoot: string): string {
 
 /** Longest UNIX socket path Linux accepts (sun_path is 108 bytes with its NUL). */
 export const maxSocketPathBytes = 107;
-/** A request line longer than this is refused (the connection is closed). */
-const maxLineBytes = 8 << 20;
+/** A request line longer than this is refused (8 MiB; the rest of the line is skipped). */
+export const maxRequestBytes = 8 << 20;
 
 /** What the control server serves: the core's call and subscribe. */
 export interface ApiEndpoint {
@@ -96,26 +101,19 @@ export class ControlServer {
 
   private serve(socket: Socket, endpoint: ApiEndpoint): void {
     this.connections.add(socket);
-    socket.setEncoding('utf8');
     const send = (message: unknown): void => {
       if (!socket.destroyed && socket.writable) socket.write(`${JSON.stringify(message)}\n`);
     };
-    const unsubscribe = endpoint.subscribe((event) => send(event));
-    let buffer = '';
-    socket.on('data', (text: string) => {
-      buffer += text;
-      if (buffer.length > maxLineBytes) {
-        send({ id: null, result: { ok: false, error: { class: 'InvalidArgument', desc: `A request is longer than ${maxLineBytes} bytes.` } } });
-        socket.end();
-        return;
-      }
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline).trim();
-        buffer = buffer.slice(newline + 1);
-        if (line) this.handle(line, endpoint, send);
+    const unsubscribe = endpoint.subscribe((event) => {
+      try {
+        send(event);
+      } catch {
+        // An event JSON cannot express is not this client's problem: it misses that event only.
       }
     });
+    const stream = new JsonStream((item) => this.handle(item, endpoint, send), { maxBytes: maxRequestBytes, lines: true });
+    // Bytes, not text: the framing decodes each line itself (and sees 0xFE/0xFF resync bytes).
+    socket.on('data', (chunk: Buffer) => stream.push(chunk));
     socket.on('error', () => undefined);
     socket.on('close', () => {
       unsubscribe();
@@ -123,31 +121,46 @@ export class ControlServer {
     });
   }
 
-  private handle(line: string, endpoint: ApiEndpoint, send: (message: unknown) => void): void {
-    let request: unknown;
-    try {
-      request = JSON.parse(line);
-    } catch {
-      send({ id: null, result: { ok: false, error: { class: 'InvalidArgument', desc: 'Each line must be a JSON object {id, call, args}.' } } });
+  private handle(item: JsonStreamItem, endpoint: ApiEndpoint, send: (message: unknown) => void): void {
+    const refuse = (desc: string): void => send({ id: null, result: { ok: false, error: { class: 'InvalidArgument', desc } } });
+    if (!item.ok) {
+      refuse(`${item.error}. Each line must be a JSON object {id, call, args}.`);
       return;
     }
+    const request = item.value;
     if (typeof request !== 'object' || request === null || Array.isArray(request)) {
-      send({ id: null, result: { ok: false, error: { class: 'InvalidArgument', desc: 'Each line must be a JSON object {id, call, args}.' } } });
+      refuse('Each line must be a JSON object {id, call, args}.');
       return;
     }
     const { id, call, args } = request as { id?: unknown; call?: unknown; args?: unknown };
     const replyId = typeof id === 'number' || typeof id === 'string' ? id : null;
+    const reply = (result: ApiResult<unknown>): void => {
+      try {
+        send({ id: replyId, result });
+      } catch (error) {
+        // A result JSON cannot express must still answer the call, not crash the process.
+        send({ id: replyId, result: { ok: false, error: { class: 'EngineFailed', desc: `The result of ${describeCall(call)} could not be sent: ${describe(error)}` } } });
+      }
+    };
     this.inFlight++;
-    void endpoint
-      .call(call, args)
-      .then(
-        (result) => send({ id: replyId, result }),
-        (error: unknown) => send({ id: replyId, result: { ok: false, error: { class: 'EngineFailed', desc: error instanceof Error ? error.message : String(error) } } }),
-      )
+    // Promise.resolve().then: a call that throws synchronously is answered like one that rejects.
+    void Promise.resolve()
+      .then(() => endpoint.call(call, args))
+      .then(reply, (error: unknown) => reply({ ok: false, error: { class: 'EngineFailed', desc: describe(error) } }))
+      .catch(() => undefined) // The socket went away while answering: nothing left to tell.
       .finally(() => {
         if (--this.inFlight === 0) this.drained?.();
       });
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The call's name for a message, bounded (it may be any JSON value). */
+function describeCall(call: unknown): string {
+  return typeof call === 'string' ? call.slice(0, 80) : 'the call';
 }
 
 /** Removes a leftover socket file; refuses to remove anything that is not a socket. */

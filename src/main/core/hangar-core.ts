@@ -7,21 +7,29 @@ import { EventEmitter } from 'node:events';
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import { Library, LibraryError, inspectDiskImage, proposeMachine } from '../../library/index.js';
+import { Library, LibraryError, inspectDiskImage, proposeMachine, slotKindProblem } from '../../library/index.js';
 import type { LibraryChange, Machine, MachineInput, MachinePatch, Media } from '../../library/index.js';
 import { ControlServer, controlSocketPath } from '../control/control-server.js';
-import { apiCommands, apiFailure, apiSuccess, isApiCommand } from '../../shared/protocol/api/index.js';
-import type { ApiArgs, ApiErrorClass, ApiEventData, ApiEventName, ApiResult, MachineViewValue } from '../../shared/protocol/api/index.js';
-import { validate } from '../../shared/protocol/schema.js';
+import { apiFailure, apiSuccess, isApiCommand } from '../../shared/protocol/api/index.js';
+import type { ApiArgs, ApiErrorClass, ApiResult, MachineViewValue } from '../../shared/protocol/api/index.js';
+import { checkApiArgs, checkApiValue, validateApiEvent } from '../../shared/protocol/api/client.js';
+import type { ApiCallName, ApiClient, ApiEventMessage, ApiHandlers, ApiValue } from '../../shared/protocol/api/client.js';
+import type { DriveSlotName } from '../../shared/protocol/enums.js';
+import type { EngineCommandName, EngineReturn } from '../../shared/protocol/engine/index.js';
+import { checkEngineReturn } from '../../shared/protocol/engine/replies.js';
+import { checkName } from '../../shared/names.js';
 import { EngineCommandError, Supervisor, defaultCommandTimeoutMs } from '../supervisor/index.js';
+import { readEngineLog } from '../supervisor/engine-log.js';
 import { CoreError } from './core-error.js';
+import { assertDisksUsable, checkMachineDisks } from './disk-check.js';
 import { SerialBacklog } from './serial-backlog.js';
+import { libraryOpenWarnings, logOpenWarnings } from './open-warnings.js';
 import { SnapshotService } from './snapshot-service.js';
 import type { EngineLauncher, EngineSession, VmStatus } from '../supervisor/index.js';
 import type { QmpEvent } from '../../shared/protocol/envelope.js';
 
 /** An API event as published to every shell. */
-export type CoreEvent = { [N in ApiEventName]: { event: N; data: ApiEventData<N> } }[ApiEventName];
+export type CoreEvent = ApiEventMessage;
 
 export interface CoreOpenOptions {
   /** Library folder; defaults to HANGAR_HOME / the XDG data folder. */
@@ -33,42 +41,58 @@ export interface CoreOpenOptions {
   controlSocket?: boolean;
 }
 
-type Handler = (args: never) => Promise<unknown> | unknown;
+/**
+ * Whether the core checks its own replies and events against the API schema (development and
+ * tests: `npm test` sets HANGAR_VALIDATE_API=1). A mismatch is a Hangar bug and is made loud.
+ */
+export function apiValidationEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.HANGAR_VALIDATE_API === '1' || env.NODE_ENV === 'development' || env.NODE_ENV === 'test';
+}
 
 export class HangarCore {
   private readonly events = new EventEmitter<{ event: [CoreEvent] }>();
-  private readonly handlers: Record<string, Handler>;
+  private readonly handlers: ApiHandlers;
+  /** Replies and events are checked against the schema (apiValidationEnabled). */
+  private readonly checkOutput = apiValidationEnabled();
   private readonly snapshots: SnapshotService;
   private readonly serialBacklog = new SerialBacklog();
   private control: ControlServer | undefined;
   private closed = false;
+  /** What opening the library fixed, undid or would not touch (logged once by `open`; `library.status`). */
+  readonly openWarnings: readonly string[];
 
   constructor(
     readonly library: Library,
     readonly supervisor: Supervisor,
   ) {
+    this.openWarnings = libraryOpenWarnings(library);
     library.on('change', (change: LibraryChange) => {
-      const data: Record<string, unknown> = { entity: change.entity, action: change.action };
-      if (change.id !== undefined && change.id !== null) data.id = String(change.id);
-      if (change.machineId !== undefined && change.machineId !== null) data.machineId = String(change.machineId);
-      this.publish('LIBRARY_CHANGED', data);
+      this.publish({
+        event: 'LIBRARY_CHANGED',
+        data: {
+          entity: change.entity,
+          action: change.action,
+          ...(change.id !== undefined && change.id !== null ? { id: String(change.id) } : {}),
+          ...(change.machineId !== undefined && change.machineId !== null ? { machineId: String(change.machineId) } : {}),
+        },
+      });
     });
     supervisor.on('engine-event', (id: string, event: QmpEvent) => {
       if (event.event !== 'SERIAL_OUTPUT') return;
       const data = (event.data as { data?: unknown } | null)?.data;
       if (typeof data !== 'string') return;
       this.serialBacklog.append(id, Buffer.from(data, 'base64'));
-      this.publish('SERIAL_OUTPUT', { id, data });
+      this.publish({ event: 'SERIAL_OUTPUT', data: { id, data } });
     });
     supervisor.on('state', (id: string, status: VmStatus) => {
       // A fresh engine starts a fresh console.
       if (status.state === 'starting') this.serialBacklog.clear(id);
-      this.publish('MACHINE_STATE', { id, state: status.state, ...(status.reason ? { reason: status.reason } : {}) });
+      this.publish({ event: 'MACHINE_STATE', data: { id, state: status.state, ...(status.reason ? { reason: status.reason } : {}) } });
     });
     this.snapshots = new SnapshotService({
       library,
       supervisor,
-      progress: (data) => this.publish('PROGRESS', data),
+      progress: (data) => this.publish({ event: 'PROGRESS', data }),
       startPaused: async (machine) => void (await this.startMachine(machine, { paused: true })),
       engineStateDir: (machineId) => this.engineStateDir(machineId),
     });
@@ -84,6 +108,8 @@ export class HangarCore {
     const library = await Library.open(options.folder, { lock: true, reconcile: 'repair', watch: options.watch ?? false });
     const supervisor = new Supervisor({ runtimeDir: library.layout.ensureRuntimeFolder(), ...(options.launcher ? { launcher: options.launcher } : {}) });
     const core = new HangarCore(library, supervisor);
+    // Say what open fixed or undid (permissions, an interrupted create or delete) and what it would not touch.
+    logOpenWarnings(core.openWarnings);
     if (options.controlSocket ?? true) {
       try {
         core.control = await ControlServer.listen(controlSocketPath(library.layout.root), core);
@@ -103,15 +129,38 @@ export class HangarCore {
   /** Runs one API command: unknown names and bad arguments answer InvalidArgument. */
   async call(name: unknown, args: unknown): Promise<ApiResult<unknown>> {
     if (this.closed) return apiFailure('Unavailable', 'The app is shutting down.');
-    if (!isApiCommand(name)) return apiFailure('InvalidArgument', `Unknown command ${JSON.stringify(name)}.`);
-    const checked = validate(apiCommands[name].args, args ?? {});
+    // The name is client-chosen: never echo a non-string (stringifying a deeply nested value overflows the stack) or a long one.
+    if (typeof name !== 'string') return apiFailure('InvalidArgument', `The command name (call) must be a string, not ${name === null ? 'null' : Array.isArray(name) ? 'an array' : typeof name}.`);
+    if (!isApiCommand(name)) return apiFailure('InvalidArgument', `Unknown command ${JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name)}.`);
+    return this.dispatch(name, args);
+  }
+
+  /** The core as a typed API client, for callers in this process (the CLI's local connection, tests). */
+  get api(): ApiClient {
+    return { call: (name, args) => this.dispatch(name, args), subscribe: (listener) => this.subscribe(listener) };
+  }
+
+  /** Checks the arguments, runs the handler, and (when checking) the reply against the schema. */
+  private async dispatch<N extends ApiCallName>(name: N, args: unknown): Promise<ApiResult<ApiValue<N>>> {
+    if (this.closed) return apiFailure('Unavailable', 'The app is shutting down.');
+    const checked = checkApiArgs(name, args ?? {});
     if (!checked.ok) return apiFailure('InvalidArgument', `${name}: ${checked.issue.path} ${checked.issue.message}.`);
+    let value: ApiValue<N>;
     try {
-      const handler = this.handlers[name] as Handler;
-      return apiSuccess(await handler(checked.value as never));
+      const handler: ApiHandlers[N] = this.handlers[name];
+      value = await handler(checked.value);
     } catch (error) {
       return toFailure(error);
     }
+    if (this.checkOutput) {
+      const reply = checkApiValue(name, value);
+      if (!reply.ok) {
+        const desc = `The app's answer to ${name} does not match the API (${reply.issue.path} ${reply.issue.message}). This is a bug in Hangar; please report it with this message.`;
+        console.error(`hangar: ${desc}`);
+        return apiFailure('EngineFailed', desc);
+      }
+    }
+    return apiSuccess(value);
   }
 
   /** Subscribes to every API event; returns the unsubscribe function. */
@@ -157,8 +206,13 @@ export class HangarCore {
     }
   }
 
-  private publish(event: ApiEventName, data: Record<string, unknown>): void {
-    this.events.emit('event', { event, data } as CoreEvent);
+  private publish(message: ApiEventMessage): void {
+    if (this.checkOutput) {
+      const checked = validateApiEvent(message);
+      // Thrown where the event was made (a handler answers with the failure; an engine event fails the test run).
+      if (!checked.ok) throw new Error(`Hangar bug: the ${message.event} event does not match the API (${checked.issue.path} ${checked.issue.message}).`);
+    }
+    this.events.emit('event', message);
   }
 
   private findMachine(idOrName: string): Machine | undefined {
@@ -198,6 +252,8 @@ export class HangarCore {
         throw new CoreError('InvalidArgument', `The ${what} ${path} of "${machine.name}" is missing: put the file back, or change the machine's drives.`);
       }
     }
+    // A damaged disk is refused here, with the command that checks and repairs it (disk-check.ts).
+    await assertDisksUsable(machine);
     const stateDir = this.engineStateDir(machine.id);
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     const engineOptions: Record<string, unknown> = {};
@@ -214,9 +270,10 @@ export class HangarCore {
       ...(machine.engine === 'qemu' ? { cpus: machine.cpus } : {}),
       ...(cdrom ? { cdrom } : {}),
       ...(floppy ? { floppy } : {}),
-      ...(disk ? { disk } : {}),
+      ...(disk ? { disk, diskFormat: machine.disks[0]?.format } : {}),
       boot: machine.bootOrder,
       stateDir,
+      logFile: this.library.layout.logFile(machine.id, 'engine'),
       ...(options.paused ? { paused: true } : {}),
       ...(Object.keys(engineOptions).length > 0 ? { options: engineOptions } : {}),
     });
@@ -228,14 +285,21 @@ export class HangarCore {
     return machine.id;
   }
 
-  private buildHandlers(): Record<keyof typeof apiCommands, Handler> {
+  private buildHandlers(): ApiHandlers {
     const exec = (id: string, command: string, args: Record<string, unknown> = {}, timeoutMs?: number): Promise<unknown> =>
       this.supervisor.execute(this.running(id), command, args, timeoutMs);
+    // An engine reply the API hands on in its own shape is read through the engine protocol's schema.
+    const query = async <C extends EngineCommandName>(id: string, command: C, args: Record<string, unknown> = {}): Promise<EngineReturn<C>> => {
+      const reply = checkEngineReturn(command, await exec(id, command, args));
+      if (!reply.ok) throw new CoreError('EngineFailed', `The engine's answer to ${command} is not what the engine protocol says (${reply.issue.path} ${reply.issue.message}); see the engine log (hangar logs NAME).`);
+      return reply.value;
+    };
     return {
       'machines.list': () => this.library.machines.list().map((summary) => this.view(this.machine(summary.id))),
       'machines.get': (args: ApiArgs<'machines.get'>) => this.view(this.machine(args.id)),
       'machines.create': (args: ApiArgs<'machines.create'>) => this.createMachine(args),
       'os.list': () => this.library.osCatalog().all(),
+      'library.status': () => ({ folder: this.library.layout.root, warnings: [...this.openWarnings] }),
       'engines.query': () => {
         const qemuPath = findOnPath('qemu-system-x86_64');
         return { v86Available: true, qemuAvailable: qemuPath !== undefined, ...(qemuPath ? { qemuPath } : {}) };
@@ -284,9 +348,18 @@ export class HangarCore {
       'vm.reset': async (args: ApiArgs<'vm.reset'>) => (await exec(args.id, 'system_reset'), {}),
       'vm.powerdown': async (args: ApiArgs<'vm.powerdown'>) => (await exec(args.id, 'system_powerdown'), {}),
       'vm.poweroff': async (args: ApiArgs<'vm.poweroff'>) => (await this.supervisor.stop(this.running(args.id)), {}),
-      'vm.status': (args: ApiArgs<'vm.status'>) => exec(args.id, 'query-status'),
+      // Only the API's fields: QEMU adds others (singlestep) that the API's answer does not have.
+      'vm.status': async (args: ApiArgs<'vm.status'>) => {
+        const { status, running } = await query(args.id, 'query-status');
+        return { status, running };
+      },
       'vm.eject': async (args: ApiArgs<'vm.eject'>) => (await exec(args.id, 'eject', { id: args.slot, ...(args.force ? { force: true } : {}) }), {}),
-      'vm.insert': async (args: ApiArgs<'vm.insert'>) => (await exec(args.id, 'blockdev-change-medium', { id: args.slot, filename: checkFile(args.path) }), {}),
+      'vm.insert': async (args: ApiArgs<'vm.insert'>) => {
+        // By kind: an ISO is never inserted as a writable floppy, nor a floppy image as a CD.
+        const problem = slotKindProblem(checkFile(args.path), args.slot);
+        if (problem) throw new CoreError('InvalidArgument', problem);
+        return (await exec(args.id, 'blockdev-change-medium', { id: args.slot, filename: args.path }), {});
+      },
       'vm.send-keys': async (args: ApiArgs<'vm.send-keys'>) => (await exec(args.id, 'send-key', { keys: args.keys.map((key) => ({ type: 'qcode', data: key })) }), {}),
       // The engine replies once every key is typed (about 10 ms each), so the timeout grows with the text.
       'vm.type-text': (args: ApiArgs<'vm.type-text'>) => exec(args.id, 'input-type-text', { text: args.text }, defaultCommandTimeoutMs + args.text.length * 50),
@@ -340,17 +413,25 @@ export class HangarCore {
       'vm.execute': (args: ApiArgs<'vm.execute'>) => exec(args.id, args.command, args.arguments ?? {}),
       'vm.serial-write': (args: ApiArgs<'vm.serial-write'>) => {
         if (args.format === 'base64' && !isBase64(args.data)) throw new CoreError('InvalidArgument', 'data is not valid base64; send the bytes base64-encoded, or use format "utf8" for text.');
-        return exec(args.id, 'serial-write', { data: args.data, ...(args.format ? { format: args.format } : {}) });
+        return query(args.id, 'serial-write', { data: args.data, ...(args.format ? { format: args.format } : {}) });
       },
       'vm.serial-backlog': (args: ApiArgs<'vm.serial-backlog'>) => ({ data: this.serialBacklog.get(this.machine(args.id).id).toString('base64') }),
       'machines.set-drive': (args: ApiArgs<'machines.set-drive'>) => this.setDrive(args),
+      'machines.check-disk': (args: ApiArgs<'machines.check-disk'>) => {
+        const machine = this.machine(args.id);
+        return checkMachineDisks(machine, args, this.supervisor.isActive(machine.id));
+      },
+      'machines.logs': (args: ApiArgs<'machines.logs'>) => readEngineLog(this.library.layout.logFile(this.machine(args.id).id, 'engine'), args.lines),
       'settings.get': (args: ApiArgs<'settings.get'>) => ({ key: args.key, value: this.library.settings.get(args.key, null) }),
       'settings.set': (args: ApiArgs<'settings.set'>) => (this.library.settings.set(args.key, args.value as never), {}),
-    } as Record<keyof typeof apiCommands, Handler>;
+    };
   }
 
   private async createMachine(args: ApiArgs<'machines.create'>): Promise<MachineViewValue> {
     const { cdrom, floppy, speedLimitMips, diskMib, diskPath, ...config } = args;
+    // The name first: a refused name must not leave media rows or disks behind.
+    const named = checkName(config.name, 'machine');
+    if (!named.ok) throw new CoreError('InvalidArgument', named.error);
     if (diskMib !== undefined && diskPath !== undefined) throw new CoreError('InvalidArgument', 'Give either diskMib (a new disk) or diskPath (an existing one), not both.');
     const existingDisk = diskPath !== undefined ? await this.inspectDisk(checkFile(resolve(diskPath))) : undefined;
     const cdMedia = cdrom ? this.library.media.findByPath(checkFile(cdrom)) ?? this.library.media.add(cdrom) : undefined;
@@ -358,28 +439,27 @@ export class HangarCore {
     const input: MachineInput = { osId: 'other', ...config };
     if (speedLimitMips) input.speedLimitMips = speedLimitMips;
     if (!config.bootOrder) input.bootOrder = cdMedia ? ['cdrom', 'disk'] : fdMedia ? ['floppy', 'disk'] : ['disk', 'cdrom'];
-    const machine = this.library.machines.create(input);
-    if (cdMedia) this.library.machines.setDrive(machine.id, 'cd0', cdMedia.id);
-    if (fdMedia) this.library.machines.setDrive(machine.id, 'fd0', fdMedia.id);
-    if (existingDisk) this.library.machines.attachDisk(machine.id, existingDisk);
-    if (diskMib !== undefined) {
-      const progress = (fraction: number, done: boolean, error?: string): void =>
-        this.publish('PROGRESS', { machineId: machine.id, operation: 'disk-create', fraction, done, ...(error ? { error } : {}) });
-      progress(0, false);
-      try {
-        await this.library.createDisk(machine.id, {
-          format: 'qcow2',
-          sizeBytes: diskMib * 1024 * 1024,
-          onProgress: (fraction) => progress(Math.min(1, Math.max(0, fraction)), false),
-        });
-        progress(1, true);
-      } catch (error) {
-        progress(1, true, error instanceof Error ? error.message : String(error));
-        // No half-made machine: the disk failed, so the machine goes too.
-        this.library.machines.delete(machine.id, { keepFiles: false });
-        throw error;
-      }
+    // One atomic create (folder, disk, rows together or nothing): a crash or a failed disk leaves no half-made machine.
+    let machineId: string | undefined;
+    const progress = (fraction: number, done: boolean, error?: string): void => {
+      if (machineId !== undefined) this.publish({ event: 'PROGRESS', data: { machineId, operation: 'disk-create', fraction, done, ...(error ? { error } : {}) } });
+    };
+    let machine: Machine;
+    try {
+      machine = await this.library.createMachine(input, {
+        drives: { cd0: cdMedia?.id ?? null, fd0: fdMedia?.id ?? null },
+        disks: existingDisk ? [existingDisk] : [],
+        ...(diskMib !== undefined ? { newDisk: { format: 'qcow2' as const, sizeBytes: diskMib * 1024 * 1024 } } : {}),
+        onProgress: (id, fraction) => {
+          machineId = id;
+          progress(Math.min(1, Math.max(0, fraction)), false);
+        },
+      });
+    } catch (error) {
+      progress(1, true, error instanceof Error ? error.message : String(error));
+      throw error;
     }
+    progress(1, true);
     return this.view(this.machine(machine.id));
   }
 
@@ -399,7 +479,7 @@ export class HangarCore {
   }
 
   /** The media row for a set-drive argument (a media id or a file path), checked for the slot. */
-  private driveMedia(reference: unknown, slot: 'cd0' | 'fd0'): Media {
+  private driveMedia(reference: unknown, slot: DriveSlotName): Media {
     if (typeof reference !== 'string' || reference.length === 0) throw new CoreError('InvalidArgument', 'path must be a media file path, a media id, or null to empty the drive.');
     const known = attempt(() => this.library.media.get(reference));
     const path = known?.path ?? resolve(reference);
@@ -421,7 +501,7 @@ export class HangarCore {
   }
 
   /** Ejects a running machine's medium; an already-empty drive is fine. */
-  private async ejectRunning(machineId: string, slot: 'cd0' | 'fd0'): Promise<void> {
+  private async ejectRunning(machineId: string, slot: DriveSlotName): Promise<void> {
     try {
       await this.supervisor.execute(machineId, 'eject', { id: slot, force: true });
     } catch (error) {

@@ -7,6 +7,10 @@
  * Files first, row last: the engine writes its state file in the machine's engine folder, a
  * hard link (or copy) of it goes into the pending snapshot folder, then the row is committed.
  * Deleting removes the row, then the folder, then the engine's copy.
+ *
+ * A take or restore that fails for lack of space answers NoSpace (folder, free space, what to
+ * do), and other I/O errors of the library's own files are library errors, never engine failures
+ * (storage-failure.ts).
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, linkSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,10 +19,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Library, Machine, Snapshot } from '../../library/index.js';
 import type { ApiArgs, ApiEventData, ApiReturn, SnapshotViewValue } from '../../shared/protocol/api/index.js';
+import { checkName } from '../../shared/names.js';
 import type { Supervisor } from '../supervisor/index.js';
 import { CoreError } from './core-error.js';
 import { thumbnailPng } from './png-thumbnail.js';
-import { readSnapshotFileHeader } from './snapshot-file.js';
+import { readSnapshotFileHeader, verifySnapshotFile } from './snapshot-file.js';
+import { libraryStep, withStorageExplained } from './storage-failure.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -87,11 +93,15 @@ export class SnapshotService {
 
   async take(machine: Machine, args: ApiArgs<'snapshots.take'>): Promise<SnapshotViewValue> {
     const { library, supervisor } = this.host;
+    // Checked before the engine saves anything: a refused name must not cost a save.
+    const named = checkName(args.name, 'snapshot');
+    if (!named.ok) throw new CoreError('InvalidArgument', named.error);
     if (!supervisor.isActive(machine.id)) throw new CoreError('Unavailable', `"${machine.name}" is not running; start it first (snapshots save the running machine's memory).`);
-    return this.exclusive(machine, 'snapshot-take', async (report) => {
+    const root = library.layout.root;
+    return this.exclusive(machine, 'snapshot-take', (report) => withStorageExplained(root, 'take', async () => {
       const thumbnail = await this.screenThumbnail(machine.id, thumbnailWidth).catch(() => null);
       report(0.1);
-      const pending = library.snapshots.begin(machine.id);
+      const pending = libraryStep(`create a snapshot folder in ${library.layout.snapshotsFolder(machine.id)}`, root, () => library.snapshots.begin(machine.id));
       try {
         await this.runJob(machine.id, 'snapshot-save', { tag: pending.id }, (fraction) => report(0.1 + fraction * 0.8));
         let stateFile: string;
@@ -100,11 +110,14 @@ export class SnapshotService {
           const engineFile = this.v86File(machine.id, pending.id);
           if (!engineFile) throw new CoreError('EngineFailed', 'The engine reported the snapshot saved, but its file is not there.');
           stateFile = 'state.hsnap';
-          try {
-            linkSync(engineFile, join(pending.folder, stateFile));
-          } catch {
-            copyFileSync(engineFile, join(pending.folder, stateFile));
-          }
+          const target = join(pending.folder, stateFile);
+          libraryStep(`copy the engine's state file into ${target}`, root, () => {
+            try {
+              linkSync(engineFile, target);
+            } catch {
+              copyFileSync(engineFile, target);
+            }
+          });
           engineVersion = readSnapshotFileHeader(engineFile).engineVersion;
         } else {
           const listed = (await supervisor.execute(machine.id, 'query-snapshots', {})) as { tag: string; 'vm-state-size': number }[];
@@ -114,23 +127,26 @@ export class SnapshotService {
           engineVersion = `${version.qemu.major}.${version.qemu.minor}.${version.qemu.micro}`;
           stateFile = qemuDescriptor;
           // QEMU keeps the state inside the machine's qcow2 disk; the library keeps where.
-          writeFileSync(join(pending.folder, stateFile), JSON.stringify({ engine: 'qemu', tag: pending.id, disks: machine.disks.map((disk) => disk.path), vmStateSize: saved['vm-state-size'] }));
+          const descriptor = join(pending.folder, stateFile);
+          libraryStep(`write ${descriptor}`, root, () => writeFileSync(descriptor, JSON.stringify({ engine: 'qemu', tag: pending.id, disks: machine.disks.map((disk) => disk.path), vmStateSize: saved['vm-state-size'] }), { mode: 0o600 }));
         }
-        const committed = library.snapshots.commit(pending, {
-          name: args.name,
-          ...(args.description !== undefined ? { description: args.description } : {}),
-          stateFile,
-          engine: machine.engine,
-          engineVersion,
-          thumbnailPng: thumbnail,
-        });
+        const committed = libraryStep(`record the snapshot in the library database ${library.layout.database}`, root, () =>
+          library.snapshots.commit(pending, {
+            name: args.name,
+            ...(args.description !== undefined ? { description: args.description } : {}),
+            stateFile,
+            engine: machine.engine,
+            engineVersion,
+            thumbnailPng: thumbnail,
+          }),
+        );
         return this.view(committed);
       } catch (error) {
         library.snapshots.abandon(pending);
         await this.dropEngineCopy(machine, pending.id).catch(() => undefined);
         throw error;
       }
-    });
+    }));
   }
 
   async restore(machine: Machine, snapshotIdOrName: string): Promise<void> {
@@ -138,7 +154,14 @@ export class SnapshotService {
     const snapshot = this.find(machine, snapshotIdOrName);
     if (snapshot.engine !== machine.engine) throw new CoreError('NotSupported', `Snapshot "${snapshot.name}" was taken with ${snapshot.engine}; "${machine.name}" now runs ${machine.engine}. Switch the engine back to restore it.`);
     if (!snapshot.intact) throw new CoreError('Unavailable', `Snapshot "${snapshot.name}" is damaged (its state file is missing or cut short); delete it.`);
-    await this.exclusive(machine, 'snapshot-restore', async (report) => {
+    const root = library.layout.root;
+    await this.exclusive(machine, 'snapshot-restore', (report) => withStorageExplained(root, 'restore', async () => {
+      // Checked in full before the engine is started or asked to load: a damaged snapshot never
+      // reaches a running guest, which keeps running as it was.
+      const damage = this.damage(snapshot);
+      if (damage !== undefined) {
+        throw new CoreError('Unavailable', `Snapshot "${snapshot.name}" cannot be restored, it is ${damage} "${machine.name}" was not changed. Delete this snapshot (\`hangar snapshot "${machine.name}" delete ${snapshot.id}\`); the other snapshots are not affected.`);
+      }
       const wasRunning = supervisor.isActive(machine.id);
       // A guest that powered itself off (engine still up) comes back running, like a stopped machine.
       const wasOff = wasRunning && supervisor.status(machine.id).state === 'shutdown';
@@ -155,8 +178,8 @@ export class SnapshotService {
         if (!wasRunning) await supervisor.stop(machine.id);
         throw error;
       }
-      library.snapshots.setCurrent(machine.id, snapshot.id);
-    });
+      libraryStep(`record the current snapshot in the library database ${library.layout.database}`, root, () => library.snapshots.setCurrent(machine.id, snapshot.id));
+    }));
   }
 
   async delete(machine: Machine, snapshotIdOrName: string): Promise<void> {
@@ -174,6 +197,8 @@ export class SnapshotService {
     const statePath = library.snapshots.stateFilePath(snapshot);
     if (!existsSync(statePath)) return { ...base, loadable: false, reason: `The state file ${statePath} is missing; delete the snapshot.` };
     if (snapshot.engine !== machine.engine) return { ...base, loadable: false, reason: `It was taken with ${snapshot.engine}; the machine now runs ${machine.engine}.` };
+    const damage = this.damage(snapshot);
+    if (damage !== undefined) return { ...base, loadable: false, reason: damage };
     if (snapshot.engine === 'v86') {
       if (supervisor.isActive(machine.id)) {
         const found = (await supervisor.execute(machine.id, 'snapshot-inspect', { tag: snapshot.id })) as {
@@ -315,6 +340,26 @@ export class SnapshotService {
     for (const disk of machine.disks) {
       if (disk.format !== 'qcow2') continue;
       await execFileAsync('qemu-img', ['snapshot', '-d', tag, disk.path]).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Why a snapshot's saved state is damaged ("damaged: …"), or undefined when every checksum
+   * holds. v86 states are checked byte for byte; QEMU keeps its state inside the qcow2 disk
+   * without a checksum, so only the library's descriptor of it can be checked here.
+   */
+  private damage(snapshot: Snapshot): string | undefined {
+    const statePath = this.host.library.snapshots.stateFilePath(snapshot);
+    if (snapshot.engine === 'v86') {
+      const verified = verifySnapshotFile(statePath);
+      return verified.ok ? undefined : `damaged: ${verified.reason}`;
+    }
+    try {
+      const descriptor = JSON.parse(readFileSync(statePath, 'utf8')) as { tag?: unknown; disks?: unknown };
+      if (descriptor.tag !== snapshot.id || !Array.isArray(descriptor.disks)) return `damaged: its descriptor ${statePath} does not describe this snapshot.`;
+      return undefined;
+    } catch (error) {
+      return `damaged: its descriptor ${statePath} cannot be read (${(error as Error).message}).`;
     }
   }
 

@@ -7,6 +7,9 @@ import * as electron from 'electron';
 import { appPaths } from './app-paths.js';
 import { startElectronShell } from './shell.js';
 
+// The app writes the library (guest disks, saved RAM, settings): private to the user, on top of
+// the explicit modes the library uses.
+process.umask(0o077);
 const paths = appPaths(import.meta.url);
 
 /** The running shell (undefined when another instance already runs). */

@@ -25,8 +25,10 @@ export function createUtilityLauncher(utilityProcess: UtilityProcessModule, entr
       const execArgv = loader ? ['--import', loader] : [];
       const child = utilityProcess.fork(entry, [...args], { execArgv, stdio: 'pipe', serviceName: 'Hangar engine' });
       let stderr = '';
+      const outputListeners: ((text: string) => void)[] = [];
       child.stderr?.setEncoding('utf8').on('data', (text: string) => {
         stderr = (stderr + text).slice(-stderrLimit);
+        for (const listener of outputListeners) listener(text);
       });
       child.stdout?.resume();
       let exit: EngineExit | undefined;
@@ -51,6 +53,7 @@ export function createUtilityLauncher(utilityProcess: UtilityProcessModule, entr
           else exitListeners.push(listener);
         },
         stderrTail: () => stderr,
+        onOutput: (listener) => void outputListeners.push(listener),
         kill() {
           if (exit === undefined) child.kill();
         },

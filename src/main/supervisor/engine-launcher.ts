@@ -3,8 +3,8 @@
  * `child_process.fork` (tests, CLI, web shell) and in src/main/electron with Electron's
  * `utilityProcess.fork`. The supervisor never sees which one it has.
  */
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { forkOwned, killGroup, killTree } from '../../emulator/owned-child.js';
 
 /** The engine entry file; main reaches engines only by spawning it (DESIGN.md §3). */
 export const engineEntryFile = fileURLToPath(new URL('../../emulator/host/entry.ts', import.meta.url));
@@ -31,6 +31,8 @@ export interface EngineChannel {
   onExit(listener: (exit: EngineExit) => void): void;
   /** Output the process wrote to stderr (the tail), for crash reasons. */
   stderrTail(): string;
+  /** Everything the process writes to stderr from now on, as it comes (for the engine log). */
+  onOutput(listener: (text: string) => void): void;
   kill(signal?: NodeJS.Signals): void;
 }
 
@@ -40,26 +42,50 @@ export interface EngineLauncher {
 }
 
 const stderrLimit = 8192;
+/** How long after the exit the last stderr output may take to arrive before exit listeners run anyway. */
+const stderrDrainMs = 1000;
 
-/** Launches engines with `child_process.fork` and the 'advanced' (structured clone) serialization. */
+/**
+ * Launches engines with `child_process.fork` and the 'advanced' (structured clone) serialization.
+ * Each engine dies with this process even on SIGKILL (owned-child's parent-death guard) and leads
+ * its own process group, which its helpers (QEMU) join: `kill` and the exit sweep end the whole
+ * tree, so nothing keeps a disk locked after its engine is gone.
+ */
 export const forkLauncher: EngineLauncher = {
   launch(args) {
-    const child = fork(engineEntryFile, [...args], {
+    const child = forkOwned(engineEntryFile, [...args], {
       execArgv: ['--import', tsxLoader],
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      detached: true,
     });
     let stderr = '';
+    const outputListeners: ((text: string) => void)[] = [];
     child.stderr?.setEncoding('utf8').on('data', (text: string) => {
       stderr = (stderr + text).slice(-stderrLimit);
+      for (const listener of outputListeners) listener(text);
+    });
+    // 'exit' can come before the last stderr output is read: the crash reason and the engine log
+    // need it, so exit listeners run once stderr has ended (or after a short wait).
+    const stderrEnded = new Promise<void>((resolve) => {
+      if (!child.stderr) return resolve();
+      child.stderr.once('close', resolve).once('end', resolve);
     });
     // A send after the child died must not throw into the caller; the exit listener reports it.
     child.on('error', () => undefined);
     let exit: EngineExit | undefined;
     const exitListeners: ((exit: EngineExit) => void)[] = [];
+    let ended = false;
     child.once('exit', (code, signal) => {
-      exit = { code, signal };
-      for (const listener of exitListeners) listener(exit);
+      ended = true;
+      // Helpers the engine left in its group (it was killed before it could end them).
+      killGroup(child.pid);
+      let timer: NodeJS.Timeout | undefined;
+      void Promise.race([stderrEnded, new Promise<void>((resolve) => (timer = setTimeout(resolve, stderrDrainMs)))]).then(() => {
+        clearTimeout(timer);
+        exit = { code, signal };
+        for (const listener of exitListeners) listener(exit);
+      });
     });
     return {
       pid: child.pid,
@@ -74,8 +100,11 @@ export const forkLauncher: EngineLauncher = {
         else exitListeners.push(listener);
       },
       stderrTail: () => stderr,
+      onOutput(listener) {
+        outputListeners.push(listener);
+      },
       kill(signal = 'SIGKILL') {
-        if (exit === undefined) child.kill(signal);
+        if (!ended) killTree(child.pid, signal);
       },
     };
   },

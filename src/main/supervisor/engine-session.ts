@@ -46,7 +46,7 @@ export class EngineSession {
       this.exitInfo = exit;
       for (const [, pending] of this.pending) {
         clearTimeout(pending.timer);
-        const tail = lastLines(channel.stderrTail(), 3);
+        const tail = engineFailureReason(channel.stderrTail());
         pending.reject(new EngineCommandError('EngineFailed', `The engine ended (${describeExit(exit)}) before it answered.${tail ? ` ${tail}` : ''}`));
       }
       this.pending.clear();
@@ -57,7 +57,7 @@ export class EngineSession {
   async negotiate(timeoutMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const exited = new Promise<never>((_, reject) =>
-      this.channel.onExit((exit) => reject(new EngineCommandError('EngineFailed', `The engine ended (${describeExit(exit)}) while starting. ${lastLines(this.channel.stderrTail())}`.trim()))),
+      this.channel.onExit((exit) => reject(new EngineCommandError('EngineFailed', `The engine ended (${describeExit(exit)}) while starting. ${engineFailureReason(this.channel.stderrTail())}`.trim()))),
     );
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new EngineCommandError('Timeout', `The engine did not greet within ${timeoutMs} ms.`)), timeoutMs);
@@ -148,8 +148,20 @@ export function describeExit(exit: EngineExit): string {
   return exit.signal ? `killed by signal ${exit.signal}` : `exit code ${exit.code ?? 'unknown'}`;
 }
 
-function lastLines(text: string, count = 5): string {
-  return text.trim().split('\n').slice(-count).join('\n');
+/** Longest line of engine output quoted in a reason (QEMU's command line in the log is ~1.2 KB). */
+const maxQuotedLine = 300;
+const failedPrefix = '[engine] failed: ';
+
+/**
+ * Why an engine failed, from the tail of its stderr: its own `[engine] failed: …` report (and
+ * the lines that continue it) when there is one, else the last lines; long lines are cut, so a
+ * logged command line never becomes the reason.
+ */
+export function engineFailureReason(tail: string): string {
+  const lines = tail.trim().split('\n').filter((line) => line.trim() !== '');
+  let failed = -1;
+  for (let index = lines.length - 1; index >= 0 && failed < 0; index--) if (lines[index]?.startsWith(failedPrefix)) failed = index;
+  const picked = failed >= 0 ? lines.slice(failed, failed + 3).map((line) => line.replace(failedPrefix, '')) : lines.slice(-3);
+  return picked.map((line) => (line.length > maxQuotedLine ? `${line.slice(0, maxQuotedLine - 1)}…` : line)).join(' ');
 }
 
-export { lastLines };

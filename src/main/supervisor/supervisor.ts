@@ -7,30 +7,44 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { QmpEvent } from '../../shared/protocol/envelope.js';
+import type { EngineKindName, MachineStateName } from '../../shared/protocol/enums.js';
 import type { EngineChannel, EngineLauncher } from './engine-launcher.js';
 import { forkLauncher } from './engine-launcher.js';
-import { EngineCommandError, EngineSession, describeExit, lastLines } from './engine-session.js';
+import { EngineCommandError, EngineSession, describeExit, engineFailureReason } from './engine-session.js';
+import { EngineLog } from './engine-log.js';
+import type { EngineExit } from './engine-launcher.js';
+import { cleanStaleRuntime } from './stale-runtime.js';
 
-/** What the supervisor knows about a VM's engine. */
-export type VmRunState = 'starting' | 'running' | 'paused' | 'shutdown' | 'stopping' | 'stopped' | 'crashed';
+/** What the supervisor knows about a VM's engine (the API's machine states). */
+export type VmRunState = MachineStateName;
 
 /** How to start one VM. */
 export interface VmLaunchSpec {
-  engine: 'v86' | 'qemu';
+  engine: EngineKindName;
   memoryMib: number;
   cpus?: number;
   cdrom?: string;
   floppy?: string;
   disk?: string;
+  /** Format of `disk` as stored in the library (passed as --disk-format, so the engine never guesses). */
+  diskFormat?: 'raw' | 'qcow2';
   boot?: readonly string[];
   paused?: boolean;
   stateDir?: string;
   options?: Record<string, unknown>;
+  /** Where this run's engine output is appended (the machine's logs/engine.log); crash reasons name it. */
+  logFile?: string;
 }
 
 export interface VmStatus {
   state: VmRunState;
   reason?: string;
+}
+
+/** What `start` resolves with: the state, and what was cleaned up from an earlier run first. */
+export interface VmStartResult extends VmStatus {
+  /** One sentence per stale folder or leftover process removed before the start (often empty). */
+  cleaned: string[];
 }
 
 export interface SupervisorEvents {
@@ -51,6 +65,8 @@ export interface SupervisorOptions {
   watchdogIntervalMs?: number;
   /** How long the watchdog's `query-status` may take before the engine counts as hung. Default 20 s. */
   watchdogTimeoutMs?: number;
+  /** Where the supervisor reports what it did on its own (cleanups). Default: stderr. */
+  log?: (line: string) => void;
 }
 
 interface RunningVm {
@@ -59,8 +75,11 @@ interface RunningVm {
   socketDir: string;
   stopRequested: boolean;
   exited: Promise<void>;
-  /** Set when the watchdog killed a hung engine: the crash reason. */
+  /** Set when the watchdog killed a hung engine, or the engine reported a fatal error: the crash reason. */
   hungReason?: string;
+  /** The engine log of this run, until the engine has exited. */
+  log?: EngineLog;
+  logFile?: string;
   watchdog?: NodeJS.Timeout;
 }
 
@@ -102,28 +121,55 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return [...this.vms.keys()].filter((id) => this.isActive(id));
   }
 
-  /** Starts an engine for `vmId` and waits until it answers QMP. */
-  async start(vmId: string, spec: VmLaunchSpec): Promise<VmStatus> {
+  /**
+   * Starts an engine for `vmId` and waits until its machine is up (or fails: then it rejects
+   * with the reason and the VM is 'crashed' with it). A stale runtime folder or leftover process
+   * from an earlier run of this VM is cleaned first; the result says what was cleaned.
+   */
+  async start(vmId: string, spec: VmLaunchSpec): Promise<VmStartResult> {
     if (this.shuttingDown) throw new EngineCommandError('Unavailable', 'The app is shutting down.');
     if (this.isActive(vmId)) throw new EngineCommandError('Conflict', 'The machine is already running.');
     // Short socket paths: UNIX socket paths are limited to ~107 bytes.
-    const socketDir = join(this.options.runtimeDir, `${vmId.replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}-${process.pid.toString(36)}`);
-    rmSync(socketDir, { recursive: true, force: true });
+    const prefix = vmId.replace(/[^A-Za-z0-9]/g, '').slice(0, 12);
+    const socketDir = join(this.options.runtimeDir, `${prefix}-${process.pid.toString(36)}`);
+    const inUse = new Set([...this.vms.values()].filter((other) => other.session.exit === undefined).map((other) => other.socketDir));
+    const cleaned = await cleanStaleRuntime(this.options.runtimeDir, prefix, inUse);
+    const log = this.options.log ?? ((line: string) => process.stderr.write(`hangar: ${line}\n`));
+    for (const line of cleaned) log(`before starting ${vmId}: ${line}`);
+    if (this.isActive(vmId)) throw new EngineCommandError('Conflict', 'The machine is already running.');
     mkdirSync(socketDir, { recursive: true, mode: 0o700 });
-    const channel = this.launcher.launch(engineArguments(spec, join(socketDir, 'qmp.sock')));
+    let channel: EngineChannel;
+    try {
+      channel = this.launcher.launch(engineArguments(spec, join(socketDir, 'qmp.sock')));
+    } catch (error) {
+      rmSync(socketDir, { recursive: true, force: true });
+      throw new EngineCommandError('EngineFailed', `The engine could not be started: ${(error as Error).message}`);
+    }
     liveChannels.add(channel);
     const session = new EngineSession(channel);
     const vm: RunningVm = { session, status: { state: 'starting' }, socketDir, stopRequested: false, exited: Promise.resolve() };
+    if (spec.logFile) {
+      const engineLog = new EngineLog(spec.logFile, { report: log });
+      engineLog.note(`engine started: ${spec.engine}, pid ${channel.pid ?? 'unknown'}`);
+      channel.onOutput((text) => engineLog.append(text));
+      vm.log = engineLog;
+      vm.logFile = spec.logFile;
+    }
     vm.exited = new Promise((resolve) =>
       channel.onExit((exit) => {
         liveChannels.delete(channel);
         clearInterval(vm.watchdog);
         rmSync(socketDir, { recursive: true, force: true });
-        if (vm.hungReason) this.setStatus(vmId, vm, { state: 'crashed', reason: vm.hungReason });
-        else if (vm.stopRequested || vm.status.state === 'shutdown') this.setStatus(vmId, vm, { state: 'stopped' });
-        else {
-          const tail = lastLines(channel.stderrTail(), 3);
-          this.setStatus(vmId, vm, { state: 'crashed', reason: `The engine ended unexpectedly (${describeExit(exit)}).${tail ? ` Last output: ${tail}` : ''}` });
+        // While starting, start() itself reports the failure (with the engine's reason).
+        if (vm.status.state !== 'starting') {
+          this.setStatus(vmId, vm, endStatus(vm, `The engine ended unexpectedly (${describeExit(exit)}). ${engineFailureReason(channel.stderrTail())}`.trim()));
+          // The exit line is on disk before a stop or shutdown returns; a stuck disk holds it up 1 s at most.
+          let timer: NodeJS.Timeout | undefined;
+          void Promise.race([closeLog(vm, exit), new Promise((done) => (timer = setTimeout(done, 1000)))]).then(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+          return;
         }
         resolve();
       }),
@@ -137,20 +183,41 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }
       else if (event.event === 'RESUME') this.setStatus(vmId, vm, { state: 'running' });
       else if (event.event === 'SHUTDOWN') this.setStatus(vmId, vm, { state: 'shutdown' });
+      else if (event.event === 'ENGINE_ERROR') this.onEngineError(vmId, vm, event.data);
       this.emit('engine-event', vmId, event);
     });
     try {
       await session.negotiate(this.options.startTimeoutMs ?? 60_000);
-      const status = (await session.execute('query-status', {})) as { running: boolean; status: string };
+      // The engine answers once its machine is up, or with why it could not start.
+      const status = (await session.execute('query-status', {}, this.options.startTimeoutMs ?? 60_000)) as { running: boolean; status: string };
       if (vm.status.state === 'starting') this.setStatus(vmId, vm, { state: status.running ? 'running' : 'paused' });
       this.startWatchdog(vmId, vm);
-      return vm.status;
+      return { ...vm.status, cleaned };
     } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
       vm.stopRequested = true;
       channel.kill('SIGKILL');
       await vm.exited;
-      throw error;
+      this.setStatus(vmId, vm, { state: 'crashed', reason: message });
+      if (session.exit) void closeLog(vm, session.exit);
+      const reason = vm.status.reason ?? message;
+      throw new EngineCommandError(error instanceof EngineCommandError && error.errorClass !== 'GenericError' ? error.errorClass : 'EngineFailed', reason);
     }
+  }
+
+  /**
+   * A fatal ENGINE_ERROR (the emulator is gone, e.g. QEMU died): the VM is crashed with the
+   * engine's reason, and the engine is stopped so the machine can be started again.
+   */
+  private onEngineError(vmId: string, vm: RunningVm, data: unknown): void {
+    const { fatal, reason } = (data ?? {}) as { fatal?: unknown; reason?: unknown };
+    if (fatal !== true || vm.stopRequested || vm.session.exit) return;
+    vm.hungReason = typeof reason === 'string' && reason !== '' ? reason : 'The emulator failed.';
+    this.setStatus(vmId, vm, { state: 'crashed', reason: vm.hungReason });
+    vm.stopRequested = true;
+    vm.session.execute('quit', {}, 2000).catch(() => undefined);
+    const timer = setTimeout(() => vm.session.channel.kill('SIGKILL'), this.options.stopTimeoutMs ?? 5000);
+    void vm.exited.then(() => clearTimeout(timer));
   }
 
   /** Runs an engine command on a running VM. */
@@ -217,10 +284,31 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private setStatus(vmId: string, vm: RunningVm, status: VmStatus): void {
+    // A crash says where to read more: the engine's whole output is in its log.
+    if (status.state === 'crashed' && status.reason !== undefined && vm.logFile && !status.reason.endsWith(`(engine log: ${vm.logFile})`)) status = { ...status, reason: `${status.reason} (engine log: ${vm.logFile})` };
     if (vm.status.state === status.state && vm.status.reason === status.reason) return;
     vm.status = status;
     this.emit('state', vmId, status);
   }
+}
+
+/** Ends the run's engine log with how the engine ended (and the crash reason), and closes it. */
+function closeLog(vm: RunningVm, exit: EngineExit): Promise<void> {
+  const log = vm.log;
+  if (!log) return Promise.resolve();
+  vm.log = undefined;
+  const hint = ` (engine log: ${vm.logFile})`;
+  const reason = vm.status.reason?.endsWith(hint) ? vm.status.reason.slice(0, -hint.length) : vm.status.reason;
+  const crashed = vm.status.state === 'crashed' && reason ? `; crashed: ${reason}` : '';
+  log.note(`engine exited (${describeExit(exit)})${crashed}`);
+  return log.close();
+}
+
+/** The state of a VM whose engine has ended; `unexpected` is the reason when nobody asked it to. */
+function endStatus(vm: RunningVm, unexpected: string): VmStatus {
+  if (vm.hungReason) return { state: 'crashed', reason: vm.hungReason };
+  if (vm.stopRequested || vm.status.state === 'shutdown') return { state: 'stopped' };
+  return { state: 'crashed', reason: unexpected };
 }
 
 function engineArguments(spec: VmLaunchSpec, socketPath: string): string[] {
@@ -229,6 +317,7 @@ function engineArguments(spec: VmLaunchSpec, socketPath: string): string[] {
   if (spec.cdrom) args.push('--cdrom', spec.cdrom);
   if (spec.floppy) args.push('--floppy', spec.floppy);
   if (spec.disk) args.push('--disk', spec.disk);
+  if (spec.disk && spec.diskFormat) args.push('--disk-format', spec.diskFormat);
   if (spec.boot && spec.boot.length > 0) args.push('--boot', spec.boot.join(','));
   if (spec.paused) args.push('--paused');
   if (spec.stateDir) args.push('--state-dir', spec.stateDir);

@@ -3,24 +3,39 @@
  * shell around the same core (DESIGN.md §2). Every request and upgrade passes guard.ts.
  *
  * Sockets: `/api` carries JSON — `{id, call, args}` answered by `{id, result}`, and every API
- * event as `{event, data}`. `/display/<machine>` is binary: each frame is one
+ * event as `{event, data}` (api-socket.ts). `/display/<machine>` is binary: each frame is one
  * encodeDisplayMessage() message, the whole current screen first; text frames coming back are
- * `input-send-event` arguments (a refused event is answered by a text frame `{error: {class, desc}}`).
+ * `input-send-event` arguments (display-socket.ts).
+ *
+ * Hostile input: whoever can reach the port chooses every byte, and one crash here would end
+ * every running guest, so nothing a client sends may throw out of a handler. Limits:
+ * - HTTP: only GET/HEAD (else 405); a request target that is not `/path?query` or has a
+ *   malformed %-escape gets 400; unparsable requests 400 (headers over Node's 16 KiB: 431).
+ * - `/api` messages: at most 4 MiB (`apiMessageLimitBytes`); `/display` input messages: at most
+ *   1 MiB (`displayMessageLimitBytes`); a larger frame is closed with 1009. JSON is nested at
+ *   most `maxJsonNesting` (1024) levels; deeper, invalid or non-object JSON is answered with an
+ *   InvalidArgument error and the connection stays open.
+ * - WebSocket protocol errors: invalid UTF-8 in a text frame closes with 1007, reserved bits or
+ *   other framing errors with 1002, a binary frame on `/api` with 1003.
+ * Every refusal is logged as one line (rate-limited: refusal-log.ts).
+ *
+ * `close()` destroys every socket — WebSockets, HTTP keep-alive and half-sent requests, refused
+ * upgrades a client keeps open — so it finishes promptly (well within 2 s). Close the shell
+ * before the core, so no client calls into a closing core.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, sep } from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
-import type { WebSocket } from 'ws';
-import { encodeDisplayMessage } from '../../shared/protocol/display-codec.js';
-import type { DisplayMessage } from '../../shared/protocol/display.js';
 import type { HangarCore } from '../core/hangar-core.js';
-import type { EngineSession } from '../supervisor/index.js';
-import { checkRequest, tokenCookie } from './guard.js';
+import { apiMessageLimitBytes, serveApi } from './api-socket.js';
+import { displayMessageLimitBytes, serveDisplay } from './display-socket.js';
+import { checkRequest, requestTarget } from './guard.js';
+import { createRefusalLog, quoteForLog } from './refusal-log.js';
+import { serveFile } from './static-files.js';
 
 /** Where `npm run build:renderer` puts the UI. */
 export const defaultRendererDir = fileURLToPath(new URL('../../../dist/renderer/', import.meta.url));
@@ -32,6 +47,10 @@ export interface WebShellOptions {
   rendererDir?: string;
   /** Fixed token (tests); a random one otherwise. */
   token?: string;
+  /** Where refusal lines go (default: stderr, prefixed "hangar web: "); rate-limited before this. */
+  log?: (line: string) => void;
+  /** Refusal lines written per window before the rest are only counted (default 20 per 60 s). */
+  logLimit?: { burst: number; windowMs: number };
 }
 
 export interface WebShell {
@@ -39,168 +58,122 @@ export interface WebShell {
   readonly token: string;
   /** The URL to open, with the token. */
   readonly url: string;
+  /** Stops serving and destroys every connection; resolves within about a second. */
   close(): Promise<void>;
 }
 
-const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-};
-/** A viewer further behind than this loses intermediate frames instead of stalling anything. */
-const displayBacklogBytes = 16 << 20;
+const statusTexts: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 408: 'Request Timeout', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error' };
+/** How long close() waits for destroyed sockets to report closed before giving up on the server's callback. */
+const closeWaitMs = 1_500;
 
 /** Starts the web shell on 127.0.0.1. */
 export async function startWebShell(options: WebShellOptions): Promise<WebShell> {
   const token = options.token ?? randomBytes(24).toString('base64url');
   const rendererDir = options.rendererDir ?? defaultRendererDir;
   const { core } = options;
+  const refusals = createRefusalLog({ write: options.log ?? ((line) => process.stderr.write(`hangar web: ${line}\n`)), ...options.logLimit });
+  const log = (line: string): void => refusals.log(line);
   let port = 0;
+  /** Every TCP connection, whatever state it is in, so close() can end them all. */
+  const connections = new Set<Socket>();
   const server = createServer((request, response) => {
-    const refusal = checkRequest(request, token, port);
-    if (refusal) return void response.writeHead(refusal.status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${refusal.reason}\n`);
-    serveFile(request, response, rendererDir, token);
-  });
-  const apiSockets = new WebSocketServer({ noServer: true, maxPayload: 4 << 20 });
-  const displaySockets = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
-  server.on('upgrade', (request, socket, head) => {
-    const refusal = checkRequest(request, token, port);
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (refusal) {
-      socket.end(`HTTP/1.1 ${refusal.status} ${refusal.status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-      return;
+    try {
+      const refusal = checkRequest(request, token, port);
+      if (refusal) {
+        log(`HTTP ${refusal.status} for ${request.method ?? '?'} ${quoteForLog(request.url ?? '')} from ${peerOf(request.socket)}: ${refusal.reason}`);
+        return void response.writeHead(refusal.status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${refusal.reason}\n`);
+      }
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        // Nothing here takes a body: do not read one, end the connection instead.
+        return void response.writeHead(405, { allow: 'GET, HEAD', connection: 'close', 'content-type': 'text/plain; charset=utf-8' }).end('Only GET and HEAD are served here.\n');
+      }
+      serveFile((requestTarget(request.url) as { pathname: string }).pathname, response, rendererDir, token);
+    } catch (error) {
+      log(`HTTP request ${quoteForLog(request.url ?? '')} failed: ${(error as Error).message}`);
+      if (!response.headersSent) response.writeHead(500, { connection: 'close' }).end();
+      else response.destroy();
     }
-    if (path === '/api') apiSockets.handleUpgrade(request, socket, head, (ws) => serveApi(ws, core));
-    else if (path.startsWith('/display/')) {
-      const session = core.engineSession(decodeURIComponent(path.slice('/display/'.length)));
-      if (!session) return void socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      displaySockets.handleUpgrade(request, socket, head, (ws) => serveDisplay(ws, session));
-    } else socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
+  server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+    // A reset or broken pipe from a client is not ours to report, and must never be unhandled.
+    socket.on('error', () => undefined);
+  });
+  server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
+    if (error.code === 'ECONNRESET' || error.code === 'EPIPE') return void socket.destroy();
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    log(`HTTP ${status} for an unparsable request from ${peerOf(socket as Socket)}: ${error.message}${error.code ? ` (${error.code})` : ''}`);
+    refuseRaw(socket, status, 'The request could not be parsed.');
+  });
+  const apiSockets = new WebSocketServer({ noServer: true, maxPayload: apiMessageLimitBytes });
+  const displaySockets = new WebSocketServer({ noServer: true, maxPayload: displayMessageLimitBytes });
+  for (const sockets of [apiSockets, displaySockets]) {
+    // Listening makes ws leave the answer to us (it would otherwise answer 400 unlogged).
+    sockets.on('wsClientError', (error: Error, socket: Duplex, request: IncomingMessage) => {
+      log(`WebSocket handshake for ${quoteForLog(request.url ?? '')} from ${peerOf(socket as Socket)} refused: ${error.message}`);
+      refuseRaw(socket, 400, error.message);
+    });
+  }
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    try {
+      const refusal = checkRequest(request, token, port);
+      if (refusal) {
+        log(`WebSocket upgrade ${refusal.status} for ${quoteForLog(request.url ?? '')} from ${peerOf(socket as Socket)}: ${refusal.reason}`);
+        return void refuseRaw(socket, refusal.status, refusal.reason);
+      }
+      const path = (requestTarget(request.url) as { pathname: string }).pathname;
+      const peer = peerOf(socket as Socket);
+      if (path === '/api') return void apiSockets.handleUpgrade(request, socket, head, (ws) => serveApi(ws, core, log, peer));
+      const session = path.startsWith('/display/') ? core.engineSession(path.slice('/display/'.length)) : undefined;
+      if (!session) return void refuseRaw(socket, 404, path.startsWith('/display/') ? 'That machine is not running.' : 'No such socket: use /api or /display/<machine>.');
+      displaySockets.handleUpgrade(request, socket, head, (ws) => serveDisplay(ws, session, log, peer));
+    } catch (error) {
+      log(`WebSocket upgrade ${quoteForLog(request.url ?? '')} failed: ${(error as Error).message}`);
+      refuseRaw(socket, 500, 'Internal error.');
+    }
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
   return {
     port,
     token,
     url: `http://127.0.0.1:${port}/?token=${token}`,
-    async close() {
-      for (const ws of [...apiSockets.clients, ...displaySockets.clients]) ws.terminate();
-      apiSockets.close();
-      displaySockets.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const ws of [...apiSockets.clients, ...displaySockets.clients]) ws.terminate();
+        apiSockets.close();
+        displaySockets.close();
+        for (const socket of connections) socket.destroy();
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, closeWaitMs)))]);
+        clearTimeout(timer);
+        refusals.flush();
+      })();
+      return closing;
     },
   };
 }
 
 /**
- * One display viewer. The session gives every new subscriber the whole current screen first
- * (so a second tab or a reconnect is drawn at once), then live messages. A viewer that falls
- * behind by more than `displayBacklogBytes` misses messages rather than holding anything up;
- * once its socket has drained it gets the whole current screen again (latest kept).
- * Closing the socket only detaches this viewer: the guest keeps running.
+ * Answers a socket outside Node's response machinery (a refused upgrade, an unparsable request)
+ * and destroys it once the answer is written: the server keeps upgrade sockets half-open, and a
+ * client that never closes its side would otherwise hold it (and close()) forever.
  */
-function serveDisplay(ws: WebSocket, session: EngineSession): void {
-  let behind = false;
-  let drainTimer: NodeJS.Timeout | undefined;
-  const send = (message: DisplayMessage): void => {
-    if (ws.readyState === ws.OPEN) ws.send(encodeDisplayMessage(message));
-  };
-  const catchUp = (): void => {
-    if (ws.readyState !== ws.OPEN) return;
-    if (ws.bufferedAmount > 0) return;
-    clearInterval(drainTimer);
-    drainTimer = undefined;
-    behind = false;
-    for (const message of session.screen()) send(message);
-  };
-  const stop = session.onDisplay((message) => {
-    if (behind || ws.readyState !== ws.OPEN) return;
-    if (ws.bufferedAmount > displayBacklogBytes) {
-      behind = true;
-      drainTimer = setInterval(catchUp, 50);
-      return;
-    }
-    send(message);
-  });
-  ws.on('message', (data, isBinary) => {
-    if (isBinary) return;
-    let args: unknown;
-    try {
-      args = JSON.parse(String(data));
-    } catch {
-      return;
-    }
-    if (typeof args !== 'object' || args === null) return;
-    // Input is fire-and-forget for speed; a refusal comes back as a text frame so the view can say why.
-    session.execute('input-send-event', args as Record<string, unknown>).catch((error: Error & { errorClass?: string }) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ error: { class: error.errorClass ?? 'EngineFailed', desc: error.message } }));
-    });
-  });
-  ws.on('close', () => {
-    stop();
-    clearInterval(drainTimer);
-  });
+function refuseRaw(socket: Duplex, status: number, reason: string): void {
+  if (!socket.writable) return void socket.destroy();
+  const body = `${reason}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${statusTexts[status] ?? 'Error'}\r\nconnection: close\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
 }
 
-function serveApi(ws: WebSocket, core: HangarCore): void {
-  const unsubscribe = core.subscribe((event) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
-  });
-  ws.on('close', unsubscribe);
-  ws.on('message', (data) => {
-    let request: { id?: unknown; call?: unknown; args?: unknown };
-    try {
-      request = JSON.parse(String(data)) as typeof request;
-    } catch {
-      ws.send(JSON.stringify({ id: null, result: { ok: false, error: { class: 'InvalidArgument', desc: 'Messages must be JSON objects {id, call, args}.' } } }));
-      return;
-    }
-    const id = typeof request.id === 'number' || typeof request.id === 'string' ? request.id : null;
-    void core.call(request.call, request.args).then((result) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, result }));
-    });
-  });
-}
-
-function serveFile(request: IncomingMessage, response: ServerResponse, rendererDir: string, token: string): void {
-  const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
-  const headers = {
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-    'set-cookie': `${tokenCookie}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-  };
-  const indexFile = join(rendererDir, 'index.html');
-  if (!existsSync(indexFile)) {
-    if (pathname !== '/') return void response.writeHead(404, headers).end();
-    response.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
-    response.end(
-      '<!doctype html><meta charset="utf-8"><title>Hangar</title><h1>Hangar</h1>' +
-        '<p>The user interface is not built. Build it with <code>npm run build:renderer</code>, then reload this page.</p>',
-    );
-    return;
-  }
-  const relative = pathname === '/' ? 'index.html' : normalize(pathname).replace(/^[/\\]+/, '');
-  const file = join(rendererDir, relative);
-  // Never outside the renderer folder, and never the UI test harness pages.
-  if (!file.startsWith(rendererDir.endsWith(sep) ? rendererDir : rendererDir + sep) || relative.split(/[/\\]/)[0] === 'testing') {
-    return void response.writeHead(404, headers).end();
-  }
-  let isFile = false;
-  try {
-    isFile = statSync(file).isFile();
-  } catch {
-    // Missing: 404 below.
-  }
-  if (!isFile) return void response.writeHead(404, headers).end();
-  response.writeHead(200, { ...headers, 'content-type': contentTypes[extname(file)] ?? 'application/octet-stream' });
-  response.end(readFileSync(file));
+function peerOf(socket: Socket): string {
+  return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
 }

@@ -50,7 +50,11 @@ export function installFakeBridge(options: { serialEnabled: boolean; backlog: st
       case 'media.list':
         return media;
       case 'engines.query':
-        return { qemuAvailable: false };
+        return { v86Available: true, qemuAvailable: false };
+      case 'vm.screenshot':
+      case 'vm.thumbnail':
+        // Answers match the API schema: the client checks every reply.
+        return { png: '' };
       case 'folders.list':
       case 'os.list':
         return [];

@@ -232,7 +232,7 @@ export function renderEngineReference(): string {
     `Protocol version ${engineProtocolVersion}. The wire is QMP's (DESIGN.md §4): a greeting \`{"QMP":{"version":…,"capabilities":[]}}\`,`,
     'then `qmp_capabilities`; requests `{"execute":NAME,"arguments":{…},"id":X}`; replies `{"return":…,"id":X}` or',
     '`{"error":{"class":C,"desc":D},"id":X}`; events `{"event":E,"data":{…},"timestamp":{"seconds":S,"microseconds":U}}`.',
-    'Unknown argument fields are an error. Messages larger than 1 MiB are refused.',
+    'Unknown argument fields are an error. Messages larger than 1 MiB or nested deeper than 1024 levels are refused (GenericError); as in QEMU, an ASCII control character other than tab/CR/LF, or a 0xFF byte, abandons incomplete input so the next command is answered.',
     '',
     '## Error classes',
     '',

@@ -17,6 +17,7 @@ import LinearProgress from '@mui/material/LinearProgress';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { nameProblem } from '../../../shared/names.js';
 import type { HangarClient, SnapshotDetails } from '../../platform/client.js';
 import type { MachineState, SnapshotRow } from '../../platform/models.js';
 import { DeleteIcon, RestoreIcon, SnapshotIcon } from '../../components/icons.js';
@@ -110,8 +111,10 @@ export function SnapshotsPanel({ client, machineId, machineName, state, startWit
     }
   };
 
+  // An empty field takes the suggested name; anything typed follows the shared name rule.
+  const takingNameProblem = taking && taking.name.trim() !== '' ? nameProblem(taking.name, 'snapshot') : undefined;
   const take = async (): Promise<void> => {
-    if (!taking) return;
+    if (!taking || takingNameProblem) return;
     const name = taking.name.trim() || nextSnapshotName(rows);
     setTaking(undefined);
     await run(`Taking snapshot "${name}"`, () => client.takeSnapshot(machineId, name, taking.description.trim()));
@@ -196,12 +199,12 @@ export function SnapshotsPanel({ client, machineId, machineName, state, startWit
         <Box component="form" onSubmit={(event) => (event.preventDefault(), void take())}>
           <DialogTitle id="take-snapshot-title">Take a snapshot of {machineName}</DialogTitle>
           <DialogContent sx={{ display: 'flex', flexDirection: 'column', gap: 2, minWidth: 420 }}>
-            <TextField autoFocus size="small" label="Name" placeholder={nextSnapshotName(rows)} value={taking?.name ?? ''} onChange={(event) => setTaking((old) => old && { ...old, name: event.target.value })} sx={{ mt: 1 }} slotProps={{ htmlInput: { maxLength: 200, 'data-field': 'snapshot-name' }, inputLabel: { shrink: true } }} />
+            <TextField autoFocus size="small" label="Name" placeholder={nextSnapshotName(rows)} value={taking?.name ?? ''} onChange={(event) => setTaking((old) => old && { ...old, name: event.target.value })} error={takingNameProblem !== undefined} helperText={takingNameProblem} sx={{ mt: 1 }} slotProps={{ htmlInput: { maxLength: 200, 'data-field': 'snapshot-name' }, inputLabel: { shrink: true } }} />
             <TextField size="small" label="Description" multiline minRows={2} value={taking?.description ?? ''} onChange={(event) => setTaking((old) => old && { ...old, description: event.target.value })} />
           </DialogContent>
           <DialogActions>
             <Button onClick={() => setTaking(undefined)}>Cancel</Button>
-            <Button type="submit" variant="contained">
+            <Button type="submit" variant="contained" disabled={takingNameProblem !== undefined}>
               Take snapshot
             </Button>
           </DialogActions>

@@ -2,6 +2,7 @@
  * New-VM wizard rules as plain functions: engine limits, name rules, recommended engine and
  * hardware. The wizard shows these messages next to the fields; the app core validates again.
  */
+import { NAME_MAX_LENGTH as SHARED_NAME_MAX_LENGTH, checkName } from '../../../shared/names.js';
 import type { EngineKind, OsChoice } from '../../platform/models.js';
 
 /** An inclusive range. */
@@ -18,7 +19,7 @@ export const engineLimits: Readonly<Record<EngineKind, { memoryMiB: Range; cpus:
 };
 
 /** The longest machine name. */
-export const NAME_MAX_LENGTH = 64;
+export const NAME_MAX_LENGTH = SHARED_NAME_MAX_LENGTH.machine;
 
 /** The hardware the wizard is about to create. */
 export interface HardwareDraft {
@@ -41,17 +42,12 @@ export interface WizardContext {
   readonly osBits?: 16 | 32 | 64;
 }
 
-/** The problem with a machine name, or undefined when it is fine. */
+/** The problem with a machine name, or undefined when it is fine: the shared rule, then uniqueness. */
 export function nameProblem(name: string, existingNames: readonly string[] = []): string | undefined {
-  const trimmed = name.trim();
-  if (trimmed.length === 0) return 'Give the machine a name.';
-  if (trimmed.length > NAME_MAX_LENGTH) return `Use at most ${NAME_MAX_LENGTH} characters (this name has ${trimmed.length}).`;
-  if (/[/\\]/u.test(trimmed)) return 'A name cannot contain / or \\.';
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/u.test(trimmed)) return 'A name cannot contain control characters.';
-  if (trimmed === '.' || trimmed === '..') return 'Choose a name other than "." or "..".';
-  const lower = trimmed.toLowerCase();
-  if (existingNames.some((existing) => existing.trim().toLowerCase() === lower)) return `A machine named "${trimmed}" already exists.`;
+  const checked = checkName(name, 'machine');
+  if (!checked.ok) return checked.error;
+  const lower = checked.value.toLowerCase();
+  if (existingNames.some((existing) => existing.trim().toLowerCase() === lower)) return `A machine named "${checked.value}" already exists.`;
   return undefined;
 }
 

@@ -9,12 +9,13 @@ import type { ArgsOf, DataOf, ReturnOf } from '../definitions.js';
 import { command, event } from '../definitions.js';
 import { s } from '../schema.js';
 import type { Infer } from '../schema.js';
+import { bootDevices, clipboardModes, diskFormats, displayDevices, driveSlots, engineKinds, machineStateNames } from '../enums.js';
 
 /** The API's version (bumped when entries are added). */
-export const apiProtocolVersion = '0.3';
+export const apiProtocolVersion = '0.4';
 
 /** Error classes an API call can answer with. */
-export const apiErrorClasses = ['NotFound', 'InvalidArgument', 'Conflict', 'EngineFailed', 'Timeout', 'Unavailable', 'NotSupported'] as const;
+export const apiErrorClasses = ['NotFound', 'InvalidArgument', 'Conflict', 'EngineFailed', 'Timeout', 'Unavailable', 'NotSupported', 'NoSpace'] as const;
 export type ApiErrorClass = (typeof apiErrorClasses)[number];
 
 /** An API error: a class from `apiErrorClasses` and a sentence for a person. */
@@ -25,12 +26,12 @@ export interface ApiError {
 /** The result of every API call. */
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
-const engineId = s.named('EngineId', s.enumeration(['v86', 'qemu'] as const, 'Which emulator backend runs a machine.'));
-const bootDevice = s.enumeration(['cdrom', 'floppy', 'disk'] as const);
-/** Every state the API reports for a machine. */
-export const machineStateNames = ['stopped', 'starting', 'running', 'paused', 'shutdown', 'crashed', 'stopping'] as const;
+const engineId = s.named('EngineId', s.enumeration(engineKinds, 'Which emulator backend runs a machine.'));
+const bootDevice = s.enumeration(bootDevices);
+/** Every state the API reports for a machine (defined in ../enums.ts). */
+export { machineStateNames };
 const machineState = s.named('MachineState', s.enumeration(machineStateNames, 'What the app knows about a machine\'s engine.'));
-const slot = s.named('DriveSlot', s.enumeration(['cd0', 'fd0'] as const, 'A removable-media slot: the CD drive or the floppy drive.'));
+const slot = s.named('DriveSlot', s.enumeration(driveSlots, 'A removable-media slot: the CD drive or the floppy drive.'));
 const id = s.string({ minLength: 1, maxLength: 200, doc: 'A machine id (or, where accepted, its name).' });
 
 /** A machine's editable configuration (all fields optional in updates). */
@@ -41,8 +42,8 @@ const machineConfigFields = {
   memoryMib: s.optional(s.integer({ min: 1, max: 1 << 20 })),
   cpus: s.optional(s.integer({ min: 1, max: 256 })),
   bootOrder: s.optional(s.array(bootDevice, { maxItems: 3 })),
-  displayDevice: s.optional(s.enumeration(['std', 'virtio', 'vmware', 'cirrus'] as const)),
-  clipboardMode: s.optional(s.enumeration(['off', 'host-to-guest', 'guest-to-host', 'bidirectional'] as const)),
+  displayDevice: s.optional(s.enumeration(displayDevices)),
+  clipboardMode: s.optional(s.enumeration(clipboardModes)),
   speedLimitMips: s.optional(s.integer({ min: 0 }), '0 or absent: no limit.'),
   forceTcg: s.optional(s.boolean()),
   serialEnabled: s.optional(s.boolean()),
@@ -184,6 +185,7 @@ export const apiCommands = {
       { class: 'Conflict', when: 'the machine is already running' },
       { class: 'EngineFailed', when: 'the engine could not start (the reason is in desc)' },
       { class: 'Timeout', when: 'the engine did not answer in time' },
+      { class: 'Unavailable', when: 'a hard disk is damaged or does not match its stored format; nothing is written to it and desc names the check to run (machines.check-disk)' },
     ],
   }),
   'vm.pause': command({ doc: 'Pauses the guest.', since: '0.1', args: byId, returns: empty }),
@@ -261,6 +263,8 @@ export const apiCommands = {
     errors: [
       { class: 'Unavailable', when: 'the machine is not running (start it first)' },
       { class: 'EngineFailed', when: 'the engine could not save (the reason is in desc)' },
+      { class: 'NoSpace', when: 'the library\'s file system is full (desc names the folder, the free space and what to do; nothing is half-written)' },
+      { class: 'Unavailable', when: 'the library\'s own files cannot be written (desc has the I/O error)' },
       { class: 'Conflict', when: 'another snapshot operation on this machine is under way' },
     ],
   }),
@@ -272,6 +276,7 @@ export const apiCommands = {
     errors: [
       { class: 'NotFound', when: 'no such machine or snapshot' },
       { class: 'EngineFailed', when: 'the engine could not load it (the guest is stopped; restore another snapshot or reset)' },
+      { class: 'NoSpace', when: 'the library\'s file system is full (desc names the folder, the free space and what to do)' },
       { class: 'Conflict', when: 'another snapshot operation on this machine is under way' },
     ],
   }),
@@ -353,7 +358,7 @@ export const apiCommands = {
   'vm.clipboard-mode': command({
     doc: 'Sets the machine\'s clipboard sharing mode (stored; a running QEMU machine picks up on/off at its next start).',
     since: '0.2',
-    args: s.object({ id: s.required(id), mode: s.required(s.enumeration(['off', 'host-to-guest', 'guest-to-host', 'bidirectional'] as const)) }),
+    args: s.object({ id: s.required(id), mode: s.required(s.enumeration(clipboardModes)) }),
     returns: empty,
   }),
   'vm.thumbnail': command({
@@ -398,6 +403,67 @@ export const apiCommands = {
       { class: 'InvalidArgument', when: 'the file is missing, a directory, empty, or not the kind of image the drive takes' },
       { class: 'EngineFailed', when: 'the running engine refused the change (the stored drive is left as it was)' },
     ],
+  }),
+  'machines.check-disk': command({
+    doc: 'Checks a machine\'s hard disks: the header against the stored format, then `qemu-img check` for qcow2; with `repair`, `qemu-img check -r leaks` (free leaked clusters) or `-r all` (also fix errors; back the image up first). A machine whose disk is damaged refuses to start and names this check (CLI `hangar disk check NAME [--repair]`). A running machine\'s disks are checked read-only and cannot be repaired.',
+    since: '0.4',
+    args: s.object({
+      id: s.required(id),
+      drive: s.optional(s.string({ minLength: 1, maxLength: 200 }), 'Which disk: hd0, hd1… or a disk id; all of them when absent.'),
+      repair: s.optional(s.enumeration(['leaks', 'all'] as const), 'Repair what qemu-img can: leaked clusters, or everything.'),
+    }),
+    returns: s.object({
+      id: s.required(s.string(), 'The machine id.'),
+      disks: s.required(
+        s.array(
+          s.object({
+            drive: s.required(s.string(), 'hd0, hd1…'),
+            diskId: s.required(s.string()),
+            path: s.required(s.string()),
+            format: s.required(s.enumeration(diskFormats), 'The format the library stores for the disk (never guessed).'),
+            ok: s.required(s.boolean(), 'True when the disk can be used: a sound header and no errors (leaked clusters are harmless).'),
+            checked: s.required(s.boolean(), 'False when only the header could be checked (raw images, or qemu-img missing).'),
+            corruptions: s.required(s.integer({ min: 0 }), 'Errors qemu-img found (after the repair, with `repair`).'),
+            leaks: s.required(s.integer({ min: 0 }), 'Leaked clusters left: wasted space, no harm to data.'),
+            headerProblem: s.optional(s.string(), 'What is wrong with a damaged header; qemu-img cannot repair it.'),
+            leaksFixed: s.optional(s.integer({ min: 0 })),
+            corruptionsFixed: s.optional(s.integer({ min: 0 })),
+            detail: s.required(s.string(), 'qemu-img\'s findings, shortened.'),
+            advice: s.required(s.string(), 'What to do next.'),
+          }),
+        ),
+      ),
+    }),
+    errors: [
+      { class: 'NotFound', when: 'no such machine or disk' },
+      { class: 'Conflict', when: 'repair was asked for a running machine, or another QEMU holds the disk\'s lock' },
+      { class: 'NotSupported', when: 'repair was asked for a disk whose header is damaged (nothing is changed)' },
+    ],
+  }),
+  'machines.logs': command({
+    doc: 'The end of a machine\'s engine log (`machines/<id>/logs/engine.log`: the engine\'s output with a timestamp per line, QEMU\'s command line and errors, a line when the engine started and when it exited with why). The current file only (at most its last MiB); it is rotated at 1 MiB into engine.log.1 … engine.log.3. A crash reason names this file. CLI `hangar logs NAME [--lines N] [--follow]`.',
+    since: '0.4',
+    args: s.object({
+      id: s.required(id),
+      lines: s.optional(s.integer({ min: 1, max: 100_000 }), 'Only the last N lines; the whole current file when absent.'),
+    }),
+    returns: s.object({
+      path: s.required(s.string(), 'The log file (it need not exist yet).'),
+      text: s.required(s.string(), 'The log\'s text; empty when the machine has not run since logs were kept.'),
+    }),
+    errors: [
+      { class: 'NotFound', when: 'no such machine' },
+      { class: 'Unavailable', when: 'the log file exists but cannot be read' },
+    ],
+  }),
+  'library.status': command({
+    doc: 'The open library: its folder and what opening it fixed, undid or would not touch (permissions tightened, an interrupted create or delete cleaned, database findings). The same lines went to the core\'s stderr once at open.',
+    since: '0.4',
+    args: empty,
+    returns: s.object({
+      folder: s.required(s.string(), 'The library folder.'),
+      warnings: s.required(s.array(s.string()), 'One sentence per finding; empty when open found nothing to report.'),
+    }),
   }),
 } as const;
 

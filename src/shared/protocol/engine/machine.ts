@@ -3,6 +3,7 @@
  */
 import { command, event } from '../definitions.js';
 import { s } from '../schema.js';
+import { serialPorts } from '../enums.js';
 
 export const machineCommands = {
   'set-speed-limit': command({
@@ -36,6 +37,6 @@ export const machineEvents = {
   SERIAL_OUTPUT: event({
     doc: 'Bytes the guest wrote to COM1 (batched; base64).',
     since: '0.1',
-    data: s.object({ port: s.required(s.string()), data: s.required(s.string(), 'Base64 of the bytes.') }),
+    data: s.object({ port: s.required(s.enumeration(serialPorts), 'The port, spelled as in `serialPorts` (src/shared/protocol/enums.ts).'), data: s.required(s.string(), 'Base64 of the bytes.') }),
   }),
 } as const;

@@ -3,6 +3,7 @@
  * Names and shapes follow QEMU's QAPI where QEMU has the concept.
  */
 import { s } from '../schema.js';
+import { engineKinds } from '../enums.js';
 
 /** QEMU's RunState values (QAPI `RunState`). */
 export const runStates = [
@@ -44,7 +45,7 @@ export const errorClasses = [
 ] as const;
 export type ErrorClass = (typeof errorClasses)[number];
 
-export const EngineKind = s.named('EngineKind', s.enumeration(['v86', 'qemu'] as const, 'Which emulator backend runs the guest.'));
+export const EngineKind = s.named('EngineKind', s.enumeration(engineKinds, 'Which emulator backend runs the guest.'));
 
 /** Mouse buttons (QAPI `InputButton`). */
 export const InputButton = s.named(
