@@ -31,7 +31,7 @@ export async function buildElectron(outDir: string = join(root, 'dist', 'electro
     }),
     build({
       ...common,
-      entryPoints: [join(root, 'src/main/electron/preload.ts')],
+      entryPoints: [join(root, 'src/preload/preload.ts')],
       outfile: preload,
       platform: 'node',
       format: 'cjs',

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { killTree, spawnOwned } from '../../src/emulator/owned-child.js';
+import { killTree, spawnOwned } from '../../src/node/owned-child.js';
 import { Supervisor } from '../../src/main/supervisor/index.js';
 import type { VmLaunchSpec } from '../../src/main/supervisor/index.js';
 

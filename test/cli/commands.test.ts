@@ -4,25 +4,17 @@
  * `../` refused; bad input and exit codes (2 usage, 3 not found, 1 failed with what to do).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
+import { hangarCli } from '../support/hangar-cli.js';
 
-const bin = fileURLToPath(new URL('../../bin/hangar.js', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'hangar-cmds-'));
 const cdrom = '/usr/lib/grub-rescue/grub-rescue-cdrom.iso';
 after(() => rmSync(home, { recursive: true, force: true }));
 
-function hangar(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, HANGAR_HOME: home }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const { hangar } = hangarCli(home, { timeoutMs: 60_000 });
 
 test('modify, disks, media, folders and snapshots of a stopped machine, with exit codes', async () => {
   const created = await hangar('create', 'Disky', '--engine', 'v86', '--memory', '32', '--disk', '16M', '--os', 'other');

@@ -5,7 +5,7 @@
  * powered off and when the guest powers itself off. Real processes, real v86, real sockets.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { until } from '../support/waiting.js';
+import type { CliRun } from '../support/hangar-cli.js';
+import { hangarCli } from '../support/hangar-cli.js';
 
 const bin = fileURLToPath(new URL('../../bin/hangar.js', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'hangar-ctl-'));
@@ -26,25 +28,10 @@ after(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
-function hangar(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd: home, env: { ...process.env, HANGAR_HOME: home }, timeout: 90_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const { hangar, expectOk } = hangarCli(home, { timeoutMs: 90_000, cwd: home });
 
-async function expectOk(...args: string[]): Promise<Run> {
-  const run = await hangar(...args);
-  assert.equal(run.code, 0, `hangar ${args.join(' ')}: ${run.stderr}`);
-  return run;
-}
 
 /** Starts `hangar start NAME --headless` (or other flags); resolves once it printed its QMP socket. */
 async function headless(name: string, flags: string[] = ['--headless']): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null>; qmp: string }> {

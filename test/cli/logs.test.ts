@@ -7,15 +7,16 @@
  * their exit codes.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
-import { killTree } from '../../src/emulator/owned-child.js';
+import { killTree } from '../../src/node/owned-child.js';
 import { until } from '../support/waiting.js';
+import { hangarCli } from '../support/hangar-cli.js';
 
 const bin = fileURLToPath(new URL('../../bin/hangar.js', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'hangar-logs-'));
@@ -27,19 +28,8 @@ after(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-function hangar(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd: home, env, timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const { hangar } = hangarCli(home, { timeoutMs: 120_000, cwd: home });
 
 /** A `hangar` process whose output is collected as it comes, and its exit code. */
 function background(...args: string[]): { output: () => string; exited: Promise<number | null> } {

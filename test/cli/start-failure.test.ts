@@ -6,15 +6,16 @@
  * QEMU and v86, real sockets.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
-import { killTree, spawnOwned } from '../../src/emulator/owned-child.js';
+import { killTree, spawnOwned } from '../../src/node/owned-child.js';
 import { until } from '../support/waiting.js';
+import { hangarCli } from '../support/hangar-cli.js';
 
 const bin = fileURLToPath(new URL('../../bin/hangar.js', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'hangar-startfail-'));
@@ -25,25 +26,9 @@ after(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-function hangar(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd: home, env: { ...process.env, HANGAR_HOME: home }, timeout: 180_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const { hangar, expectOk } = hangarCli(home, { timeoutMs: 180_000, cwd: home });
 
-async function expectOk(...args: string[]): Promise<Run> {
-  const run = await hangar(...args);
-  assert.equal(run.code, 0, `hangar ${args.join(' ')}: ${run.stderr}`);
-  return run;
-}
 
 test('start over the control socket reports an engine that fails at once, with the reason, and exits 1', async () => {
   await expectOk('create', 'holder', '--engine', 'v86', '--memory', '32', '--cdrom', cdrom);

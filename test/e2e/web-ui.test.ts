@@ -67,7 +67,7 @@ function canvasHash(page: Page, y0 = 0, y1 = 10_000): Promise<string> {
   );
 }
 
-describe('Hangar in Chromium through the web shell, with real v86 guests', { timeout: 300_000 }, () => {
+describe('Hangar in Chromium through the web shell, with real v86 guests', { timeout: 600_000 }, () => {
   let work: string;
   let core: HangarCore;
   let shell: WebShell;

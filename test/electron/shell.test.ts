@@ -16,7 +16,7 @@ import { displayPortMessageType } from '../../src/shared/bridge.js';
 import { decodeDisplayMessage } from '../../src/shared/protocol/display-codec.js';
 import type { DisplayMessage } from '../../src/shared/protocol/display.js';
 import type { ElectronShell } from '../../src/main/electron/shell.js';
-import { ipcChannels } from '../../src/main/ipc/channels.js';
+import { ipcChannels } from '../../src/shared/ipc-channels.js';
 import { defaultMaxInFlightBytes } from '../../src/main/ipc/display-broker.js';
 import { ScreenCache } from '../../src/main/display/screen-cache.js';
 import type { ElectronStandIn, StandInBrowserWindow, StandInMessagePort } from './electron-stand-in.js';
@@ -43,7 +43,7 @@ before(async () => {
   assert.ok(manager, 'a manager window was created');
   // The preload runs in the manager window's page.
   standIn.bindPage(manager.webContents);
-  await import('../../src/main/electron/preload.js');
+  await import('../../src/preload/preload.js');
   hangar = standIn.page.exposed.hangar as HangarBridge;
   hangar.onEvent((event) => events.push(event));
 });

@@ -18,6 +18,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { DiskChain } from '../../src/emulator/disks/chain.js';
+import type { CliRun } from '../support/hangar-cli.js';
+import { hangarCli } from '../support/hangar-cli.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin/hangar.js');
@@ -25,19 +27,9 @@ const entry = join(root, 'src/emulator/host/entry.ts');
 const home = mkdtempSync(join(tmpdir(), 'hangar-damaged-disk-'));
 after(() => rmSync(home, { recursive: true, force: true }));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
-function hangar(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, HANGAR_HOME: home }, timeout: 180_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const { hangar } = hangarCli(home, { timeoutMs: 180_000 });
 
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');

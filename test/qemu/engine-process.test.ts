@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { killTree, spawnOwned } from '../../src/emulator/owned-child.js';
+import { killTree, spawnOwned } from '../../src/node/owned-child.js';
 import { startEngine, type EngineProcess } from '../support/engine-process.js';
 import { poll } from './recording-host.js';
 

@@ -6,7 +6,7 @@
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnOwned } from '../owned-child.js';
+import { spawnOwned } from '../../node/owned-child.js';
 import type { Accelerator } from './arguments.js';
 import { readHostState, writeHostState } from './host-state.js';
 

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { killTree, spawnOwned } from '../owned-child.js';
+import { killTree, spawnOwned } from '../../node/owned-child.js';
 import { qemuExitReason } from './exit-reason.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'hangar-exit-reason-'));

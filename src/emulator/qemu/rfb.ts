@@ -2,49 +2,40 @@
  * A small RFB (VNC) client for QEMU's VNC server on a UNIX socket: protocol 3.8, no
  * authentication, Raw and CopyRect rectangles, desktop resize (plain and extended), rich and
  * alpha cursors, pointer-type changes, QEMU extended key events and the extended clipboard.
- * It keeps a copy of the framebuffer (RGBA) and reports what changed.
+ * It keeps a copy of the framebuffer (RGBA) and reports what changed. This file is the
+ * connection (handshake, reading and applying updates); message layouts are in rfb-messages.ts.
  */
 import { connect, type Socket } from 'node:net';
-import { deflateSync, inflateSync } from 'node:zlib';
-
-const ENCODING_RAW = 0;
-const ENCODING_COPY_RECT = 1;
-const ENCODING_DESKTOP_SIZE = -223;
-const ENCODING_CURSOR = -239;
-const ENCODING_POINTER_TYPE_CHANGE = -257;
-const ENCODING_QEMU_EXTENDED_KEY = -258;
-const ENCODING_EXTENDED_DESKTOP_SIZE = -308;
-const ENCODING_ALPHA_CURSOR = -314;
-const ENCODING_EXTENDED_CLIPBOARD = 0xc0a1e5ce | 0;
-
-const CLIPBOARD_TEXT = 1 << 0;
-const CLIPBOARD_CAPS = 1 << 24;
-const CLIPBOARD_REQUEST = 1 << 25;
-const CLIPBOARD_PEEK = 1 << 26;
-const CLIPBOARD_NOTIFY = 1 << 27;
-const CLIPBOARD_PROVIDE = 1 << 28;
-
-/** Encodings this client asks for, most preferred first. */
-export const clientEncodings = [
-  ENCODING_COPY_RECT,
-  ENCODING_RAW,
-  ENCODING_EXTENDED_DESKTOP_SIZE,
-  ENCODING_DESKTOP_SIZE,
+import {
+  CLIPBOARD_CAPS,
+  CLIPBOARD_NOTIFY,
+  CLIPBOARD_PEEK,
+  CLIPBOARD_PROVIDE,
+  CLIPBOARD_REQUEST,
+  CLIPBOARD_TEXT,
   ENCODING_ALPHA_CURSOR,
+  ENCODING_COPY_RECT,
   ENCODING_CURSOR,
+  ENCODING_DESKTOP_SIZE,
+  ENCODING_EXTENDED_CLIPBOARD,
+  ENCODING_EXTENDED_DESKTOP_SIZE,
   ENCODING_POINTER_TYPE_CHANGE,
   ENCODING_QEMU_EXTENDED_KEY,
-  ENCODING_EXTENDED_CLIPBOARD,
-] as const;
+  ENCODING_RAW,
+  alphaCursorToRgba,
+  clipboardTextFromPayload,
+  clipboardTextPayload,
+  extendedClipboardMessage,
+  extendedKeyMessage,
+  pointerMessage,
+  richCursorToRgba,
+  setEncodingsMessage,
+  setPixelFormatMessage,
+  updateRequestMessage,
+  type RfbCursor,
+} from './rfb-messages.js';
 
-/** A cursor shape: RGBA pixels with straight alpha. */
-export interface RfbCursor {
-  readonly width: number;
-  readonly height: number;
-  readonly hotX: number;
-  readonly hotY: number;
-  readonly pixels: Uint8Array;
-}
+export { clientEncodings, type RfbCursor } from './rfb-messages.js';
 
 /** What the client reports to its owner. */
 export interface RfbListener {
@@ -140,33 +131,17 @@ export class RfbClient {
 
   /** Sends a QEMU extended key event (XT scancode; 0xE0-prefixed keys as 0xE0xx). */
   sendExtendedKey(down: boolean, scancode: number, keysym = 0): void {
-    const message = Buffer.alloc(12);
-    message.writeUInt8(255, 0);
-    message.writeUInt8(0, 1);
-    message.writeUInt16BE(down ? 1 : 0, 2);
-    message.writeUInt32BE(keysym, 4);
-    // QEMU numbers E0-prefixed keys as 0x80 | code.
-    message.writeUInt32BE(scancode >= 0xe000 ? 0x80 | (scancode & 0x7f) : scancode, 8);
-    this.write(message);
+    this.write(extendedKeyMessage(down, scancode, keysym));
   }
 
   /** Sends a pointer event: absolute x/y in pixels (or 0x7fff + delta for a relative guest). */
   sendPointer(x: number, y: number, buttonMask: number): void {
-    const message = Buffer.alloc(6);
-    message.writeUInt8(5, 0);
-    message.writeUInt8(buttonMask, 1);
-    message.writeUInt16BE(Math.max(0, Math.min(0xffff, x)), 2);
-    message.writeUInt16BE(Math.max(0, Math.min(0xffff, y)), 4);
-    this.write(message);
+    this.write(pointerMessage(x, y, buttonMask));
   }
 
   /** Offers host clipboard text to the guest (extended clipboard "provide", zlib-compressed). */
   sendClipboardText(text: string): void {
-    const utf8 = Buffer.from(`${text}\0`, 'utf8');
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(utf8.length, 0);
-    const payload = deflateSync(Buffer.concat([length, utf8]));
-    this.writeExtendedClipboard(CLIPBOARD_PROVIDE | CLIPBOARD_TEXT, payload);
+    this.writeExtendedClipboard(CLIPBOARD_PROVIDE | CLIPBOARD_TEXT, clipboardTextPayload(text));
   }
 
   /** Asks the server to send its clipboard text (answered through `listener.clipboard`). */
@@ -190,12 +165,7 @@ export class RfbClient {
   }
 
   private writeExtendedClipboard(flags: number, payload: Buffer): void {
-    const header = Buffer.alloc(8);
-    header.writeUInt8(6, 0);
-    header.writeInt32BE(-(4 + payload.length), 4);
-    const flagBytes = Buffer.alloc(4);
-    flagBytes.writeUInt32BE(flags >>> 0, 0);
-    this.write(Buffer.concat([header, flagBytes, payload]));
+    this.write(extendedClipboardMessage(flags, payload));
   }
 
   private write(data: Buffer): void {
@@ -222,14 +192,8 @@ export class RfbClient {
     const nameLength = init.readUInt32BE(20);
     this.name = (await this.read(nameLength)).toString('utf8');
 
-    // 32 bpp, depth 24, little-endian, true colour, R/G/B at shifts 0/8/16: bytes R,G,B,x.
-    const pixelFormat = Buffer.from([0, 0, 0, 0, 32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 0, 8, 16, 0, 0, 0]);
-    this.write(pixelFormat);
-    const encodings = Buffer.alloc(4 + clientEncodings.length * 4);
-    encodings.writeUInt8(2, 0);
-    encodings.writeUInt16BE(clientEncodings.length, 2);
-    clientEncodings.forEach((encoding, index) => encodings.writeInt32BE(encoding, 4 + index * 4));
-    this.write(encodings);
+    this.write(setPixelFormatMessage());
+    this.write(setEncodingsMessage());
     this.listener.resize?.(this.width, this.height);
     this.requestUpdate(false);
   }
@@ -242,12 +206,7 @@ export class RfbClient {
   }
 
   private requestUpdate(incremental: boolean): void {
-    const message = Buffer.alloc(10);
-    message.writeUInt8(3, 0);
-    message.writeUInt8(incremental ? 1 : 0, 1);
-    message.writeUInt16BE(this.width, 6);
-    message.writeUInt16BE(this.height, 8);
-    this.write(message);
+    this.write(updateRequestMessage(incremental, this.width, this.height));
   }
 
   private scheduleRequest(): void {
@@ -378,9 +337,7 @@ export class RfbClient {
     } else if (flags & CLIPBOARD_NOTIFY) {
       if (flags & CLIPBOARD_TEXT) this.requestClipboardText();
     } else if (flags & CLIPBOARD_PROVIDE && flags & CLIPBOARD_TEXT) {
-      const inflated = inflateSync(payload);
-      const size = inflated.readUInt32BE(0);
-      const text = inflated.subarray(4, 4 + size).toString('utf8').replace(/\0$/, '');
+      const text = clipboardTextFromPayload(payload);
       this.guestClipboardText = text;
       this.listener.clipboard?.(text);
     }
@@ -439,36 +396,4 @@ export class RfbClient {
     this.waiter = undefined;
     this.listener.close?.(reason);
   }
-}
-
-/** Rich cursor (-239): pixels in our format (R,G,B,x) plus a 1-bit mask, MSB leftmost. */
-function richCursorToRgba(width: number, height: number, pixels: Buffer, mask: Buffer): Uint8Array {
-  const out = new Uint8Array(width * height * 4);
-  const stride = Math.ceil(width / 8);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const index = (y * width + x) * 4;
-      const visible = (mask[y * stride + (x >> 3)]! >> (7 - (x & 7))) & 1;
-      out[index] = pixels[index]!;
-      out[index + 1] = pixels[index + 1]!;
-      out[index + 2] = pixels[index + 2]!;
-      out[index + 3] = visible ? 255 : 0;
-    }
-  }
-  return out;
-}
-
-/**
- * Alpha cursor (-314) as QEMU 7.2 sends it: QEMUCursor words 0xAARRGGBB in host (little-endian)
- * order — bytes B,G,R,A — with straight alpha.
- */
-function alphaCursorToRgba(data: Buffer): Uint8Array {
-  const out = new Uint8Array(data.length);
-  for (let index = 0; index < data.length; index += 4) {
-    out[index] = data[index + 2]!;
-    out[index + 1] = data[index + 1]!;
-    out[index + 2] = data[index]!;
-    out[index + 3] = data[index + 3]!;
-  }
-  return out;
 }

@@ -6,7 +6,7 @@
  */
 import { HangarCore } from '../core/hangar-core.js';
 import { DisplayBroker } from '../ipc/display-broker.js';
-import { ipcChannels } from '../ipc/channels.js';
+import { ipcChannels } from '../../shared/ipc-channels.js';
 import { registerIpcHandlers } from '../ipc/handlers.js';
 import { appScheme, serveAppRequest } from '../windows/app-origin.js';
 import { installHardening } from '../windows/hardening.js';

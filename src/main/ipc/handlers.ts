@@ -12,7 +12,7 @@ import type { Schema } from '../../shared/protocol/schema.js';
 import type { CoreEvent, HangarCore } from '../core/hangar-core.js';
 import type { ElectronMain, IpcMainInvokeEvent } from '../electron/electron-api.js';
 import type { WindowManager } from '../windows/window-manager.js';
-import { ipcChannels } from './channels.js';
+import { ipcChannels } from '../../shared/ipc-channels.js';
 import type { DisplayBroker } from './display-broker.js';
 import { SenderRefused, refuseSender } from './sender-check.js';
 

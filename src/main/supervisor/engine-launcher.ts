@@ -4,7 +4,7 @@
  * `utilityProcess.fork`. The supervisor never sees which one it has.
  */
 import { fileURLToPath } from 'node:url';
-import { forkOwned, killGroup, killTree } from '../../emulator/owned-child.js';
+import { forkOwned, killGroup, killTree } from '../../node/owned-child.js';
 
 /** The engine entry file; main reaches engines only by spawning it (DESIGN.md §3). */
 export const engineEntryFile = fileURLToPath(new URL('../../emulator/host/entry.ts', import.meta.url));

@@ -2,14 +2,15 @@
  * The preload script of every Hangar window (bundled to one CommonJS file, as sandboxed
  * preloads must be). It exposes exactly one object, `window.hangar` (HangarBridge in
  * src/shared/bridge.ts), made of named functions; `ipcRenderer` itself never reaches the page.
+ * It runs in its own context (the page's, sandboxed), so it imports only src/shared and `electron`.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import type { BridgeEvent, DisplayPortMessage, HangarBridge, MediaFileKind, MenuCommand } from '../../shared/bridge.js';
-import { displayPortMessageType } from '../../shared/bridge.js';
-import type { ApiResult } from '../../shared/protocol/api/index.js';
-import { ipcChannels } from '../ipc/channels.js';
+import type { BridgeEvent, DisplayPortMessage, HangarBridge, MediaFileKind, MenuCommand } from '../shared/bridge.js';
+import { displayPortMessageType } from '../shared/bridge.js';
+import type { ApiResult } from '../shared/protocol/api/index.js';
+import { ipcChannels } from '../shared/ipc-channels.js';
 
-/** The page's window as the preload uses it (no DOM typings in main's build). */
+/** The page's window as the preload uses it (the preload's tsconfig has no DOM typings: this is all it touches). */
 const page = globalThis as unknown as {
   postMessage(message: DisplayPortMessage, targetOrigin: string, transfer: unknown[]): void;
   location: { origin: string };

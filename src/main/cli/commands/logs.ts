@@ -7,11 +7,12 @@
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import type { ApiResult, MachineViewValue } from '../../shared/protocol/api/index.js';
-import { engineLogMaxBytes, lastLines } from '../supervisor/engine-log.js';
-import { UsageError, integerOption, parseArguments } from './arguments.js';
-import type { CoreConnection } from './connection.js';
-import { openConnection } from './connection.js';
+import type { ApiResult, MachineViewValue } from '../../../shared/protocol/api/index.js';
+import { engineLogMaxBytes, lastLines } from '../../supervisor/engine-log.js';
+import { UsageError, integerOption, parseArguments } from '../arguments.js';
+import type { CliCommand } from '../command.js';
+import type { CoreConnection } from '../connection.js';
+import { openConnection } from '../connection.js';
 
 /** Output streams, as main.ts passes them. */
 export interface LogsCommandIo {
@@ -226,3 +227,6 @@ class LogReader {
     }
   }
 }
+
+/** `hangar logs`. */
+export const logsCommand: CliCommand = { name: 'logs', usage: logsUsage, run: (argv, io) => runLogsCommand(argv, io) };

@@ -12,9 +12,10 @@ import {
   restoreLibrary,
   type LibraryCheck,
   type RegisterReport,
-} from '../../library/index.js';
-import { UsageError, parseArguments } from './arguments.js';
-import { libraryFolder } from './connection.js';
+} from '../../../library/index.js';
+import { UsageError, parseArguments } from '../arguments.js';
+import type { CliCommand } from '../command.js';
+import { libraryFolder } from '../connection.js';
 
 /** Output streams, as main.ts passes them. */
 export interface LibraryCommandIo {
@@ -115,3 +116,6 @@ function printRegistered(registered: RegisterReport, io: LibraryCommandIo, how: 
 function formatSize(bytes: number): string {
   return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${Math.max(1, Math.round(bytes / 1024))} KiB`;
 }
+
+/** `hangar library`. */
+export const libraryCommand: CliCommand = { name: 'library', usage: libraryUsage, run: (argv, io) => runLibraryCommand(argv, io) };

@@ -1,6 +1,7 @@
 /**
  * The IPC channel names between the preload bridge and main. One place, so the preload and
- * the handlers cannot drift apart. Every `invoke` channel answers with an ApiResult.
+ * the handlers cannot drift apart; it sits in shared because the preload may import nothing of
+ * main's. Every `invoke` channel answers with an ApiResult.
  */
 export const ipcChannels = {
   /** `{call, args}` → the core's ApiResult. */

@@ -3,10 +3,11 @@
  * (and the header check) finds on a machine's hard disks, and the repair a refused start points
  * to. An API client like every command (API `machines.check-disk`).
  */
-import type { ApiResult, ApiReturn } from '../../shared/protocol/api/index.js';
-import { UsageError, parseArguments } from './arguments.js';
-import type { CoreConnection } from './connection.js';
-import { openConnection } from './connection.js';
+import type { ApiResult, ApiReturn } from '../../../shared/protocol/api/index.js';
+import { UsageError, parseArguments } from '../arguments.js';
+import type { CliCommand } from '../command.js';
+import type { CoreConnection } from '../connection.js';
+import { openConnection } from '../connection.js';
 
 /** Output streams, as main.ts passes them. */
 export interface DiskCommandIo {
@@ -64,3 +65,6 @@ function report(value: CheckResult, io: DiskCommandIo): void {
     io.out(`  ${disk.advice}`);
   }
 }
+
+/** `hangar disk`. */
+export const diskCommand: CliCommand = { name: 'disk', usage: diskUsage, run: (argv, io) => runDiskCommand(argv, io) };

@@ -1,8 +1,8 @@
 /**
  * Child processes that die with the process that started them, even when it is killed with
  * SIGKILL (which runs no handler). Every helper an engine starts (QEMU, a NAT QEMU, a 9P server)
- * and every engine main starts goes through here. It holds no engine code, so main may import
- * it (it sits beside, not inside, the engine's folders).
+ * and every engine main starts goes through here. It lives in src/node, the Node-only helpers the
+ * engine, the library and main may all import (docs/architecture.md §3).
  *
  * How: the child is launched through util-linux's `setpriv --pdeathsig KILL`, which sets
  * PR_SET_PDEATHSIG and then execs; the kernel sends the signal when the thread that forked the

@@ -1,0 +1,96 @@
+/**
+ * Drives and removable media: query-block (QEMU's block devices mapped to the machine's drives),
+ * eject and blockdev-change-medium for the CD and floppy drives.
+ */
+import { statSync } from 'node:fs';
+import type { EngineReturn } from '../../shared/protocol/engine/index.js';
+import { ProtocolError } from '../backend.js';
+import { removableKindProblem } from '../media-kind.js';
+import type { DriveInfo } from './arguments.js';
+import type { QemuMachine } from './machine.js';
+
+/** QEMU reports the QOM path for some devices; the protocol uses the qdev id. */
+export function qdevId(id: string): string {
+  const match = /\/machine\/peripheral\/([^/]+)/.exec(id);
+  return match?.[1] ?? id;
+}
+
+function driveId(machine: QemuMachine, args: { id?: string; device?: string }): DriveInfo {
+  const id = args.id ?? args.device;
+  if (id === undefined) throw new ProtocolError('GenericError', 'Name the drive with "id" (cd0, fd0).');
+  const drive = machine.drives.find((entry) => entry.id === id || entry.backend === id);
+  if (drive === undefined) throw new ProtocolError('DeviceNotFound', `No drive has id "${id}"; this machine has ${machine.drives.map((entry) => entry.id).join(', ')}.`);
+  return drive;
+}
+
+async function queryBlock(machine: QemuMachine): Promise<EngineReturn<'query-block'>> {
+  type QemuBlock = {
+    device: string;
+    qdev?: string;
+    removable: boolean;
+    locked: boolean;
+    tray_open?: boolean;
+    'io-status'?: 'ok' | 'failed' | 'nospace';
+    inserted?: { file: string; ro: boolean; drv: string; image?: { 'virtual-size'?: number } };
+  };
+  const blocks = await machine.call<QemuBlock[]>('query-block');
+  return blocks.flatMap((block) => {
+    const drive = machine.drives.find((entry) => entry.backend === block.device || entry.id === qdevId(block.qdev ?? ''));
+    if (drive === undefined) return [];
+    return [
+      {
+        device: block.device,
+        qdev: drive.id,
+        type: drive.type,
+        removable: block.removable,
+        locked: block.locked,
+        ...(block.tray_open === undefined ? {} : { tray_open: block.tray_open }),
+        ...(block['io-status'] === undefined ? {} : { 'io-status': block['io-status'] }),
+        ...(block.inserted === undefined
+          ? {}
+          : {
+              inserted: {
+                file: block.inserted.file,
+                ro: block.inserted.ro,
+                drv: block.inserted.drv,
+                ...(block.inserted.image?.['virtual-size'] === undefined ? {} : { 'virtual-size': block.inserted.image['virtual-size'] }),
+              },
+            }),
+      },
+    ];
+  });
+}
+
+/** Adds query-block, eject and blockdev-change-medium. */
+export function installMedia(machine: QemuMachine): void {
+  machine.addHandlers({
+    'query-block': () => queryBlock(machine),
+    eject: async (args) => {
+      const drive = driveId(machine, args);
+      if (drive.type === 'disk') throw new ProtocolError('GenericError', `Drive ${drive.id} is a hard disk, which is not removable.`);
+      await machine.call('eject', { id: drive.id, force: args.force ?? false });
+      return {};
+    },
+    'blockdev-change-medium': async (args) => {
+      const drive = driveId(machine, args);
+      if (drive.type === 'disk') throw new ProtocolError('GenericError', `Drive ${drive.id} is a hard disk; media can only be changed in CD and floppy drives.`);
+      let stats;
+      try {
+        stats = statSync(args.filename);
+      } catch {
+        throw new ProtocolError('GenericError', `The image ${args.filename} does not exist or cannot be read.`);
+      }
+      if (!stats.isFile()) throw new ProtocolError('GenericError', `${args.filename} is not a regular file; choose an image file.`);
+      if (stats.size === 0) throw new ProtocolError('GenericError', `${args.filename} is empty; choose a non-empty image.`);
+      const kindProblem = drive.id === 'cd0' || drive.id === 'fd0' ? removableKindProblem(args.filename, stats.size, drive.id) : undefined;
+      if (kindProblem) throw new ProtocolError('GenericError', kindProblem);
+      await machine.call('blockdev-change-medium', {
+        id: drive.id,
+        filename: args.filename,
+        format: args.format ?? 'raw',
+        ...(args['read-only-mode'] === undefined ? {} : { 'read-only-mode': args['read-only-mode'] }),
+      });
+      return {};
+    },
+  });
+}

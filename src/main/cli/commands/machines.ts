@@ -1,0 +1,170 @@
+/**
+ * `hangar list | show | create | modify | delete`: the machines themselves (API `machines.*`).
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { ApiArgs } from '../../../shared/protocol/api/client.js';
+import { bootDevices, clipboardModes, isOneOf } from '../../../shared/protocol/enums.js';
+import { UsageError, integerOption, nameArgument, parseArguments } from '../arguments.js';
+import type { CliCommand, CliIo } from '../command.js';
+import { call, exitCodes, oneName, table, withConnection } from '../command.js';
+
+async function list(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parseArguments(argv, [], ['json']);
+  if (parsed.positionals.length > 0) throw new UsageError('list takes no arguments.');
+  return withConnection(async (connection) => {
+    const machines = await call(connection, 'machines.list', {});
+    if (parsed.flags.has('json')) io.out(JSON.stringify(machines, null, 2));
+    else if (machines.length === 0) io.out('No machines yet. Create one with: hangar create NAME --engine v86 --memory 64 --cdrom ISO');
+    else table(io, ['NAME', 'ENGINE', 'MEMORY', 'STATE', 'OS'], machines.map((m) => [m.name, m.engine, `${m.memoryMib} MiB`, m.state, m.osId]));
+    return exitCodes.ok;
+  });
+}
+
+async function show(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parseArguments(argv, [], ['json']);
+  const name = oneName(parsed.positionals, 'show');
+  return withConnection(async (connection) => {
+    const machine: Record<string, unknown> = await call(connection, 'machines.get', { id: name });
+    if (parsed.flags.has('json')) io.out(JSON.stringify(machine, null, 2));
+    else {
+      for (const key of ['name', 'id', 'state', 'reason', 'engine', 'osId', 'memoryMib', 'cpus', 'bootOrder', 'displayDevice', 'drives', 'disks', 'qmpSocket']) {
+        const value = machine[key];
+        if (value === undefined) continue;
+        io.out(`${`${key}:`.padEnd(15)}${typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value)}`);
+      }
+    }
+    return exitCodes.ok;
+  });
+}
+
+/** "512M", "2G", "1T" or a bare number of MiB → MiB; undefined when it is not a size. */
+export function parseSizeMib(text: string): number | undefined {
+  const match = /^(\d+)([MGT]i?B?)?$/i.exec(text.trim());
+  if (!match) return undefined;
+  const unit = (match[2] ?? 'M')[0]?.toUpperCase();
+  const value = Number(match[1]) * (unit === 'T' ? 1 << 20 : unit === 'G' ? 1024 : 1);
+  return Number.isSafeInteger(value) && value > 0 ? value : undefined;
+}
+
+async function create(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parseArguments(argv, ['engine', 'memory', 'cpus', 'cdrom', 'floppy', 'os', 'disk'], []);
+  const name = nameArgument(oneName(parsed.positionals, 'create'), 'machine');
+  const engine = parsed.options.get('engine');
+  if (engine !== 'v86' && engine !== 'qemu') throw new UsageError('--engine must be v86 or qemu.');
+  const memoryMib = integerOption(parsed, 'memory', 1, 1 << 20);
+  if (memoryMib === undefined) throw new UsageError('--memory MIB is required.');
+  const cpus = integerOption(parsed, 'cpus', 1, 256);
+  const args: ApiArgs<'machines.create'> = { name, engine, memoryMib };
+  if (cpus !== undefined) args.cpus = cpus;
+  const cdrom = parsed.options.get('cdrom');
+  const floppy = parsed.options.get('floppy');
+  if (cdrom) args.cdrom = resolve(cdrom);
+  if (floppy) args.floppy = resolve(floppy);
+  const disk = parsed.options.get('disk');
+  if (disk !== undefined) {
+    if (existsSync(disk)) args.diskPath = resolve(disk);
+    else {
+      const size = parseSizeMib(disk);
+      if (size === undefined) throw new UsageError(`--disk takes a size (like 512M or 2G) or the path of an existing image; "${disk}" is neither.`);
+      args.diskMib = size;
+    }
+  }
+  const os = parsed.options.get('os');
+  return withConnection(async (connection) => {
+    if (os) args.osId = os;
+    else if (cdrom) {
+      const detected = await connection.call('os.detect', { path: resolve(cdrom) });
+      const detection = detected.ok ? detected.value.detection : undefined;
+      const osId = typeof detection === 'object' && detection !== null && 'id' in detection ? detection.id : undefined;
+      if (typeof osId === 'string') args.osId = osId;
+    }
+    const machine = await call(connection, 'machines.create', args, 600_000);
+    io.out(`Created "${machine.name}" (${machine.id}): ${machine.engine}, ${machine.memoryMib} MiB, OS ${machine.osId}.`);
+    return exitCodes.ok;
+  });
+}
+
+async function modify(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parseArguments(argv, ['name', 'memory', 'cpus', 'os', 'engine', 'boot', 'speed-limit', 'clipboard', 'notes'], []);
+  const name = oneName(parsed.positionals, 'modify');
+  const patch: ApiArgs<'machines.update'>['patch'] = {};
+  const newName = parsed.options.get('name');
+  if (newName !== undefined) patch.name = nameArgument(newName, 'machine');
+  const memoryMib = integerOption(parsed, 'memory', 1, 1 << 20);
+  if (memoryMib !== undefined) patch.memoryMib = memoryMib;
+  const cpus = integerOption(parsed, 'cpus', 1, 256);
+  if (cpus !== undefined) patch.cpus = cpus;
+  const os = parsed.options.get('os');
+  if (os !== undefined) patch.osId = os;
+  const engine = parsed.options.get('engine');
+  if (engine !== undefined) {
+    if (engine !== 'v86' && engine !== 'qemu') throw new UsageError('--engine must be v86 or qemu.');
+    patch.engine = engine;
+  }
+  const boot = parsed.options.get('boot');
+  if (boot !== undefined) {
+    const items = boot.split(',').filter(Boolean);
+    const order = items.filter((item) => isOneOf(bootDevices, item));
+    if (order.length === 0 || order.length !== items.length) throw new UsageError('--boot takes cdrom, floppy and disk separated by commas.');
+    patch.bootOrder = order;
+  }
+  const speed = integerOption(parsed, 'speed-limit', 0, 100000);
+  if (speed !== undefined) patch.speedLimitMips = speed;
+  const clipboard = parsed.options.get('clipboard');
+  if (clipboard !== undefined) {
+    if (!isOneOf(clipboardModes, clipboard)) throw new UsageError(`--clipboard must be one of ${clipboardModes.join(', ')}.`);
+    patch.clipboardMode = clipboard;
+  }
+  const notes = parsed.options.get('notes');
+  if (notes !== undefined) patch.notes = notes;
+  if (Object.keys(patch).length === 0) throw new UsageError('modify needs at least one option to change (see hangar --help).');
+  return withConnection(async (connection) => {
+    const machine = await call(connection, 'machines.update', { id: name, patch });
+    io.out(`Modified "${machine.name}": ${machine.engine}, ${machine.memoryMib} MiB, ${machine.cpus} CPU(s), OS ${machine.osId}.`);
+    if (machine.state !== 'stopped' && machine.state !== 'crashed') io.out('It is running: the new hardware applies once it is powered off and started again.');
+    return exitCodes.ok;
+  });
+}
+
+async function remove(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parseArguments(argv, [], ['keep-files']);
+  const name = oneName(parsed.positionals, 'delete');
+  return withConnection(async (connection) => {
+    await call(connection, 'machines.delete', { id: name, keepFiles: parsed.flags.has('keep-files') });
+    io.out(`Deleted "${name}".`);
+    return exitCodes.ok;
+  });
+}
+
+/** The machine commands, in usage order. */
+export const machineCommands: readonly CliCommand[] = [
+  {
+    name: 'list',
+    usage: `  list [--json]                          list the machines and their state`,
+    run: list,
+  },
+  {
+    name: 'show',
+    usage: `  show NAME [--json]                     show one machine`,
+    run: show,
+  },
+  {
+    name: 'create',
+    usage: `  create NAME --engine v86|qemu --memory MIB [--cpus N] [--cdrom ISO] [--floppy IMG]
+         [--disk SIZE|PATH] [--os OSID]  create a machine (SIZE like 512M or 2G makes a new
+                                         qcow2 disk; a PATH attaches an existing image)`,
+    run: create,
+  },
+  {
+    name: 'modify',
+    usage: `  modify NAME [--name NEW] [--memory MIB] [--cpus N] [--os OSID] [--engine v86|qemu]
+         [--boot cdrom,floppy,disk] [--speed-limit MIPS] [--clipboard MODE] [--notes TEXT]`,
+    run: modify,
+  },
+  {
+    name: 'delete',
+    usage: `  delete NAME [--keep-files]             delete a machine (and its disks unless --keep-files)`,
+    run: remove,
+  },
+];

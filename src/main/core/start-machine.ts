@@ -1,0 +1,58 @@
+/**
+ * Starting a machine's engine as the library describes it: its media must exist and its disks be
+ * usable, and its engine options follow from the machine's settings.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Library, Machine } from '../../library/index.js';
+import type { Supervisor } from '../supervisor/index.js';
+import { CoreError } from './core-error.js';
+import { assertDisksUsable } from './disk-check.js';
+import { attempt } from './lookups.js';
+
+/** The folder a machine's engine keeps persistent state in (snapshot files, disk overlays). */
+export function engineStateDir(library: Library, machineId: string): string {
+  return join(library.layout.machineFolder(machineId), 'engine');
+}
+
+/** Starts a machine's engine as configured (paused: for restoring a snapshot into it). */
+export async function startMachine(
+  { library, supervisor }: { library: Library; supervisor: Supervisor },
+  machine: Machine,
+  options: { paused?: boolean } = {},
+): Promise<void> {
+  const mediaPath = (mediaId: string | null): string | undefined => (mediaId ? attempt(() => library.media.get(mediaId))?.path : undefined);
+  const cdrom = mediaPath(machine.drives.cd0);
+  const floppy = mediaPath(machine.drives.fd0);
+  const disk = machine.disks[0]?.path;
+  for (const [what, path] of [['CD image', cdrom], ['floppy image', floppy], ['hard disk image', disk]] as const) {
+    if (path !== undefined && !existsSync(path)) {
+      throw new CoreError('InvalidArgument', `The ${what} ${path} of "${machine.name}" is missing: put the file back, or change the machine's drives.`);
+    }
+  }
+  // A damaged disk is refused here, with the command that checks and repairs it (disk-check.ts).
+  await assertDisksUsable(machine);
+  const stateDir = engineStateDir(library, machine.id);
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const engineOptions: Record<string, unknown> = {};
+  if (machine.speedLimitMips) engineOptions.speedLimitMips = machine.speedLimitMips;
+  if (machine.engine === 'qemu') {
+    if (machine.forceTcg) engineOptions.accelerator = 'tcg';
+    if (machine.displayDevice !== 'std') engineOptions.display = machine.displayDevice;
+    // The agent clipboard (qemu-vdagent) is attached only when the machine shares its clipboard.
+    if (machine.clipboardMode !== 'off') engineOptions.clipboard = true;
+  }
+  await supervisor.start(machine.id, {
+    engine: machine.engine,
+    memoryMib: machine.memoryMib,
+    ...(machine.engine === 'qemu' ? { cpus: machine.cpus } : {}),
+    ...(cdrom ? { cdrom } : {}),
+    ...(floppy ? { floppy } : {}),
+    ...(disk ? { disk, diskFormat: machine.disks[0]?.format } : {}),
+    boot: machine.bootOrder,
+    stateDir,
+    logFile: library.layout.logFile(machine.id, 'engine'),
+    ...(options.paused ? { paused: true } : {}),
+    ...(Object.keys(engineOptions).length > 0 ? { options: engineOptions } : {}),
+  });
+}
