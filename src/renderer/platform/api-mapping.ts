@@ -3,10 +3,10 @@
  * functions, so they are unit tested without a browser.
  */
 import type { ApiArgs } from '../../shared/protocol/api/index.js';
-import { isOneOf, machineStateNames } from '../../shared/protocol/enums.js';
 import type { BootDevice, DetectedOs, DriveConfig, EngineKind, MachineConfig, MachineState, MachineSummary, MediaItem, OsChoice, SnapshotRow } from './models.js';
 
 const MIB = 1024 * 1024;
+const machineStates: readonly MachineState[] = ['stopped', 'starting', 'running', 'paused', 'shutdown', 'crashed', 'stopping'];
 
 /** Loose record access for API values declared `allowUnknown` / `any`. */
 type Loose = Record<string, unknown>;
@@ -41,29 +41,6 @@ export interface MachineUiPreferences {
   readonly scaling?: MachineConfig['scaling'];
 }
 
-/** The per-machine UI preferences stored in the setting `ui.machine.<id>` (anything else: none). */
-export function toUiPreferences(value: unknown): MachineUiPreferences {
-  if (typeof value !== 'object' || value === null || !('scaling' in value)) return {};
-  const scaling = value.scaling;
-  return scaling === 'fit' || scaling === 'native' || scaling === 'integer' ? { scaling } : {};
-}
-
-/** The answer of the engine's `query-clipboard` (through vm.execute): whether the agent is there, and the guest's last text. */
-export function toClipboardAgent(value: unknown): { connected: boolean; text?: string } {
-  const agent = typeof value === 'object' && value !== null ? value : {};
-  const connected = 'enabled' in agent && agent.enabled === true && 'attached' in agent && agent.attached === true;
-  const text = 'text' in agent && typeof agent.text === 'string' ? agent.text : undefined;
-  return { connected, ...(text !== undefined ? { text } : {}) };
-}
-
-/** The answer of the engine's `query-screen-text` (through vm.execute). */
-export function toScreenText(value: unknown): { mode: 'text' | 'graphics' | 'off'; lines: string[] } {
-  const screen = typeof value === 'object' && value !== null ? value : {};
-  const mode = 'mode' in screen ? screen.mode : undefined;
-  const lines = 'lines' in screen && Array.isArray(screen.lines) ? screen.lines.map(String) : [];
-  return { mode: mode === 'text' ? 'text' : mode === 'graphics' ? 'graphics' : 'off', lines };
-}
-
 /** A machine of `machines.list` / `machines.get`, with drive paths resolved from the media list. */
 export function toMachineSummary(raw: unknown, media: readonly MediaItem[], preferences: MachineUiPreferences = {}): MachineSummary {
   const row = raw as Loose;
@@ -77,7 +54,7 @@ export function toMachineSummary(raw: unknown, media: readonly MediaItem[], pref
     const item = mediaId ? media.find((m) => m.id === mediaId) : undefined;
     drives.push({ id: slot, kind, ...(mediaId ? { mediaId } : {}), ...(item ? { path: item.path, present: item.present } : mediaId ? { path: `(medium ${mediaId})`, present: false } : {}) });
   }
-  const state: MachineState = isOneOf(machineStateNames, row.state) ? row.state : 'stopped';
+  const state = machineStates.includes(row.state as MachineState) ? (row.state as MachineState) : 'stopped';
   const display = text(row.displayDevice);
   const reason = text(row.reason);
   return {
@@ -105,7 +82,7 @@ export function toMachineSummary(raw: unknown, media: readonly MediaItem[], pref
 
 /** The `machines.update` patch that turns `before` into `after` (only changed machine fields). */
 export function toMachinePatch(before: MachineConfig, after: MachineConfig): ApiArgs<'machines.update'>['patch'] {
-  const patch: ApiArgs<'machines.update'>['patch'] = {};
+  const patch: Record<string, unknown> = {};
   if (after.name !== before.name) patch.name = after.name.trim();
   if (after.osId !== before.osId) patch.osId = after.osId;
   if (after.engine !== before.engine) patch.engine = after.engine;
@@ -117,7 +94,7 @@ export function toMachinePatch(before: MachineConfig, after: MachineConfig): Api
   if (after.displayDevice !== before.displayDevice) patch.displayDevice = after.displayDevice;
   if (after.serial !== before.serial) patch.serialEnabled = after.serial === 'console';
   if (after.clipboard !== before.clipboard) patch.clipboardMode = after.clipboard;
-  return patch;
+  return patch as ApiArgs<'machines.update'>['patch'];
 }
 
 /** Bits of an OS from what osinfo tells (arch, family, id); undefined when unknown. */

@@ -1,21 +1,19 @@
 /**
  * The renderer's view of app-API data (src/shared/protocol/api). The API's wire shapes are
- * mapped into these in platform/api-mapping.ts, so components never see the wire format. The
- * closed name sets are the protocol's own (src/shared/protocol/enums.ts).
+ * mapped into these in platform/api-client.ts, so components never see the wire format.
  */
-import type { BootDeviceName, ClipboardModeName, DisplayDeviceName, DriveSlotName, EngineKindName, MachineStateName } from '../../shared/protocol/enums.js';
 
 /** Which emulator backend runs a guest. */
-export type EngineKind = EngineKindName;
+export type EngineKind = 'v86' | 'qemu';
 
 /** When the guest clipboard may be read or written. Off by default. */
-export type ClipboardMode = ClipboardModeName;
+export type ClipboardMode = 'off' | 'host-to-guest' | 'guest-to-host' | 'bidirectional';
 
 /** What the app knows about a machine's engine (the API's MachineState). */
-export type MachineState = MachineStateName;
+export type MachineState = 'stopped' | 'starting' | 'running' | 'paused' | 'shutdown' | 'crashed' | 'stopping';
 
 /** Boot devices in order. */
-export type BootDevice = BootDeviceName;
+export type BootDevice = 'disk' | 'cdrom' | 'floppy';
 
 /** A removable or fixed drive of a machine. */
 export interface DriveConfig {
@@ -42,7 +40,7 @@ export interface MachineConfig {
   readonly forceTcg: boolean;
   /** Guest instruction rate cap in MIPS; 0 = unlimited. */
   readonly speedLimitMips: number;
-  readonly displayDevice: DisplayDeviceName;
+  readonly displayDevice: 'std' | 'cirrus' | 'virtio' | 'vmware';
   readonly scaling: 'fit' | 'native' | 'integer';
   readonly drives: readonly DriveConfig[];
   readonly serial: 'off' | 'console';
@@ -128,7 +126,7 @@ export interface DetectedOs {
 }
 
 /** A removable-media slot: the CD drive or the floppy drive. */
-export type DriveSlot = DriveSlotName;
+export type DriveSlot = 'cd0' | 'fd0';
 
 /** A folder whose media files join the library and follow the disk. */
 export interface WatchedFolder {
