@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -34,12 +34,14 @@ const child = spawn(
   [
     '--import',
     'tsx',
+    // Every test file fails when it leaves a socket, child, timer or watcher open (instead of
+    // hanging the run): there is no --test-force-exit, each file must end on its own.
+    '--import',
+    pathToFileURL(join(root, 'test/support/leak-check.ts')).href,
     '--test',
     `--test-concurrency=${process.env.HANGAR_TEST_CONCURRENCY ?? '2'}`,
-    // One test may take up to 10 minutes; a hung one fails instead of stalling the run, and a
-    // file whose tests are done exits even if a leaked handle would keep it alive.
+    // One test may take up to 10 minutes; a hung one fails instead of stalling the run.
     '--test-timeout=600000',
-    '--test-force-exit',
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     '--test-reporter=./scripts/summary-reporter.js',

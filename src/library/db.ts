@@ -57,7 +57,7 @@ export function hasNoSchema(db: DatabaseHandle): boolean {
  * and -shm files the database file's mode, so none of the three depends on the process umask
  * (a file SQLite created itself would be 0644 under the common umask 022).
  */
-function createPrivateFile(path: string): void {
+export function createPrivateFile(path: string): void {
   if (path === '' || path === ':memory:' || path.startsWith('file:')) return;
   let fd: number;
   try {

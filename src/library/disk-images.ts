@@ -49,6 +49,14 @@ export interface DiskCheck {
   /** With a repair: leaked clusters freed and corruptions fixed. */
   leaksFixed?: number;
   corruptionsFixed?: number;
+  /**
+   * True when the image has errors and every one of them is a cluster whose reference count is
+   * only higher than its references (qemu-img: "ERROR OFLAG_COPIED …" on a cluster it also lists
+   * as leaked with one reference). That is what QEMU leaves when it dies while saving an internal
+   * snapshot: it raises the counts before it writes the snapshot table. No data depends on the
+   * extra count, so `repair: 'all'` (which recounts from the references) fixes it without loss.
+   */
+  onlyRaisedRefcounts?: boolean;
   /** qemu-img's findings (or why there are none). */
   detail: string;
 }
@@ -241,7 +249,53 @@ export async function checkDiskImage(path: string, options: DiskCheckOptions = {
   const corruptions = (report.corruptions ?? 0) + (report['check-errors'] ?? 0);
   const leaks = report.leaks ?? 0;
   const fixed = options.repair ? { leaksFixed: report['leaks-fixed'] ?? 0, corruptionsFixed: report['corruptions-fixed'] ?? 0 } : {};
-  return { ...base, ...fixed, supported: true, ok: corruptions === 0, corruptions, leaks, detail: summarize(result.stderr, corruptions, leaks, fixed) };
+  const raised = corruptions > 0 && (report['check-errors'] ?? 0) === 0 && !options.repair ? onlyRaisedRefcounts(result.stderr, corruptions, header.readUInt32BE(20)) : false;
+  return {
+    ...base,
+    ...fixed,
+    supported: true,
+    ok: corruptions === 0,
+    corruptions,
+    leaks,
+    ...(raised ? { onlyRaisedRefcounts: true } : {}),
+    detail: summarize(result.stderr, corruptions, leaks, fixed),
+  };
+}
+
+/** The bits of an L1 or L2 entry that hold a cluster's offset (qcow2 specification). */
+const entryOffsetMask = 0x00ff_ffff_ffff_fe00n;
+/** The "refcount is exactly one" flag of an L1 or L2 entry. */
+const copiedFlag = 1n << 63n;
+
+/**
+ * Reads qemu-img check's lines: true when each of the `corruptions` errors is an OFLAG_COPIED
+ * error on a cluster that has the flag set, a count above one and exactly one reference (the
+ * same cluster is listed as leaked, count above references). Any other kind of error, or an error
+ * count the lines do not account for, gives false.
+ */
+function onlyRaisedRefcounts(stderr: string, corruptions: number, clusterBits: number): boolean {
+  if (clusterBits < 9 || clusterBits > 21) return false;
+  const leaked = new Map<bigint, { refcount: number; references: number }>();
+  const flagged: { cluster: bigint; entry: bigint; refcount: number }[] = [];
+  for (const line of stderr.split('\n').map((text) => text.trim())) {
+    const leak = /^Leaked cluster (\d+) refcount=(\d+) reference=(\d+)$/.exec(line);
+    if (leak) {
+      leaked.set(BigInt(leak[1] ?? '0'), { refcount: Number(leak[2]), references: Number(leak[3]) });
+      continue;
+    }
+    const copied = /^ERROR OFLAG_COPIED (?:L2 cluster: l1_index=\d+ l1_entry|data cluster: l2_entry)=([0-9a-f]+) refcount=(\d+)$/.exec(line);
+    if (copied) {
+      const entry = BigInt(`0x${copied[1] ?? '0'}`);
+      flagged.push({ cluster: (entry & entryOffsetMask) >> BigInt(clusterBits), entry, refcount: Number(copied[2]) });
+      continue;
+    }
+    if (/^ERROR\b/.test(line)) return false;
+  }
+  if (flagged.length !== corruptions) return false;
+  return flagged.every(({ cluster, entry, refcount }) => {
+    const leak = leaked.get(cluster);
+    return (entry & copiedFlag) !== 0n && refcount > 1 && leak !== undefined && leak.refcount === refcount && leak.references === 1;
+  });
 }
 
 /** qemu-img's per-cluster lines can be thousands long: keep the first few and a summary. */

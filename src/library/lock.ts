@@ -6,6 +6,7 @@
  * refused second instance shows; finding it from a dead owner means a crash was recovered.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createPrivateFile } from './db.js';
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
 import type { Database as DatabaseHandle } from 'better-sqlite3';
@@ -32,6 +33,8 @@ function isBusy(error: unknown): boolean {
 }
 
 function tryLock(path: string): DatabaseHandle {
+  // Created 0600 first: SQLite gives its journal the same mode (it would be 0644 under umask 022).
+  createPrivateFile(path);
   const db = new Database(path);
   try {
     db.pragma('busy_timeout = 0');

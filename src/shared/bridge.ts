@@ -1,6 +1,6 @@
 /**
  * The preload bridge of the Electron shell: the one object the page sees as `window.hangar`
- * (DESIGN.md §9: named functions only, never `ipcRenderer`). The renderer's client uses it when
+ * (docs/architecture.md §9: named functions only, never `ipcRenderer`). The renderer's client uses it when
  * present and the web shell's WebSocket otherwise. Types only, plus the tag of the window
  * message that carries a display port; nothing here is platform-specific.
  */

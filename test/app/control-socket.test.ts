@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { HangarCore } from '../../src/main/core/hangar-core.js';
 import { ControlClient } from '../../src/main/control/control-client.js';
+import { ControlServer } from '../../src/main/control/control-server.js';
 
 const home = mkdtempSync(join(tmpdir(), 'hangar-ctlsock-'));
 const socketPath = join(home, 'control.sock');
@@ -46,6 +47,31 @@ function rawClient(path: string): Promise<{ socket: Socket; next: (match: (messa
     socket.once('error', reject);
   });
 }
+
+/** The process umask, read without leaving it changed. */
+function currentUmask(): number {
+  const mask = process.umask(0o022);
+  process.umask(mask);
+  return mask;
+}
+
+test('listening sets the 0600 umask only while the socket is bound, never across an await (other code runs meanwhile)', async () => {
+  const path = join(home, 'umask.sock');
+  const before = currentUmask();
+  const endpoint = { call: () => Promise.resolve({ ok: true as const, value: null }), subscribe: () => () => undefined };
+  const listening = ControlServer.listen(path, endpoint);
+  // listen() has reached its first await: code that runs now, e.g. another call writing a file,
+  // must see the process's own umask, not the socket's.
+  assert.equal(currentUmask().toString(8), before.toString(8));
+  const server = await listening;
+  try {
+    assert.equal(lstatSync(path).mode & 0o777, 0o600);
+    assert.equal(currentUmask().toString(8), before.toString(8));
+  } finally {
+    await server.close();
+  }
+  assert.equal(existsSync(path), false);
+});
 
 test('a stale socket is replaced, calls are validated, bad lines answered, events pushed, the socket removed on close', async () => {
   // A socket left behind by a process killed without cleaning up.

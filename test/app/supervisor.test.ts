@@ -134,3 +134,35 @@ test('a hung engine (stopped with SIGSTOP) is killed by the watchdog and reporte
     rmSync(folder, { recursive: true, force: true });
   }
 });
+
+test('an engine that has exited leaves nothing behind but a crash status: no map entry, no exit hook', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'hangar-owned-'));
+  const exitHooks = process.listenerCount('exit');
+  try {
+    await using owned = new Supervisor({ runtimeDir: folder });
+    await Promise.all([owned.start('calm', { engine: 'v86', memoryMib: 32, cdrom }), owned.start('doomed', { engine: 'v86', memoryMib: 32, cdrom })]);
+    assert.deepEqual(owned.tracked().sort(), ['calm', 'doomed']);
+    assert.equal(process.listenerCount('exit'), exitHooks + 1, 'one exit hook while the supervisor has engines');
+
+    await owned.stop('calm');
+    assert.deepEqual(owned.tracked(), ['doomed'], 'a stopped engine is forgotten');
+    assert.equal(owned.status('calm').state, 'stopped');
+
+    const pid = owned.session('doomed')?.channel.pid;
+    assert.ok(pid !== undefined);
+    process.kill(pid, 'SIGKILL');
+    await owned.exited('doomed');
+    assert.equal(owned.status('doomed').state, 'crashed', 'a crash stays visible after the engine is gone');
+    assert.match(owned.status('doomed').reason ?? '', /SIGKILL/);
+    assert.deepEqual(owned.tracked(), ['doomed']);
+    assert.equal(owned.session('doomed'), undefined);
+    assert.equal(process.listenerCount('exit'), exitHooks, 'no exit hook once no engine is left');
+
+    owned.forget('doomed');
+    assert.deepEqual(owned.tracked(), []);
+    assert.equal(owned.status('doomed').state, 'stopped');
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+  assert.equal(process.listenerCount('exit'), exitHooks);
+});

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { PNG } from 'pngjs';
-import { until } from '../support/waiting.js';
+import { until, within } from '../support/waiting.js';
 import type { CliRun } from '../support/hangar-cli.js';
 import { hangarCli } from '../support/hangar-cli.js';
 
@@ -163,7 +163,7 @@ test('a second terminal drives a headless machine over the control socket', asyn
   await expectOk('control', 'Second', 'poweroff');
 
   await expectOk('control', 'Box', 'poweroff');
-  const code = await Promise.race([run.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 30_000))]);
+  const code = await within(run.exited, 30_000, 'still running');
   assert.equal(code, 0, run.output());
   assert.match(run.output(), /The machine was powered off/);
   assert.equal(existsSync(controlSocket), false, 'the control socket is removed on exit');
@@ -181,7 +181,7 @@ test('start without an instance runs headless here, and exits 0 when the guest p
   await expectOk('control', 'Halter', 'type', 'c');
   await until(async () => ((await screen()).includes('grub>') ? true : undefined), 'the GRUB prompt');
   await expectOk('control', 'Halter', 'type', 'halt\\n');
-  const code = await Promise.race([run.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 60_000))]);
+  const code = await within(run.exited, 60_000, 'still running');
   assert.equal(code, 0, run.output());
   assert.match(run.output(), /The guest powered off/);
   assert.equal(readdirSync(join(home, 'run')).length, 0, 'no engine socket folder is left behind');

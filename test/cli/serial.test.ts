@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
+import { within } from '../support/waiting.js';
 
 const bin = fileURLToPath(new URL('../../bin/hangar.js', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'hangar-serial-'));
@@ -145,8 +146,8 @@ test('control NAME serial: backlog first, live output, stdin to the guest, exit 
   await grubCommand(qmp, 'echo typed-later');
   await until(() => (console.stdout().includes('typed-later') ? true : undefined), 'live output after attaching', 30_000);
   console.child.stdin?.end();
-  assert.equal(await Promise.race([console.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 15_000))]), 0, console.stderr());
+  assert.equal(await within(console.exited, 15_000, 'still running'), 0, console.stderr());
 
   await expectOk('control', 'Box', 'poweroff');
-  assert.equal(await Promise.race([headless.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 30_000))]), 0);
+  assert.equal(await within(headless.exited, 30_000, 'still running'), 0);
 });

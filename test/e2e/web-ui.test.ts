@@ -20,6 +20,7 @@ import { HangarCore } from '../../src/main/core/hangar-core.js';
 import { startWebShell } from '../../src/main/web/index.js';
 import type { WebShell } from '../../src/main/web/index.js';
 import { buildRenderer, CHROMIUM } from '../ui/harness.js';
+import { withoutHeadlessPointerLock } from '../support/headless-pointer-lock.js';
 
 /** The few browser globals the page functions below use (test files compile without the DOM library). */
 interface PageCanvas {
@@ -122,6 +123,8 @@ describe('Hangar in Chromium through the web shell, with real v86 guests', { tim
       timeout: 60_000,
     });
     context = await browser.newContext({ viewport: { width: 1200, height: 800 }, colorScheme: 'light' });
+    // Headless Chromium stalls on pointer lock; the double is explained in its module.
+    await withoutHeadlessPointerLock(context);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${shell.port}` });
     manager = watch(await context.newPage());
   });

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { after, before, test } from 'node:test';
 import type { BridgeEvent, DisplayPortMessage, HangarBridge } from '../../src/shared/bridge.js';
 import { displayPortMessageType } from '../../src/shared/bridge.js';
@@ -320,12 +321,27 @@ test('a view that acknowledges is skipped while behind, then gets the whole curr
   const caughtUpAt = slow.messages.length;
   slow.port.postMessage({ ack: caughtUpAt });
   await waitFor(() => slow.messages.slice(caughtUpAt).some((m) => m.type === 'mode'), 10_000, 'the replay after catching up');
-  await settled(slow, 300);
   const screen = (messages: DisplayMessage[]): DisplayMessage[] => {
     const cache = new ScreenCache();
     for (const message of messages) cache.apply(message);
     return cache.replay();
   };
+  // The guest may still change its screen after the replay (the firmware redraws on its own
+  // time): from here on the slow view acknowledges all it gets, so it must converge on what the
+  // plain view shows. Only updates follow a replay, so a replay that missed part of the screen
+  // never converges.
+  const acknowledge = setInterval(() => slow.port.postMessage({ ack: slow.messages.length }), 50);
+  try {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      await settled(slow, 300);
+      await settled(plain, 300);
+      const same = isDeepStrictEqual(screen(slow.messages), screen(plain.messages));
+      if (same || Date.now() > deadline) break;
+    }
+  } finally {
+    clearInterval(acknowledge);
+  }
   assert.deepEqual(screen(slow.messages), screen(plain.messages), 'the replay shows the latest screen');
   slow.port.close();
   plain.port.close();

@@ -178,6 +178,43 @@ describe('damaged disks', { timeout: 900_000 }, () => {
     assert.equal((await hangar('disk', 'check', name, 'hd7')).code, 3, 'no such drive');
   });
 
+  it('qemu: counts an interrupted snapshot save raised are repaired at the start and logged; a count below its references still refuses', async () => {
+    // What QEMU leaves when killed inside savevm (counts raised, snapshot table not written):
+    // qemu-img check calls it an error, and the machine must start anyway, repaired.
+    const name = 'Raised';
+    const machine = await createMachine(name, 'qemu');
+    const disk = machine.disks[0]?.path as string;
+    execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x6c 0 64k', disk]);
+    setDataClusterRefcount(disk, 2);
+    assert.equal(await qemuImgCheckCode(disk), 2, 'qemu-img check calls the raised count an error');
+    const headless = spawn(process.execPath, [bin, 'start', name, '--headless'], { env: { ...process.env, HANGAR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    headless.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    headless.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => headless.on('exit', (code) => resolve(code)));
+    try {
+      assert.ok(await commandLine(/qemu-system/, disk, 90_000), `QEMU did not start: ${output}`);
+      const log = readFileSync(join(home, 'machines', machine.id, 'logs', 'engine.log'), 'utf8');
+      assert.match(log, /\[hangar\] repaired the hard disk hd0 .*interrupted snapshot save.*No data was lost/);
+      assert.match(output, /repaired the hard disk hd0/, 'the holder says so on stderr too');
+    } finally {
+      headless.kill('SIGTERM');
+      const timer = setTimeout(() => headless.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    assert.equal(await qemuImgCheckCode(disk), 0, 'the image is clean after the repair');
+    assert.match(execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'read -P 0x6c 0 64k', disk], { encoding: 'utf8' }), /read 65536\/65536 bytes/, 'the data survived');
+
+    // A count below the references is real damage: no automatic repair, the start is refused.
+    setDataClusterRefcount(disk, 0);
+    const before = sha256(disk);
+    const refused = await hangar('start', name, '--headless');
+    assert.notEqual(refused.code, 0, 'a real error refuses the start');
+    assert.match(refused.stderr, /qemu-img check found .* error/);
+    assert.equal(sha256(disk), before, 'nothing was written to the damaged image');
+  });
+
   it('v86: a truncated disk overlay refuses to start with a clear error', async () => {
     const name = 'Truncated';
     const machine = await createMachine(name, 'v86');
@@ -201,6 +238,27 @@ describe('damaged disks', { timeout: 900_000 }, () => {
 });
 
 /** Marks `count` clusters past the end of a qcow2 image as used without any reference to them: leaked clusters. */
+/** Sets the reference count of the first data cluster (guest offset 0) of a qcow2 image. */
+function setDataClusterRefcount(path: string, count: number): void {
+  const image = readFileSync(path);
+  const clusterBits = image.readUInt32BE(20);
+  const offsetMask = 0x00ff_ffff_ffff_fe00n;
+  const l2Table = Number(image.readBigUInt64BE(Number(image.readBigUInt64BE(40))) & offsetMask);
+  const dataCluster = Number(image.readBigUInt64BE(l2Table) & offsetMask) >> clusterBits;
+  const refcountBlock = Number(image.readBigUInt64BE(Number(image.readBigUInt64BE(48))));
+  const fd = openSync(path, 'r+');
+  try {
+    writeSync(fd, Buffer.from([count >> 8, count & 0xff]), 0, 2, refcountBlock + dataCluster * 2);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `qemu-img check`'s exit code: 0 clean, 2 errors, 3 only leaks. */
+function qemuImgCheckCode(path: string): Promise<number> {
+  return new Promise((resolve) => execFile('qemu-img', ['check', '-f', 'qcow2', path], (error) => resolve(error ? Number((error as { code?: number }).code ?? 1) : 0)));
+}
+
 function craftLeaks(path: string, count: number): void {
   const image = readFileSync(path);
   const clusterSize = 1 << image.readUInt32BE(20);

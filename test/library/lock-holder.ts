@@ -7,6 +7,5 @@ if (!folder) throw new Error('usage: lock-holder.ts <library folder>');
 const library = await Library.open(folder, { watch: false });
 process.stdout.write('ready\n');
 process.stdin.resume();
-process.stdin.on('end', () => {
-  void library.close().then(() => process.exit(0));
-});
+// Closing the library releases the lock; with stdin ended nothing else holds the process.
+process.stdin.on('end', () => void library.close());

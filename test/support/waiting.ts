@@ -13,3 +13,16 @@ export async function until<T>(probe: () => Promise<T | undefined> | T | undefin
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * `promise`'s value, or `fallback` when it takes over `timeoutMs`. The timer is cleared either
+ * way: a forgotten one would hold the test file open (the leak check fails it).
+ */
+export async function within<T, F>(promise: Promise<T>, timeoutMs: number, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<F>((resolve) => (timer = setTimeout(() => resolve(fallback), timeoutMs)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

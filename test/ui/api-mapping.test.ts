@@ -1,30 +1,40 @@
 /**
  * The renderer's mapping of app-API values to its models and back: machines with drives
  * resolved from the media list (missing media kept, marked), patches that carry only what
- * changed, OS bits, snapshot rows, and text split for paste-as-typing.
+ * changed, OS bits, snapshot rows, and text split for paste-as-typing. Fixtures go through the
+ * schema check the client runs on every reply, so they are shapes the API can really deliver.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chunkText, osBits, toDetectedOs, toMachinePatch, toMachineSummary, toMediaItem, toSnapshotRow } from '../../src/renderer/platform/api-mapping.js';
+import { chunkText, member, osBits, toClipboardAgent, toDetectedOs, toMachinePatch, toMachineSummary, toMediaItem, toOsChoice, toScreenText, toSnapshotRow } from '../../src/renderer/platform/api-mapping.js';
+import { checkApiValue, validateApiReply } from '../../src/shared/protocol/api/client.js';
+import type { ApiCallName, ApiValue } from '../../src/shared/protocol/api/client.js';
+
+/** `value` as call `name` answers it, after the schema check the renderer's client runs on every reply. */
+function reply<N extends ApiCallName>(name: N, value: unknown): ApiValue<N> {
+  const checked = checkApiValue(name, value);
+  assert.ok(checked.ok, `fixture for ${name} breaks the API schema: ${checked.ok ? '' : `${checked.issue.path} ${checked.issue.message}`}`);
+  return checked.value;
+}
 
 const media = [
-  toMediaItem({ id: 'iso1', path: '/isos/grub.iso', kind: 'iso', sizeBytes: 5, present: true, osId: 'grub', osName: 'GRUB rescue', volumeLabel: 'ISOIMAGE' }),
-  toMediaItem({ id: 'fd1', path: '/isos/gone.img', kind: 'floppy', sizeBytes: 1, present: false, osId: null }),
+  toMediaItem(reply('media.add', { id: 'iso1', path: '/isos/grub.iso', kind: 'iso', sizeBytes: 5, present: true, osId: 'grub', osName: 'GRUB rescue', volumeLabel: 'ISOIMAGE' })),
+  toMediaItem(reply('media.add', { id: 'fd1', path: '/isos/gone.img', kind: 'floppy', sizeBytes: 1, present: false, osId: null })),
 ];
 
 test('media rows: library kinds map to cdrom/floppy/disk; unknown OS is left out', () => {
   assert.deepEqual(media[0], { id: 'iso1', path: '/isos/grub.iso', kind: 'cdrom', sizeBytes: 5, present: true, osId: 'grub', osName: 'GRUB rescue', label: 'ISOIMAGE' });
   assert.deepEqual(media[1], { id: 'fd1', path: '/isos/gone.img', kind: 'floppy', sizeBytes: 1, present: false });
-  assert.equal(toMediaItem({ id: 'd', path: '/d.qcow2', kind: 'disk', osId: 'other' }).osId, undefined);
+  assert.equal(toMediaItem(reply('media.add', { id: 'd', path: '/d.qcow2', kind: 'disk', osId: 'other' })).osId, undefined);
 });
 
 test('machines: API fields become the renderer model; drives resolve through the media list', () => {
   const machine = toMachineSummary(
-    {
+    reply('machines.get', {
       id: 'm1', name: 'GRUB', osId: 'grub', engine: 'v86', memoryMib: 64, cpus: 1, bootOrder: ['cdrom', 'disk'], displayDevice: 'std', clipboardMode: 'bidirectional',
       speedLimitMips: null, forceTcg: false, serialEnabled: true, state: 'running', currentSnapshotId: 's1',
       drives: { cd0: 'iso1', fd0: 'fd1' }, disks: [{ id: 'k1', path: '/lib/disk0.qcow2', sizeBytes: 16 * 1024 * 1024 }],
-    },
+    }),
     media,
     { scaling: 'integer' },
   );
@@ -39,13 +49,12 @@ test('machines: API fields become the renderer model; drives resolve through the
       { id: 'fd0', kind: 'floppy', mediaId: 'fd1', path: '/isos/gone.img', present: false },
     ],
   });
-  const unknown = toMachineSummary({ id: 'm2', name: 'X', engine: 'qemu', memoryMib: 512, cpus: 2, state: 'weird', drives: { cd0: 'nope', fd0: null } }, media);
-  assert.equal(unknown.state, 'stopped', 'an unknown state reads as stopped');
+  const unknown = toMachineSummary(reply('machines.get', { id: 'm2', name: 'X', osId: 'other', engine: 'qemu', memoryMib: 512, cpus: 2, state: 'stopped', drives: { cd0: 'nope', fd0: null } }), media);
   assert.deepEqual(unknown.config.drives, [{ id: 'cd0', kind: 'cdrom', mediaId: 'nope', path: '(medium nope)', present: false }, { id: 'fd0', kind: 'floppy' }]);
 });
 
 test('machine patches carry only changed fields, with API names', () => {
-  const before = toMachineSummary({ id: 'm', name: 'A', osId: 'other', engine: 'qemu', memoryMib: 512, cpus: 2, bootOrder: ['disk'], state: 'stopped' }, []).config;
+  const before = toMachineSummary(reply('machines.get', { id: 'm', name: 'A', osId: 'other', engine: 'qemu', memoryMib: 512, cpus: 2, bootOrder: ['disk'], state: 'stopped' }), []).config;
   assert.deepEqual(toMachinePatch(before, before), {});
   assert.deepEqual(toMachinePatch(before, { ...before, name: ' B ', memoryMiB: 1024, bootOrder: ['cdrom', 'disk'], clipboard: 'host-to-guest', serial: 'console', speedLimitMips: 300, scaling: 'native' }), {
     name: 'B', memoryMib: 1024, bootOrder: ['cdrom', 'disk'], clipboardMode: 'host-to-guest', serialEnabled: true, speedLimitMips: 300,
@@ -57,16 +66,51 @@ test('OS bits come from the architecture, DOS family or id; detection proposals 
   assert.equal(osBits({ arch: 'i686' }), 32);
   assert.equal(osBits({ id: 'http://freedos.org/freedos/1.3', family: 'other' }), 16);
   assert.equal(osBits({ id: 'grub', family: 'other', arch: null }), undefined);
-  const detected = toDetectedOs({
+  const detected = toDetectedOs(reply('os.detect', {
     detection: { id: 'grub', name: 'GRUB rescue', arch: null },
     proposal: { machine: { engine: 'v86', memoryMib: 64, cpus: 1 }, diskBytes: 0, notes: ['v86 runs this 32-bit guest without QEMU.'] },
-  });
+  }));
   assert.deepEqual(detected, { osId: 'grub', name: 'GRUB rescue', engine: 'v86', memoryMiB: 64, cpus: 1, diskMiB: 0, notes: ['v86 runs this 32-bit guest without QEMU.'] });
 });
 
 test('snapshot rows: ISO times become milliseconds; root parents are null', () => {
-  const row = toSnapshotRow({ id: 's', machineId: 'm', parentId: null, name: 'A', description: '', createdAt: '2026-01-01T00:00:00.000Z', hasThumbnail: true, engine: 'v86', sizeBytes: 10 });
-  assert.deepEqual(row, { id: 's', parentId: null, name: 'A', description: '', createdAt: Date.UTC(2026, 0, 1), loadable: true, engine: 'v86', sizeBytes: 10, hasThumbnail: true });
+  const list = reply('snapshots.list', {
+    snapshots: [
+      { id: 's', machineId: 'm', parentId: null, name: 'A', description: '', createdAt: '2026-01-01T00:00:00.000Z', hasThumbnail: true, engine: 'v86', sizeBytes: 10 },
+      { id: 't', machineId: 'm', parentId: 's', name: 'B', description: 'later', createdAt: 'not a time', hasThumbnail: false, engine: 'qemu' },
+    ],
+    currentId: 't',
+  });
+  assert.deepEqual(list.snapshots.map(toSnapshotRow), [
+    { id: 's', parentId: null, name: 'A', description: '', createdAt: Date.UTC(2026, 0, 1), loadable: true, engine: 'v86', sizeBytes: 10, hasThumbnail: true },
+    { id: 't', parentId: 's', name: 'B', description: 'later', createdAt: 0, loadable: true, engine: 'qemu', hasThumbnail: false },
+  ]);
+});
+
+test('OS catalog entries keep their recommendations; the architecture beyond the schema gives the bits', () => {
+  const [dos, linux] = reply('os.list', [
+    { id: 'http://freedos.org/freedos/1.3', name: 'FreeDOS 1.3', family: 'msdos', memory: { minimumMib: 1, recommendedMib: 16 }, disk: { minimumBytes: 0, recommendedBytes: 100 * 1024 * 1024 } },
+    { id: 'http://debian.org/debian/12', name: 'Debian 12', family: 'linux', arch: 'x86_64', memory: { minimumMib: 256, recommendedMib: 2048 }, disk: { minimumBytes: 0, recommendedBytes: 20 * 1024 ** 3 } },
+  ]);
+  assert.ok(dos && linux);
+  assert.deepEqual(toOsChoice(dos), { id: 'http://freedos.org/freedos/1.3', name: 'FreeDOS 1.3', bits: 16, family: 'msdos', recommendedMemoryMiB: 16, recommendedDiskMiB: 100 });
+  assert.deepEqual(toOsChoice(linux), { id: 'http://debian.org/debian/12', name: 'Debian 12', bits: 64, family: 'linux', recommendedMemoryMiB: 2048, recommendedDiskMiB: 20 * 1024 });
+});
+
+test('engine answers through vm.execute (any in the schema) are read field by field', () => {
+  assert.deepEqual(toClipboardAgent(reply('vm.execute', { enabled: true, attached: true, text: 'hi' })), { connected: true, text: 'hi' });
+  assert.deepEqual(toClipboardAgent(reply('vm.execute', { enabled: true, attached: false, text: 7 })), { connected: false });
+  assert.deepEqual(toClipboardAgent(reply('vm.execute', null)), { connected: false });
+  assert.deepEqual(toScreenText(reply('vm.execute', { mode: 'text', lines: ['A', 'B'] })), { mode: 'text', lines: ['A', 'B'] });
+  assert.deepEqual(toScreenText(reply('vm.execute', 'nonsense')), { mode: 'off', lines: [] });
+  assert.equal(member({ a: 1 }, 'a'), 1);
+  assert.equal(member(Object.create({ a: 1 }), 'a'), undefined, 'inherited fields are not the value\'s own');
+});
+
+test('a reply that breaks the schema never reaches the mapping: it becomes a failure that names the field', () => {
+  const result = validateApiReply('machines.get', { ok: true, value: { id: 'm2', name: 'X', osId: 'other', engine: 'qemu', memoryMib: 512, cpus: 2, state: 'weird' } });
+  assert.equal(result.ok, false);
+  assert.match(result.ok ? '' : result.error.desc, /state/u);
 });
 
 test('paste-as-typing pieces never split a character', () => {

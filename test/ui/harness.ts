@@ -3,6 +3,7 @@
  * temp folder, serves it on loopback, and drives Debian's Chromium with playwright-core. No tool
  * ever downloads a browser.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -36,8 +37,15 @@ export interface UiHarness {
 
 /** Builds the renderer into a temp folder (not dist/, which other runs may be using). */
 export async function buildRenderer(outDir: string): Promise<void> {
-  const { build } = await import('vite');
-  await build({ configFile, logLevel: 'error', build: { outDir, emptyOutDir: true, sourcemap: false } });
+  // In a child process: vite's build listens on its process's stdin (to stop when a parent goes
+  // away, unless CI=true) and leaves the stdin handle open, which the leak check refuses.
+  const viteBin = fileURLToPath(new URL('../../node_modules/vite/bin/vite.js', import.meta.url));
+  await new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, [viteBin, 'build', '--config', configFile, '--outDir', outDir, '--emptyOutDir', '--sourcemap', 'false', '--logLevel', 'error'], { maxBuffer: 16 << 20, timeout: 300_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`The renderer build failed: ${error.message}\n${stdout}${stderr}`));
+      else resolve();
+    });
+  });
 }
 
 function serve(root: string): Promise<{ server: Server; url: string }> {

@@ -20,8 +20,7 @@ export async function runEngineCommand(argv: string[]): Promise<number> {
     process.stderr.write(`${error.message}\n${engineUsage}\n`);
     return 2;
   }
-  const code = await runEngine(options, (line) => process.stdout.write(`${line}\n`));
-  // The emulator may leave timers behind; the command is finished.
-  setImmediate(() => process.exit(code));
-  return code;
+  // runEngine disposes of the backend (emulator, QEMU child, sockets, timers): the process ends
+  // on its own with the code bin/hangar.js sets.
+  return await runEngine(options, (line) => process.stdout.write(`${line}\n`));
 }

@@ -5,12 +5,15 @@
  * Options: --engine v86|qemu, --memory MIB, --cpus N, --cdrom/--floppy/--disk PATH,
  * --disk-format raw|qcow2 (the disk's format; without it the header decides),
  * --boot cdrom,floppy,disk, --qmp PATH (UNIX socket, folder must be 0700), --state-dir DIR,
- * --paused, --options JSON (backend options), --foreground (exit when the guest powers off).
+ * --paused, --options JSON (backend options), --foreground (exit when the guest powers off),
+ * --nic nat|isolated|none [--nic-model MODEL] [--mac MAC] [--forward tcp:[ADDR:]HOSTPORT:GUESTPORT]…
+ * (the network card; the same as options.network {mode, model, mac, connected, forwards}).
  * Exit codes: 0 normal, 2 bad usage, 1 failure.
  */
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MachineConfig } from '../backend.js';
+import { parseForward, planNetwork } from '../common/network-plan.js';
 import { loadBackend } from './backends.js';
 import { Engine } from './engine.js';
 import { serveParentChannel } from './parent-channel.js';
@@ -27,12 +30,13 @@ export interface EngineOptions {
 export class UsageError extends Error {}
 
 export const engineUsage =
-  'usage: hangar engine --engine v86|qemu --memory MIB [--cpus N] [--cdrom PATH] [--floppy PATH] [--disk PATH [--disk-format raw|qcow2]] [--boot LIST] [--paused] [--state-dir DIR] [--options JSON] --qmp PATH';
+  'usage: hangar engine --engine v86|qemu --memory MIB [--cpus N] [--cdrom PATH] [--floppy PATH] [--disk PATH [--disk-format raw|qcow2]] [--boot LIST] [--paused] [--state-dir DIR] [--options JSON] [--nic nat|isolated|none] [--nic-model MODEL] [--mac MAC] [--forward tcp:[ADDR:]HOSTPORT:GUESTPORT]... --qmp PATH';
 
 /** Parses engine options from `argv`. */
 export function parseEngineArgs(argv: readonly string[], defaults: { foreground?: boolean } = {}): EngineOptions {
   const values = new Map<string, string>();
   const flags = new Set<string>();
+  const forwards: string[] = [];
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index] as string;
     if (arg === '--paused' || arg === '--foreground') {
@@ -43,10 +47,11 @@ export function parseEngineArgs(argv: readonly string[], defaults: { foreground?
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
     const value = inline ?? argv[++index];
     if (value === undefined) throw new UsageError(`--${name} needs a value.`);
-    if (!['engine', 'memory', 'cpus', 'cdrom', 'floppy', 'disk', 'disk-format', 'boot', 'qmp', 'state-dir', 'options', 'runtime-dir'].includes(name)) {
+    if (!['engine', 'memory', 'cpus', 'cdrom', 'floppy', 'disk', 'disk-format', 'boot', 'qmp', 'state-dir', 'options', 'runtime-dir', 'nic', 'nic-model', 'mac', 'forward'].includes(name)) {
       throw new UsageError(`Unknown option --${name}.`);
     }
-    values.set(name, value);
+    if (name === 'forward') forwards.push(value);
+    else values.set(name, value);
   }
   const engine = values.get('engine') ?? 'v86';
   if (engine !== 'v86' && engine !== 'qemu') throw new UsageError(`--engine must be v86 or qemu, not "${engine}".`);
@@ -68,6 +73,8 @@ export function parseEngineArgs(argv: readonly string[], defaults: { foreground?
       throw new UsageError('--options must be a JSON object.');
     }
   }
+  const network = networkOption(engine, values, forwards, options?.network);
+  if (network !== undefined) options = { ...options, network };
   const file = (name: string): string | undefined => (values.has(name) ? resolve(values.get(name) as string) : undefined);
   const runtimeDir = file('runtime-dir') ?? (qmp ? dirname(resolve(qmp)) : process.cwd());
   const config: MachineConfig = {
@@ -85,6 +92,25 @@ export function parseEngineArgs(argv: readonly string[], defaults: { foreground?
     ...(options ? { options } : {}),
   };
   return { config, ...(qmp ? { qmp: resolve(qmp) } : {}), foreground: flags.has('foreground') || defaults.foreground === true };
+}
+
+/** The network option from --nic/--nic-model/--mac/--forward (over options.network), checked for `engine`; undefined without any. */
+function networkOption(engine: 'v86' | 'qemu', values: Map<string, string>, forwards: readonly string[], fromOptions: unknown): Record<string, unknown> | undefined {
+  const given = values.has('nic') || values.has('nic-model') || values.has('mac') || forwards.length > 0;
+  if (!given && fromOptions === undefined) return undefined;
+  const network: Record<string, unknown> = typeof fromOptions === 'object' && fromOptions !== null ? { ...(fromOptions as Record<string, unknown>) } : {};
+  if (values.has('nic')) network.mode = values.get('nic');
+  if (values.has('nic-model')) network.model = values.get('nic-model');
+  if (values.has('mac')) network.mac = values.get('mac');
+  try {
+    if (forwards.length > 0) network.forwards = forwards.map((text) => parseForward(text));
+    // Checked here so a bad value is a usage error (exit 2), not a failed start.
+    const plan = planNetwork(engine, network);
+    if (plan.mode !== 'none' && network.mac === undefined) network.mac = plan.mac;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return network;
 }
 
 /** Runs one engine until quit, a signal, or (in foreground mode) guest power-off; returns the exit code. */

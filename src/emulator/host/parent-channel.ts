@@ -3,8 +3,8 @@
  * (`process.parentPort`, messages `{data, ports}`) or child_process.fork (`process.send`, use
  * `serialization: 'advanced'` so typed arrays pass). Messages are tagged:
  *   parent → engine: {kind:'qmp', message} (a QMP request object), {kind:'attach-display'}
- *                    with a MessagePort in `ports` (Electron) — that port becomes a viewer;
- *                    {kind:'attach-display'} without a port makes the channel itself a viewer.
+ *                    (the channel becomes the display viewer: main keeps the one copy of the
+ *                    screen and serves every view from it, docs/architecture.md §4).
  *   engine → parent: {kind:'qmp', message} (greeting, replies, events), {kind:'display', message}.
  * The channel is one QMP client: it gets the greeting and negotiates like any other.
  * Messages arrive already decoded (structured clone), so the framing's nesting limit is
@@ -16,14 +16,9 @@ import { nestingError, valueNestingExceeds } from '../../shared/protocol/json-li
 import type { Engine } from './engine.js';
 import { QmpSession } from './qmp-session.js';
 
-/** The part of Electron's MessagePortMain the engine uses (no electron import here). */
-interface PortLike {
-  postMessage(message: unknown): void;
-  start?(): void;
-  close?(): void;
-}
+/** The part of Electron's parentPort the engine uses (no electron import here). */
 interface ParentPortLike {
-  on(event: 'message', listener: (event: { data: unknown; ports?: PortLike[] }) => void): void;
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
   postMessage(message: unknown): void;
 }
 
@@ -49,7 +44,7 @@ export function serveParentChannel(engine: Engine): boolean {
   };
   const session = new QmpSession(engine, (message) => post({ kind: 'qmp', message }));
   engine.onEvent((event) => session.event(event));
-  const receive = (data: unknown, ports: readonly PortLike[] = []): void => {
+  const receive = (data: unknown): void => {
     if (typeof data !== 'object' || data === null) {
       session.receive({ ok: false, refusal: 'syntax', error: 'Parent channel messages must be {kind, message} objects' });
       return;
@@ -60,16 +55,10 @@ export function serveParentChannel(engine: Engine): boolean {
       else session.receive({ ok: true, value: tagged.message });
     }
     else if (tagged.kind === 'attach-display') {
-      const port = ports[0];
-      if (port) {
-        port.start?.();
-        engine.attachViewer({ post: (message: DisplayMessage) => port.postMessage(message), backlog: () => 0 });
-      } else {
-        engine.attachViewer({ post: (message: DisplayMessage) => post({ kind: 'display', message }), backlog: () => (pending > 256 ? pending : 0) });
-      }
+      engine.attachViewer({ post: (message: DisplayMessage) => post({ kind: 'display', message }), backlog: () => (pending > 256 ? pending : 0) });
     } else session.receive({ ok: false, refusal: 'syntax', error: `Unknown parent channel message kind ${describeKind(tagged.kind)}` });
   };
-  if (parentPort) parentPort.on('message', (event) => receive(event.data, event.ports));
+  if (parentPort) parentPort.on('message', (event) => receive(event.data));
   else {
     process.on('message', (message) => receive(message));
     process.on('disconnect', () => engine.requestStop('parent disconnected'));

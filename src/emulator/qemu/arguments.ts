@@ -7,6 +7,8 @@
 import { join } from 'node:path';
 import type { MachineConfig } from '../backend.js';
 import type { DriveSlotName } from '../../shared/protocol/enums.js';
+import { planDevices } from '../common/device-plan.js';
+import type { NetworkPlan } from '../common/network-plan.js';
 import { diskImageFormat } from '../disks/disk-format.js';
 
 export type Accelerator = 'kvm' | 'tcg';
@@ -61,6 +63,8 @@ export interface LaunchOptions {
   readonly clipboardPort?: boolean;
   readonly display: DisplayAdapter;
   readonly tablet: boolean;
+  /** The network card (common/network-plan.ts); absent or mode none: no card. */
+  readonly network?: NetworkPlan;
 }
 
 /** Reads the display adapter option; unknown values are an error that lists the choices. */
@@ -87,18 +91,22 @@ export function machineDrives(config: MachineConfig): DriveInfo[] {
   ];
   if (config.disk !== undefined) {
     const format = imageFormat(config.disk, config.diskFormat);
-    drives.push({ id: 'hd0', type: 'disk', backend: 'drive-hd0', format, ...(format === 'qcow2' ? { nodeName: 'node-hd0' } : {}) });
+    drives.push({ id: 'hd0', type: 'disk', backend: 'drive-hd0', format, ...(format === 'qcow2' ? { nodeName: qcow2NodeName } : {}) });
   }
   return drives;
 }
+
+/** Node name of the writable qcow2 disk (snapshot jobs address block nodes). */
+const qcow2NodeName = 'node-hd0';
 
 /** QEMU's drive option values escape commas by doubling them. */
 function escape(value: string): string {
   return value.replaceAll(',', ',,');
 }
 
-/** Builds the full argument list (without the binary). */
+/** Builds the full argument list (without the binary) from the machine's device plan (common/device-plan.ts). */
 export function buildArguments(config: MachineConfig, sockets: QemuSockets, options: LaunchOptions): string[] {
+  const plan = planDevices(config);
   const args = ['-S', '-no-user-config', '-nodefaults', '-no-shutdown', '-name', 'hangar,debug-threads=on'];
   args.push('-machine', 'pc', '-accel', options.accelerator);
   if (options.icount !== undefined) {
@@ -107,29 +115,44 @@ export function buildArguments(config: MachineConfig, sockets: QemuSockets, opti
   }
   // A fixed CPU model: -cpu host/max under a flaky KVM aborts QEMU (ENGINE-NOTES).
   args.push('-cpu', 'qemu64');
-  args.push('-m', String(config.memoryMib), '-smp', String(config.cpus ?? 1));
+  args.push('-m', String(plan.memoryMib), '-smp', String(plan.cpus));
   args.push('-qmp', `unix:${sockets.qmp},server=on,wait=off`);
   args.push('-display', 'none', '-vnc', `unix:${sockets.vnc}`);
   args.push('-device', displayDevices[options.display]);
   if (options.tablet) args.push('-usb', '-device', 'usb-tablet,id=tablet0');
 
-  args.push('-drive', `if=none,id=drive-cd0,media=cdrom,readonly=on${config.cdrom === undefined ? '' : `,format=raw,file=${escape(config.cdrom)}`}`);
+  args.push('-drive', `if=none,id=drive-cd0,media=cdrom,readonly=on${plan.cdrom === undefined ? '' : `,format=raw,file=${escape(plan.cdrom)}`}`);
   args.push('-device', 'ide-cd,drive=drive-cd0,id=cd0,bus=ide.1,unit=0');
-  args.push('-drive', `if=none,id=drive-fd0${config.floppy === undefined ? '' : `,format=raw,file=${escape(config.floppy)}`}`);
+  args.push('-drive', `if=none,id=drive-fd0${plan.floppy === undefined ? '' : `,format=raw,file=${escape(plan.floppy)}`}`);
   args.push('-device', 'floppy,drive=drive-fd0,id=fd0,unit=0');
-  for (const drive of machineDrives(config)) {
-    if (drive.id !== 'hd0' || config.disk === undefined) continue;
-    const node = drive.nodeName === undefined ? '' : `,node-name=${drive.nodeName}`;
-    args.push('-drive', `if=none,id=${drive.backend},file=${escape(config.disk)},format=${drive.format ?? imageFormat(config.disk, config.diskFormat)}${node},werror=stop,rerror=stop`);
+  if (plan.disk !== undefined) {
+    const node = plan.disk.format === 'qcow2' ? `,node-name=${qcow2NodeName}` : '';
+    args.push('-drive', `if=none,id=drive-hd0,file=${escape(plan.disk.path)},format=${plan.disk.format}${node},werror=stop,rerror=stop`);
     args.push('-device', 'ide-hd,drive=drive-hd0,id=hd0,bus=ide.0,unit=0');
   }
-  const order = (config.bootOrder ?? ['cdrom', 'floppy', 'disk']).map((kind) => ({ cdrom: 'd', floppy: 'a', disk: 'c' })[kind]).join('');
-  args.push('-boot', `order=${order}`);
+  args.push('-boot', `order=${plan.bootOrder.map((kind) => ({ cdrom: 'd', floppy: 'a', disk: 'c' })[kind]).join('')}`);
 
   args.push('-chardev', `socket,id=serial0,path=${sockets.serial},server=on,wait=off`);
   args.push('-device', 'isa-serial,chardev=serial0,id=com1');
+  if (options.network !== undefined) args.push(...networkArguments(options.network));
   if (options.clipboard) args.push(...clipboardDeviceArguments().slice(0, options.clipboardPort === false ? 2 : undefined));
   return args;
+}
+
+/** Netdev id of the user network (what hostfwd_add names) and qdev id of the card (what set_link names). */
+export const NETDEV_ID = 'n0';
+export const NIC_ID = 'nic0';
+
+/**
+ * The user-mode network and its card. Forwards are never given here: a busy host port in a
+ * launch-time hostfwd makes QEMU exit (ENGINE-NOTES); they are added over HMP once it runs.
+ */
+export function networkArguments(plan: NetworkPlan): string[] {
+  if (plan.mode === 'none') return [];
+  return [
+    '-netdev', `user,id=${NETDEV_ID}${plan.mode === 'isolated' ? ',restrict=on' : ''}`,
+    '-device', `${plan.model},netdev=${NETDEV_ID},mac=${plan.mac},id=${NIC_ID}`,
+  ];
 }
 
 /** The virtio-serial controller plus the vdagent port (the part that is hot-removed around snapshots). */

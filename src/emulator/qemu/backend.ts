@@ -18,6 +18,7 @@ import { QemuEvents } from './events.js';
 import { QemuInput } from './input.js';
 import { QemuMachine } from './machine.js';
 import { installMedia } from './media.js';
+import { applyNetworkAtLaunch, installNetwork } from './network.js';
 import { QemuProcess } from './process.js';
 import { QemuSerial } from './serial.js';
 import { QemuSnapshots } from './snapshots.js';
@@ -45,6 +46,7 @@ export class QemuBackend implements EngineBackend {
     const events = new QemuEvents(machine, this.process, snapshots);
     this.input = new QemuInput(machine);
     installMedia(machine);
+    installNetwork(machine);
     installSpeedLimit(machine, this.process, clipboard, snapshots);
     const qemu = this.process;
     machine.addHandlers({
@@ -67,6 +69,7 @@ export class QemuBackend implements EngineBackend {
     const backend = new QemuBackend(config, host);
     try {
       await backend.process.boot();
+      await applyNetworkAtLaunch(backend.machine);
     } catch (error) {
       await backend.dispose();
       throw error;

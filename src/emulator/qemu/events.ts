@@ -6,6 +6,7 @@
  */
 import type { EngineEventData, RunStateName } from '../../shared/protocol/engine/index.js';
 import { ProtocolError } from '../backend.js';
+import { continueProblem, pauseProblem } from '../common/run-state.js';
 import { qmpFailure, type QemuMachine, type Session } from './machine.js';
 import { qdevId } from './media.js';
 import type { QemuProcess } from './process.js';
@@ -46,17 +47,15 @@ export class QemuEvents {
       },
       stop: async () => {
         this.machine.qmp();
-        if (['shutdown', 'internal-error', 'guest-panicked'].includes(this.machine.runState)) {
-          throw new ProtocolError('WrongState', `The guest cannot be paused: it is ${this.machine.runState}.`);
-        }
+        const problem = pauseProblem(this.machine.runState);
+        if (problem !== undefined) throw new ProtocolError('WrongState', problem);
         await this.machine.call('stop');
         return {};
       },
       cont: async () => {
         this.machine.qmp();
-        if (['shutdown', 'internal-error', 'guest-panicked', 'restore-vm'].includes(this.machine.runState)) {
-          throw new ProtocolError('WrongState', `The guest cannot continue: it is ${this.machine.runState}. Reset it first (system_reset).`);
-        }
+        const problem = continueProblem(this.machine.runState);
+        if (problem !== undefined) throw new ProtocolError('WrongState', problem);
         try {
           await this.machine.qmp().execute('cont');
         } catch (error) {
@@ -94,8 +93,7 @@ export class QemuEvents {
         await this.onStop(session);
         break;
       case 'RESUME':
-        machine.runState = 'running';
-        machine.emit('RESUME', {});
+        machine.run.reported('RESUME', 'running');
         break;
       case 'RESET':
         machine.emit('RESET', { guest: data.guest === true, reason: String(data.reason ?? 'host-qmp-system-reset') });
@@ -142,8 +140,7 @@ export class QemuEvents {
       // QEMU went away; onExit reports it.
     }
     if (machine.session !== session) return;
-    machine.runState = status;
-    machine.emit('STOP', {});
+    machine.run.reported('STOP', status);
     if (status === 'internal-error' && session.accelerator === 'kvm' && machine.config.options?.accelerator !== 'kvm') {
       this.process.kvmFailed('the guest stopped with a KVM internal error');
       // Not awaited: the new QEMU's events queue behind this one.

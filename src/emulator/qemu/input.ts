@@ -1,9 +1,9 @@
 /**
  * Keyboard and pointer input: input-send-event (keys as QEMU extended key events over VNC when
- * possible, otherwise QMP), send-key, and input-type-text (text typed with the US layout).
+ * possible, otherwise QMP), send-key, and input-type-text (common/typing.ts's plan and pacing).
  */
 import { qkeycodeToXt } from '../../shared/input/qkeycode.js';
-import { keyStrokeFor } from '../../shared/input/us-layout.js';
+import { BIOS_KEY_POINTERS, KeyQueue, biosKeyBufferHasRoom, planTyping, typePlan } from '../common/typing.js';
 import { toQemuKey } from './keys.js';
 import type { QemuMachine } from './machine.js';
 
@@ -11,6 +11,8 @@ import type { QemuMachine } from './machine.js';
 export class QemuInput {
   /** How many key batches went over VNC extended key events (diagnostics and tests). */
   keysViaVnc = 0;
+  /** Serialises typed text so concurrent commands never interleave half-pressed keys. */
+  private readonly keys = new KeyQueue();
 
   constructor(private readonly machine: QemuMachine) {
     machine.addHandlers({
@@ -37,29 +39,36 @@ export class QemuInput {
     });
   }
 
-  private async typeText(text: string, delayMs: number): Promise<{ typed: number; skipped: number }> {
-    let typed = 0;
-    let skipped = 0;
-    for (const character of text) {
-      const stroke = keyStrokeFor(character);
-      const key = stroke === undefined ? undefined : { qcode: stroke.key, shift: stroke.shift };
-      if (key === undefined) {
-        skipped++;
-        continue;
-      }
-      const press = (down: boolean): { type: 'key'; data: { down: boolean; key: { type: 'qcode'; data: string } } } => ({
-        type: 'key',
-        data: { down, key: { type: 'qcode', data: key.qcode } },
-      });
-      const shift = (down: boolean): { type: 'key'; data: { down: boolean; key: { type: 'qcode'; data: string } } } => ({
-        type: 'key',
-        data: { down, key: { type: 'qcode', data: 'shift' } },
-      });
-      const events = key.shift ? [shift(true), press(true), press(false), shift(false)] : [press(true), press(false)];
-      await this.machine.call('input-send-event', { events });
-      typed++;
-      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+  /**
+   * Types through QMP one stroke at a time, paced as on v86 (common/typing.ts): QEMU's own queue
+   * cannot tell whether the guest took a key, so the BIOS buffer is read with HMP `xp`.
+   */
+  private typeText(text: string, delayMs: number): Promise<{ typed: number; skipped: number }> {
+    const plan = planTyping(text);
+    return this.keys.run(() =>
+      typePlan(
+        plan,
+        {
+          send: async (stroke) => {
+            await this.machine.call('input-send-event', { events: stroke.map((key) => ({ type: 'key', data: { down: key.down, key: { type: 'qcode', data: key.key } } })) });
+          },
+          guestTookKeys: () => this.biosBufferHasRoom(),
+          running: () => this.machine.runState === 'running',
+        },
+        delayMs,
+      ),
+    );
+  }
+
+  /** Whether the guest's BIOS keyboard buffer has room; true when QEMU cannot say. */
+  private async biosBufferHasRoom(): Promise<boolean> {
+    try {
+      const { address, length } = BIOS_KEY_POINTERS;
+      const output = await this.machine.call<string>('human-monitor-command', { 'command-line': `xp /${length}bx 0x${address.toString(16)}` });
+      const bytes = (output.split(':')[1] ?? '').trim().split(/\s+/).map((word) => Number.parseInt(word, 16));
+      return bytes.length !== length || bytes.some((byte) => Number.isNaN(byte)) || biosKeyBufferHasRoom(bytes);
+    } catch {
+      return true;
     }
-    return { typed, skipped };
   }
 }

@@ -1,6 +1,6 @@
 /**
  * QemuMachine: what the QEMU backend's modules share — the config, the host, the current QEMU
- * process (session) and its QMP connection, the run state and the last STOP/RESUME reported,
+ * process (session) and its QMP connection, the run state (common/run-state.ts),
  * and the command handlers each module registers.
  *
  * Modules (process.ts, events.ts, display.ts, media.ts, snapshots.ts, clipboard.ts, input.ts,
@@ -13,6 +13,9 @@ import { ProtocolError, type BackendHost, type CommandHandlers, type MachineConf
 import { machineDrives, socketPaths, type Accelerator, type DriveInfo, type QemuSockets } from './arguments.js';
 import { QmpError, type QmpClient } from './qmp.js';
 import type { RfbClient } from './rfb.js';
+import { RunState } from '../common/run-state.js';
+import { NetworkControl } from '../common/network-control.js';
+import { planNetwork } from '../common/network-plan.js';
 
 /** How a QEMU process ended. */
 export interface ExitInfo {
@@ -57,7 +60,8 @@ export function qmpFailure(error: unknown): ProtocolError {
 export class QemuMachine {
   /** The QEMU process running now (replaced by a relaunch). */
   session: Session | undefined;
-  runState: RunStateName = 'prelaunch';
+  /** The run state and the STOP/RESUME events that report it (common/run-state.ts). */
+  readonly run: RunState;
   disposed = false;
   /** True while the QEMU process is being replaced; commands are refused meanwhile. */
   relaunching = false;
@@ -65,15 +69,27 @@ export class QemuMachine {
   readonly drives: DriveInfo[];
   /** Every command handler the backend's modules registered. */
   readonly handlers: CommandHandlers = {};
-  /** The last run-state event sent (STOP or RESUME), so a job's end can correct it. */
-  private lastRunEvent: 'STOP' | 'RESUME' | undefined;
+  /** The network card's plan and the forwards' state (common/network-control.ts). */
+  readonly network: NetworkControl;
 
   constructor(
     readonly config: MachineConfig,
     readonly host: BackendHost,
   ) {
+    this.network = new NetworkControl(planNetwork('qemu', config.options?.network), (data) => this.emit('NETWORK_FORWARD_FAILED', data));
     this.sockets = socketPaths(config.runtimeDir);
     this.drives = machineDrives(config);
+    this.run = new RunState((event) => this.emit(event, {}));
+  }
+
+  /** The run state now. */
+  get runState(): RunStateName {
+    return this.run.state;
+  }
+
+  /** Sets the run state as QEMU reports it, without events (QEMU sends its own). */
+  set runState(state: RunStateName) {
+    this.run.set(state, { quiet: true });
   }
 
   /** Adds command handlers. */
@@ -84,7 +100,6 @@ export class QemuMachine {
   /** Emits a protocol event unless the backend is already disposed. */
   emit<N extends EngineEventName>(name: N, data: EngineEventData<N>): void {
     if (this.disposed) return;
-    if (name === 'STOP' || name === 'RESUME') this.lastRunEvent = name;
     this.host.emit(name, data);
   }
 
@@ -114,10 +129,7 @@ export class QemuMachine {
     this.runState = 'running';
   }
 
-  /**
-   * Makes the last STOP/RESUME sent agree with QEMU's status now. A snapshot job stops and
-   * resumes the guest within moments; whatever was reported during it, its end is authoritative.
-   */
+  /** Asks QEMU for its status and makes the last STOP/RESUME sent agree with it (RunState.settle). */
   async syncRunState(session: Session, when: string): Promise<void> {
     let status: RunStateName;
     try {
@@ -127,9 +139,6 @@ export class QemuMachine {
       return;
     }
     if (this.session !== session || session.retiring) return;
-    this.runState = status;
-    const running = status === 'running';
-    if (running && this.lastRunEvent === 'STOP') this.emit('RESUME', {});
-    else if (!running && this.lastRunEvent === 'RESUME') this.emit('STOP', {});
+    this.run.settle(status);
   }
 }

@@ -2,10 +2,9 @@
  * Drives and removable media: query-block (QEMU's block devices mapped to the machine's drives),
  * eject and blockdev-change-medium for the CD and floppy drives.
  */
-import { statSync } from 'node:fs';
 import type { EngineReturn } from '../../shared/protocol/engine/index.js';
 import { ProtocolError } from '../backend.js';
-import { removableKindProblem } from '../media-kind.js';
+import { checkRemovableMedium } from '../common/medium.js';
 import type { DriveInfo } from './arguments.js';
 import type { QemuMachine } from './machine.js';
 
@@ -74,16 +73,11 @@ export function installMedia(machine: QemuMachine): void {
     'blockdev-change-medium': async (args) => {
       const drive = driveId(machine, args);
       if (drive.type === 'disk') throw new ProtocolError('GenericError', `Drive ${drive.id} is a hard disk; media can only be changed in CD and floppy drives.`);
-      let stats;
       try {
-        stats = statSync(args.filename);
-      } catch {
-        throw new ProtocolError('GenericError', `The image ${args.filename} does not exist or cannot be read.`);
+        checkRemovableMedium(args.filename, drive.id === 'cd0' ? 'cd0' : 'fd0');
+      } catch (error) {
+        throw new ProtocolError('GenericError', (error as Error).message);
       }
-      if (!stats.isFile()) throw new ProtocolError('GenericError', `${args.filename} is not a regular file; choose an image file.`);
-      if (stats.size === 0) throw new ProtocolError('GenericError', `${args.filename} is empty; choose a non-empty image.`);
-      const kindProblem = drive.id === 'cd0' || drive.id === 'fd0' ? removableKindProblem(args.filename, stats.size, drive.id) : undefined;
-      if (kindProblem) throw new ProtocolError('GenericError', kindProblem);
       await machine.call('blockdev-change-medium', {
         id: drive.id,
         filename: args.filename,

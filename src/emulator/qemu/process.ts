@@ -102,6 +102,7 @@ export class QemuProcess {
       clipboardPort: !extra.includes('-incoming'),
       display: displayAdapter(machine.config.options?.display),
       tablet: machine.config.options?.tablet !== false,
+      network: machine.network.plan,
     });
     args.push(...extra);
     machine.host.log(`qemu: ${this.binary} ${args.join(' ')}`);
@@ -187,10 +188,12 @@ export class QemuProcess {
   async relaunch(accelerator: Accelerator, run: boolean, extra: string[] = []): Promise<void> {
     const machine = this.machine;
     machine.relaunching = true;
+    let launched = false;
     try {
       const old = machine.session;
       if (old !== undefined) await this.retire(old);
       await this.launch(accelerator, extra);
+      launched = true;
       if (run) await machine.resume();
     } catch (error) {
       machine.runState = 'internal-error';
@@ -198,6 +201,8 @@ export class QemuProcess {
     } finally {
       machine.relaunching = false;
     }
+    // The new QEMU has a fresh user network: the cable and forwards set so far come back.
+    if (launched) await machine.network.reapply().catch((error: Error) => machine.host.log(`qemu: network after restart: ${error.message}`));
   }
 
   /** Ends a session's process on purpose and waits for it to exit. */

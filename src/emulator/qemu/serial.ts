@@ -1,18 +1,18 @@
 /**
  * The console serial port (COM1): QEMU's serial UNIX socket, its output batched into
- * SERIAL_OUTPUT events, and serial-write.
+ * SERIAL_OUTPUT events (common/serial-batch.ts, as on v86), and serial-write.
  */
 import { connect, type Socket } from 'node:net';
-import { consoleSerialPort } from '../../shared/protocol/enums.js';
 import { ProtocolError } from '../backend.js';
+import { SerialBatcher, serialOutputEvent } from '../common/serial-batch.js';
 import type { QemuMachine, Session } from './machine.js';
 
 /** The serial console of one QEMU machine. */
 export class QemuSerial {
-  private buffer: Buffer[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private readonly batcher: SerialBatcher;
 
   constructor(private readonly machine: QemuMachine) {
+    this.batcher = new SerialBatcher((bytes) => machine.emit('SERIAL_OUTPUT', serialOutputEvent(bytes)));
     machine.addHandlers({
       'serial-write': (args) => {
         const bytes = Buffer.from(args.data, args.format === 'base64' ? 'base64' : 'utf8');
@@ -33,8 +33,7 @@ export class QemuSerial {
         socket.on('error', (error) => this.machine.host.log(`qemu: serial socket: ${error.message}`));
         socket.on('data', (chunk: Buffer) => {
           if (this.machine.session !== session) return;
-          this.buffer.push(chunk);
-          this.timer ??= setTimeout(() => this.flush(), 20);
+          this.batcher.push(chunk);
         });
         resolve(socket);
       });
@@ -42,21 +41,13 @@ export class QemuSerial {
     });
   }
 
-  /** Sends what is buffered now if a flush is pending (QEMU exited). */
+  /** Sends what is buffered now (QEMU exited). */
   flushPending(): void {
-    if (this.timer !== undefined) this.flush();
+    this.batcher.flush();
   }
 
-  /** Cancels a pending flush (dispose). */
+  /** Sends what is pending and stops the batch timer (dispose). */
   dispose(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-  }
-
-  private flush(): void {
-    this.timer = undefined;
-    if (this.buffer.length === 0) return;
-    const data = Buffer.concat(this.buffer).toString('base64');
-    this.buffer = [];
-    this.machine.emit('SERIAL_OUTPUT', { port: consoleSerialPort, data });
+    this.batcher.dispose();
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { EngineReturn, RunStateName } from '../../shared/protocol/engine/index.js';
 import { ProtocolError } from '../backend.js';
+import { needsReset } from '../common/run-state.js';
 import type { QemuClipboard } from './clipboard.js';
 import { explainSnapshotFailure } from './disk-space.js';
 import type { QemuMachine, Session } from './machine.js';
@@ -111,6 +112,7 @@ export class QemuSnapshots {
   ): Promise<Record<string, never>> {
     const nodes = this.snapshotNodes();
     if (this.jobs.has(args['job-id'])) throw new ProtocolError('GenericError', `A job with id "${args['job-id']}" is already running; pick another job-id.`);
+    if (type === 'snapshot-load' && needsReset(this.machine.runState)) await this.resetBeforeLoad();
     if (this.clipboard.enabled) await this.clipboard.detach(`${type} "${args.tag}"`);
     const devices = (args.devices ?? nodes).map((name) => this.nodeName(name));
     const qemuArgs: Record<string, unknown> = { 'job-id': args['job-id'], tag: args.tag, devices };
@@ -124,6 +126,26 @@ export class QemuSnapshots {
       throw error;
     }
     return {};
+  }
+
+  /**
+   * QEMU keeps a powered-off or faulted guest in its state through a load, so `cont` would be
+   * refused and a reset would undo the load: reset first (QEMU then says prelaunch), as the
+   * common rule has a loaded state wait for `cont` (common/run-state.ts).
+   */
+  private async resetBeforeLoad(): Promise<void> {
+    await this.machine.call('system_reset');
+    // QEMU resets in its main loop after answering: load only once it has.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const { status } = await this.machine.call<{ status: RunStateName }>('query-status');
+      if (!needsReset(status)) {
+        this.machine.runState = status;
+        return;
+      }
+      if (Date.now() > deadline) throw new ProtocolError('GenericError', `QEMU did not reset the guest (still ${status}) before the snapshot load; reset it (system_reset), then load again.`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   /** A snapshot job's error, naming a full disk when that is why QEMU could not write. */

@@ -1,5 +1,5 @@
 /**
- * The Hangar snapshot file (DESIGN.md §7): versioned, self-describing, compressed.
+ * The Hangar snapshot file (docs/architecture.md §7): versioned, self-describing, compressed.
  *
  * Layout (integers little-endian):
  *   "HNGRSNAP" · format version (u32) · header length H (u32) · header (H bytes of UTF-8 JSON)

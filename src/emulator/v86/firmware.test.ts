@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { findFirmware, loadFirmware } from './firmware.js';
+import { bootOrderOf } from '../common/device-plan.js';
 import { v86BootOrder } from './media-config.js';
 
 test('finds Debian SeaBIOS by default and loads it', async () => {
@@ -31,8 +32,8 @@ test('no firmware found names the Debian package to install', () => {
 });
 
 test('boot order packs SeaBIOS device numbers, first device lowest', () => {
-  assert.equal(v86BootOrder(undefined), 0x123);
-  assert.equal(v86BootOrder(['floppy', 'disk', 'cdrom']), 0x321);
-  assert.equal(v86BootOrder(['disk']), 0x2);
-  assert.equal(v86BootOrder(['disk', 'disk', 'cdrom']), 0x32);
+  assert.equal(v86BootOrder(bootOrderOf(undefined)), 0x123);
+  assert.equal(v86BootOrder(bootOrderOf(['floppy', 'disk', 'cdrom'])), 0x321);
+  assert.equal(v86BootOrder(bootOrderOf(['disk'])), 0x2);
+  assert.equal(v86BootOrder(bootOrderOf(['disk', 'disk', 'cdrom'])), 0x32);
 });

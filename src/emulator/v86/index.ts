@@ -2,9 +2,11 @@
  * The v86 backend: the v86 WASM emulator running inside the engine process.
  */
 import type { BackendFactory, EngineBackend } from '../backend.js';
+import { planDevices } from '../common/device-plan.js';
 import { installDisplayCommands } from './display-commands.js';
 import { findFirmware, loadFirmware } from './firmware.js';
 import { installInput } from './input.js';
+import { installNetwork } from './network.js';
 import { V86Machine, v86Version } from './machine.js';
 import { addConfiguredMedia } from './media-config.js';
 import { installPciHotplug } from './pci-hotplug.js';
@@ -39,11 +41,12 @@ export async function prepareV86Machine(
   host: Parameters<BackendFactory>[1],
   modules: readonly V86Module[] = extraModules,
 ): Promise<{ machine: V86Machine; screen: () => V86Screen; sliceBound: () => SliceBound }> {
+  const plan = planDevices(config);
   const machine = new V86Machine(config, host);
-  if (config.cpus !== undefined && config.cpus > 1) host.log(`v86 emulates a single CPU; the setting of ${config.cpus} CPUs is ignored.`);
+  if (plan.cpus > 1) host.log(`v86 emulates a single CPU; the setting of ${plan.cpus} CPUs is ignored.`);
   const firmware = await loadFirmware(findFirmware(config.options));
   machine.addOptions({ bios: { buffer: firmware.bios }, vga_bios: { buffer: firmware.vgaBios } });
-  await addConfiguredMedia(machine);
+  await addConfiguredMedia(machine, plan);
   let screen: V86Screen | undefined;
   const getScreen = (): V86Screen => {
     if (!screen) throw new Error('The v86 screen is not ready yet.');
@@ -59,6 +62,7 @@ export async function prepareV86Machine(
   machine.onDispose(() => screen?.dispose());
   installPower(machine);
   installPciHotplug(machine);
+  installNetwork(machine);
   installInput(machine);
   installDisplayCommands(machine, getScreen);
   machine.addHandlers({

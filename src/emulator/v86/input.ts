@@ -3,9 +3,9 @@
  * into the PS/2 keyboard, PS/2 relative mouse, and the VMware absolute pointer.
  */
 import { qkeycodeBytes, xtBytes } from '../../shared/input/qkeycode.js';
-import { keyStrokeFor } from '../../shared/input/us-layout.js';
 import type { EngineArgs } from '../../shared/protocol/engine/index.js';
 import { ProtocolError } from '../backend.js';
+import { BIOS_KEY_POINTERS, KeyQueue, biosKeyBufferHasRoom, planTyping, typePlan } from '../common/typing.js';
 import type { V86Emulator } from './internals.js';
 import type { V86Machine } from './machine.js';
 
@@ -34,36 +34,17 @@ class InputState {
   absX = 0;
   absY = 0;
   /** Serialises typed keys so concurrent commands never interleave half-pressed keys. */
-  queue: Promise<unknown> = Promise.resolve();
+  readonly keys = new KeyQueue();
 }
 
-/** Longest wait for the guest to take one typed key before the next is sent anyway. */
-const KEY_TAKE_LIMIT_MS = 400;
-/** BIOS keyboard buffer (BDA 0x41A head, 0x41C tail, 16 two-byte slots): keep this many free. */
-const BIOS_BUFFER_SLOTS_FREE = 8;
-
 /**
- * Whether the guest has taken the keys sent so far: the i8042 output queue is empty and, for
- * guests that read the keyboard through the BIOS (GRUB, DOS), its 15-key buffer has room.
- * Pacing by this instead of wall-clock time alone keeps keys from being dropped when the host
- * starves the guest or the guest is busy (redrawing after a snapshot load, say).
+ * Whether the guest has taken the keys sent so far: the i8042 output queue is empty and the
+ * BIOS keyboard buffer has room (the rule is common/typing.ts's, shared with QEMU).
  */
 function guestTookKeys(emulator: V86Emulator): boolean {
   const keyboard = emulator.v86.cpu.devices['ps2'] as { kbd_buffer?: { length: number } } | undefined;
   if ((keyboard?.kbd_buffer?.length ?? 0) > 0) return false;
-  const pointers = emulator.read_memory(0x41a, 4);
-  const head = (pointers[0] ?? 0) | ((pointers[1] ?? 0) << 8);
-  const tail = (pointers[2] ?? 0) | ((pointers[3] ?? 0) << 8);
-  const queued = ((tail - head + 32) % 32) / 2;
-  // Outside the BIOS buffer's range the guest has its own driver: only the queue counts.
-  const biosBuffer = head >= 0x1e && head < 0x3e && tail >= 0x1e && tail < 0x3e;
-  return !biosBuffer || queued <= 16 - BIOS_BUFFER_SLOTS_FREE;
-}
-
-/** Waits (bounded) until the running guest has taken the keys sent so far. */
-async function untilGuestTookKeys(emulator: V86Emulator): Promise<void> {
-  const deadline = Date.now() + KEY_TAKE_LIMIT_MS;
-  while (emulator.cpu_is_running && !guestTookKeys(emulator) && Date.now() < deadline) await sleep(2);
+  return biosKeyBufferHasRoom(emulator.read_memory(BIOS_KEY_POINTERS.address, BIOS_KEY_POINTERS.length));
 }
 
 function sendBytes(emulator: V86Emulator, bytes: readonly number[]): void {
@@ -119,11 +100,6 @@ function applyEvents(emulator: V86Emulator, state: InputState, events: readonly 
 /** Installs the input command handlers and watches the guest's pointer modes. */
 export function installInput(machine: V86Machine): void {
   const state = new InputState();
-  const enqueue = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = state.queue.then(work, work);
-    state.queue = next.catch(() => undefined);
-    return next;
-  };
   machine.onCreated((emulator) => {
     emulator.bus.register('mouse-enable', (enabled: boolean) => {
       state.mouseEnabled = enabled;
@@ -143,45 +119,27 @@ export function installInput(machine: V86Machine): void {
       const emulator = machine.emulator;
       const presses = args.keys.map((key) => keyBytes(key, true));
       const releases = args.keys.map((key) => keyBytes(key, false)).reverse();
-      await enqueue(async () => {
+      await state.keys.run(async () => {
         for (const bytes of presses) sendBytes(emulator, bytes);
         await sleep(args['hold-time'] ?? 100);
         for (const bytes of releases) sendBytes(emulator, bytes);
       });
       return {};
     },
-    'input-type-text': async (args) => {
+    'input-type-text': (args) => {
       const emulator = machine.emulator;
-      const delay = args['delay-ms'] ?? 10;
-      let typed = 0;
-      let skipped = 0;
-      await enqueue(async () => {
-        let previous = '';
-        for (const char of args.text) {
-          // A CR LF pair is one Enter.
-          if (char === '\n' && previous === '\r') {
-            previous = char;
-            continue;
-          }
-          previous = char;
-          const stroke = keyStrokeFor(char);
-          if (!stroke) {
-            skipped++;
-            continue;
-          }
-          const bytes = [
-            ...(stroke.shift ? (qkeycodeBytes('shift', true) ?? []) : []),
-            ...(qkeycodeBytes(stroke.key, true) ?? []),
-            ...(qkeycodeBytes(stroke.key, false) ?? []),
-            ...(stroke.shift ? (qkeycodeBytes('shift', false) ?? []) : []),
-          ];
-          sendBytes(emulator, bytes);
-          typed++;
-          if (delay > 0) await sleep(delay);
-          await untilGuestTookKeys(emulator);
-        }
-      });
-      return { typed, skipped };
+      const plan = planTyping(args.text);
+      return state.keys.run(() =>
+        typePlan(
+          plan,
+          {
+            send: (stroke) => sendBytes(emulator, stroke.flatMap((key) => qkeycodeBytes(key.key, key.down) ?? [])),
+            guestTookKeys: () => guestTookKeys(emulator),
+            running: () => emulator.cpu_is_running,
+          },
+          args['delay-ms'] ?? 10,
+        ),
+      );
     },
   });
 }

@@ -11,6 +11,7 @@ import type { V86Options } from 'v86';
 import type { BackendHost, CommandHandlers, MachineConfig } from '../backend.js';
 import { ProtocolError } from '../backend.js';
 import type { EngineEventData, EngineEventName, RunStateName } from '../../shared/protocol/engine/index.js';
+import { RunState, continueProblem } from '../common/run-state.js';
 import type { V86Emulator } from './internals.js';
 import { ensureImageData } from './screen.js';
 
@@ -27,15 +28,12 @@ export function v86Version(): string {
   return pkg.version;
 }
 
-/** Run states in which the guest can be resumed with `cont`. */
-const resumable: ReadonlySet<RunStateName> = new Set(['paused', 'prelaunch', 'running', 'suspended']);
-
 /** Time limit for v86 to load its WASM module and firmware. */
 const LOAD_TIMEOUT_MS = 60_000;
 
 export class V86Machine {
   private emulatorObject: V86Emulator | undefined;
-  private runState: RunStateName;
+  private readonly runState: RunState;
   private readonly options: Partial<V86Options> & Record<string, unknown> = {};
   private readonly createdHooks: ((emulator: V86Emulator) => void | Promise<void>)[] = [];
   private readonly disposeHooks: (() => void | Promise<void>)[] = [];
@@ -47,7 +45,7 @@ export class V86Machine {
     readonly config: MachineConfig,
     readonly host: BackendHost,
   ) {
-    this.runState = 'prelaunch';
+    this.runState = new RunState((event) => this.emit(event, {}));
   }
 
   /** The emulator; throws before `start()` has created it. */
@@ -89,17 +87,22 @@ export class V86Machine {
 
   /** Current run state. */
   status(): RunStateName {
-    return this.runState;
+    return this.runState.state;
   }
 
   /** True when the guest CPU is executing. */
   get running(): boolean {
-    return this.runState === 'running';
+    return this.runState.running;
   }
 
-  /** Sets the run state without events (modules emit their own when QEMU would). */
-  setStatus(state: RunStateName): void {
-    this.runState = state;
+  /** Sets the run state; STOP/RESUME only when `report` is true and the guest stops or starts running. */
+  setStatus(state: RunStateName, report = false): void {
+    this.runState.set(state, { quiet: !report });
+  }
+
+  /** Makes the last STOP/RESUME sent agree with the state now (common/run-state.ts; after a snapshot job). */
+  settleStatus(): void {
+    this.runState.settle(this.runState.state);
   }
 
   /** Creates the emulator with every contributed option, runs the created hooks, starts the guest unless paused. */
@@ -127,23 +130,19 @@ export class V86Machine {
     if (!this.config.paused) await this.resume({ emit: false });
   }
 
-  /** Stops the CPU (waits for the current slice) and emits STOP with status `state`. */
+  /** Stops the CPU (waits for the current slice) and moves to `state` (STOP if it ran, unless `emit` is false). */
   async pause(state: RunStateName = 'paused', emit = true): Promise<void> {
-    const wasRunning = this.runState === 'running';
     await this.haltCpu();
-    this.runState = state;
-    if (emit && wasRunning) this.emit('STOP', {});
+    this.runState.set(state, { quiet: !emit });
   }
 
-  /** Starts the CPU and emits RESUME; refuses in states that need a reset first. */
+  /** Starts the CPU and emits RESUME; refuses in states that need a reset first (common/run-state.ts). */
   async resume(options: { emit?: boolean } = {}): Promise<void> {
-    if (!resumable.has(this.runState)) {
-      throw new ProtocolError('WrongState', `The guest is in state "${this.runState}" and cannot be resumed: reset it first (system_reset), then cont.`);
-    }
-    if (this.runState === 'running') return;
-    this.runState = 'running';
+    const problem = continueProblem(this.runState.state);
+    if (problem !== undefined) throw new ProtocolError('WrongState', problem);
+    if (this.runState.running) return;
+    this.runState.set('running', { quiet: options.emit === false });
     await this.emulator.run();
-    if (options.emit !== false) this.emit('RESUME', {});
   }
 
   /** Stops the CPU without changing the run state (for work that needs a still guest). */
@@ -152,7 +151,13 @@ export class V86Machine {
     if (!emulator) return;
     const inner = emulator.v86;
     if (!inner.running) return;
-    await Promise.race([emulator.stop(), new Promise((resolve) => setTimeout(resolve, 5000))]);
+    // The bound's timer is cleared either way: left running it would hold the engine open 5 s.
+    let bound: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([emulator.stop(), new Promise((resolve) => (bound = setTimeout(resolve, 5000)))]);
+    } finally {
+      clearTimeout(bound);
+    }
     // A faulted run loop never reaches its own stop: mark it stopped so run() can restart it.
     inner.running = false;
     inner.stopping = false;
@@ -163,17 +168,15 @@ export class V86Machine {
    * STOP are emitted. The engine stays up so the host can still answer and reset.
    */
   fault(reason: string): void {
-    if (this.runState === 'internal-error') return;
+    if (this.runState.state === 'internal-error') return;
     this.host.log(`v86 fault: ${reason}`);
     const inner = this.emulatorObject?.v86;
     if (inner) {
       inner.running = false;
       inner.stopping = false;
     }
-    const wasRunning = this.runState === 'running';
-    this.runState = 'internal-error';
     this.emit('ENGINE_ERROR', { reason: `The v86 emulator faulted: ${reason}. Reset the machine (system_reset) or restart it.`, fatal: false });
-    if (wasRunning) this.emit('STOP', {});
+    this.runState.set('internal-error');
   }
 
   /** Stops the emulator and releases everything. Idempotent. */

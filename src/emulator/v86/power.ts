@@ -3,6 +3,7 @@
  * (ACPI SLP_EN written to PM1a control, port 0xB004) and faults of v86's run loop.
  */
 import { ProtocolError } from '../backend.js';
+import { pauseProblem } from '../common/run-state.js';
 import type { V86Emulator } from './internals.js';
 import type { V86Machine } from './machine.js';
 
@@ -20,10 +21,8 @@ function guestPoweredOff(machine: V86Machine): void {
   const inner = machine.emulator.v86;
   // Called from inside the CPU's port write: ask the run loop to stop after this slice.
   inner.stop();
-  const wasRunning = machine.running;
-  machine.setStatus('shutdown');
   machine.emit('SHUTDOWN', { guest: true, reason: 'guest-shutdown' });
-  if (wasRunning) machine.emit('STOP', {});
+  machine.setStatus('shutdown', true);
 }
 
 function watchPowerOff(machine: V86Machine, emulator: V86Emulator): void {
@@ -94,9 +93,8 @@ export function installPower(machine: V86Machine): void {
     'query-status': () => ({ status: machine.status(), running: machine.running, singlestep: false }),
     stop: async () => {
       const state = machine.status();
-      if (state === 'shutdown' || state === 'internal-error') {
-        throw new ProtocolError('WrongState', `The guest is in state "${state}"; there is nothing to pause.`);
-      }
+      const problem = pauseProblem(state);
+      if (problem !== undefined) throw new ProtocolError('WrongState', problem);
       if (state === 'running') await machine.pause('paused');
       else if (state === 'prelaunch') machine.setStatus('paused');
       return {};

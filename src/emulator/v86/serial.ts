@@ -1,21 +1,21 @@
 /**
  * The serial console COM1: bytes the guest writes go out as SERIAL_OUTPUT events (batched,
- * base64) and to local listeners (a byte stream); serial-write sends bytes to the guest.
+ * base64, common/serial-batch.ts as on QEMU) and to local listeners (a byte stream);
+ * serial-write sends bytes to the guest.
  */
-import { consoleSerialPort } from '../../shared/protocol/enums.js';
+import { SerialBatcher, serialOutputEvent } from '../common/serial-batch.js';
 import type { V86Machine } from './machine.js';
 
-/** Longest a byte waits before its batch is sent. */
-const BATCH_MS = 10;
-/** Largest batch in one event. */
-const BATCH_BYTES = 4096;
-
 export class SerialConsole {
-  private pending: number[] = [];
-  private timer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<(bytes: Uint8Array) => void>();
+  private readonly batcher: SerialBatcher;
 
-  constructor(private readonly machine: V86Machine) {}
+  constructor(private readonly machine: V86Machine) {
+    this.batcher = new SerialBatcher((bytes) => {
+      this.machine.host.emit('SERIAL_OUTPUT', serialOutputEvent(bytes));
+      for (const listener of this.listeners) listener(bytes);
+    });
+  }
 
   /** Attaches a consumer of the guest's output; returns the function that detaches it. */
   attach(listener: (bytes: Uint8Array) => void): () => void {
@@ -25,20 +25,12 @@ export class SerialConsole {
 
   /** Called for each byte the guest writes. */
   output(byte: number): void {
-    this.pending.push(byte & 0xff);
-    if (this.pending.length >= BATCH_BYTES) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), BATCH_MS);
+    this.batcher.pushByte(byte);
   }
 
   /** Sends what is pending now. */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.pending.length === 0) return;
-    const bytes = Uint8Array.from(this.pending);
-    this.pending = [];
-    this.machine.host.emit('SERIAL_OUTPUT', { port: consoleSerialPort, data: Buffer.from(bytes).toString('base64') });
-    for (const listener of this.listeners) listener(bytes);
+    this.batcher.flush();
   }
 
   /** Sends bytes to the guest's COM1 receiver. */
@@ -49,7 +41,7 @@ export class SerialConsole {
   }
 
   dispose(): void {
-    this.flush();
+    this.batcher.dispose();
     this.listeners.clear();
   }
 }

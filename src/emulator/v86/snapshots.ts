@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ProtocolError } from '../backend.js';
+import { stateAfterSnapshotJob } from '../common/run-state.js';
 import { JobRunner } from '../jobs/runner.js';
 import { removePartialFiles } from '../snapshot/atomic.js';
 import type { SnapshotHeader } from '../snapshot/format.js';
@@ -112,11 +113,12 @@ export class V86Snapshots {
       const hd0 = await this.storage.freezeDisk();
       media = { ...this.storage.record(), hd0 };
     } finally {
-      if (wasRunning) {
+      const after = stateAfterSnapshotJob('snapshot-save', previous);
+      if (after === 'running') {
         machine.setStatus('paused');
         await machine.resume();
-      } else if (machine.status() === 'save-vm') {
-        machine.setStatus(previous);
+      } else {
+        machine.setStatus(after);
       }
     }
     progress(1, 3);
@@ -157,7 +159,7 @@ export class V86Snapshots {
     const { machine } = this;
     const previous = machine.status();
     const resumeAfter = previous === 'running';
-    await machine.pause('restore-vm', resumeAfter);
+    await machine.pause('restore-vm');
     try {
       this.storage.restore(media);
     } catch (error) {
@@ -174,7 +176,7 @@ export class V86Snapshots {
       throw new Error(`Restoring snapshot "${tag}" failed, the guest is stopped (restore-vm): ${(error as Error).message}. Load another snapshot or reset.`);
     }
     machine.setStatus('paused');
-    if (resumeAfter) await machine.resume();
+    if (stateAfterSnapshotJob('snapshot-load', previous) === 'running') await machine.resume();
   }
 
   private readHeader(path: string, tag: string): { header: SnapshotHeader; fileSize: number } {
@@ -251,12 +253,22 @@ export function installSnapshots(machine: V86Machine, storage: V86Storage): V86S
   machine.addHandlers({
     'snapshot-save': (args) => {
       jobs.start(args['job-id'], 'snapshot-save', async (context) => {
-        await snapshots.save(args.tag, context.progress);
+        try {
+          await snapshots.save(args.tag, context.progress);
+        } finally {
+          machine.settleStatus();
+        }
       });
       return {};
     },
     'snapshot-load': (args) => {
-      jobs.start(args['job-id'], 'snapshot-load', () => snapshots.load(args.tag));
+      jobs.start(args['job-id'], 'snapshot-load', async () => {
+        try {
+          await snapshots.load(args.tag);
+        } finally {
+          machine.settleStatus();
+        }
+      });
       return {};
     },
     'snapshot-delete': (args) => {

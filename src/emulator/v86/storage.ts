@@ -6,7 +6,7 @@
  */
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { removableKindProblem } from '../media-kind.js';
+import { checkRemovableMedium } from '../common/medium.js';
 import { ProtocolError } from '../backend.js';
 import { ImageError } from '../disks/block-file.js';
 import type { ChainDescription } from '../disks/chain.js';
@@ -228,15 +228,11 @@ export class V86Storage {
     }
     let disk: FileDisk;
     try {
+      // By kind too (common/medium.ts): an ISO never becomes a writable floppy, nor a floppy image a CD.
+      checkRemovableMedium(args.filename, id);
       disk = this.openMedium(id, args.filename, args['read-only-mode'] ?? 'retain');
     } catch (error) {
       imageError(error);
-    }
-    // By kind: an ISO never becomes a writable floppy, nor a floppy image a CD.
-    const kindProblem = removableKindProblem(args.filename, disk.byteLength, id);
-    if (kindProblem) {
-      disk.close();
-      throw new ProtocolError('GenericError', kindProblem);
     }
     // Open first, so a bad file leaves the drive as it was.
     if (this.media[id] || !this.trayOpen[id]) {

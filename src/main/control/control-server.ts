@@ -58,9 +58,12 @@ export class ControlServer {
     const control = new ControlServer(path, server);
     server.on('connection', (socket) => control.serve(socket, endpoint));
     // The socket file takes the umask's mode: make it 0600 from the start, not after a window.
+    // The umask is process-wide, so it is changed only around listen(), which binds (creates the
+    // file) synchronously; restoring it before any await keeps other code's files out of it.
+    let listening: Promise<void>;
     const previousMask = process.umask(0o177);
     try {
-      await new Promise<void>((resolve, reject) => {
+      listening = new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(path, () => {
           server.off('error', reject);
@@ -69,6 +72,12 @@ export class ControlServer {
       });
     } finally {
       process.umask(previousMask);
+    }
+    try {
+      await listening;
+    } catch (error) {
+      control.detach();
+      throw error;
     }
     chmodSync(path, 0o600);
     return control;
@@ -89,6 +98,11 @@ export class ControlServer {
     for (const socket of this.connections) socket.destroy();
     await closed;
     this.unlink();
+  }
+
+  /** Forgets the exit hook of a server that never listened (nothing of it to remove). */
+  private detach(): void {
+    process.off('exit', this.removeOnExit);
   }
 
   private unlink(): void {

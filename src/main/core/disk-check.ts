@@ -30,9 +30,12 @@ export function diskCheckCommand(machine: Pick<Machine, 'name'>, repair = false)
 /**
  * Throws (Unavailable) when a disk the machine is about to use is damaged: a header that does
  * not match the stored format, or corruption `qemu-img check` finds. Leaked clusters are
- * harmless and do not stop the start.
+ * harmless and do not stop the start. The one kind of error QEMU leaves when it is killed while
+ * saving a snapshot (reference counts raised, the snapshot table not yet written) is repaired
+ * here, because the repair cannot lose data; resolves with one sentence per repair.
  */
-export async function assertDisksUsable(machine: Machine, disks: readonly Disk[] = machine.disks.slice(0, 1)): Promise<void> {
+export async function assertDisksUsable(machine: Machine, disks: readonly Disk[] = machine.disks.slice(0, 1)): Promise<string[]> {
+  const repairs: string[] = [];
   for (const disk of disks) {
     const refuse = (problem: string, repairable: boolean): never => {
       throw new CoreError(
@@ -55,8 +58,20 @@ export async function assertDisksUsable(machine: Machine, disks: readonly Disk[]
       if (error instanceof LibraryError && (error.class === 'Locked' || error.class === 'IoError')) continue;
       throw error;
     }
+    if (!check.ok && check.onlyRaisedRefcounts) {
+      const repaired = await checkDiskImage(disk.path, { format: disk.format, repair: 'all', signal: AbortSignal.timeout(startCheckTimeoutMs) });
+      if (repaired.ok) {
+        repairs.push(
+          `repaired the hard disk ${driveName(disk)} (${disk.path}) before the start: an interrupted snapshot save had left ${check.corruptions} cluster(s) counted ` +
+            `once too often and ${check.leaks} leaked; qemu-img recounted them (${repaired.corruptionsFixed ?? 0} fixed, ${repaired.leaksFixed ?? 0} freed). No data was lost.`,
+        );
+        continue;
+      }
+      check = repaired;
+    }
     if (!check.ok) refuse(`qemu-img check found ${check.corruptions} error(s) in ${disk.path}: ${check.detail.split('\n').slice(0, 3).join(' ')}`, true);
   }
+  return repairs;
 }
 
 /** The disks a `machines.check-disk` call is about: one by drive name or id, else all. */
@@ -107,6 +122,9 @@ export async function checkMachineDisks(machine: Machine, args: ApiArgs<'machine
 function advice(machine: Machine, check: DiskCheck, repair: 'leaks' | 'all' | undefined): string {
   if (check.headerProblem !== undefined) return 'The header is damaged and qemu-img cannot repair it: restore the image from a backup.';
   if (check.corruptions > 0) {
+    if (check.onlyRaisedRefcounts) {
+      return `The errors are reference counts an interrupted snapshot save raised; \`${diskCheckCommand(machine)} --repair-all\` recounts them without loss (starting the machine does it too).`;
+    }
     return repair === 'all'
       ? 'Errors remain after the repair: restore the image from a backup.'
       : `The image has errors: \`${diskCheckCommand(machine)} --repair-all\` lets qemu-img try to fix them (back the image up first), or restore it from a backup.`;

@@ -13,6 +13,7 @@ import type { ApiResult } from '../../shared/protocol/api/index.js';
 import { checkApiArgs, checkApiValue, validateApiEvent } from '../../shared/protocol/api/client.js';
 import type { ApiCallName, ApiClient, ApiEventMessage, ApiHandlers, ApiValue } from '../../shared/protocol/api/client.js';
 import { Supervisor } from '../supervisor/index.js';
+import { Owner } from '../../node/disposables.js';
 import { toFailure } from './api-failure.js';
 import { CoreError } from './core-error.js';
 import { appHandlers } from './handlers/app.js';
@@ -51,7 +52,9 @@ export function apiValidationEnabled(env: NodeJS.ProcessEnv = process.env): bool
   return env.HANGAR_VALIDATE_API === '1' || env.NODE_ENV === 'development' || env.NODE_ENV === 'test';
 }
 
-export class HangarCore {
+export class HangarCore implements AsyncDisposable {
+  /** The library, the supervisor and the control server: closed last opened first, each even if another fails. */
+  private readonly owner = new Owner();
   private readonly events = new EventEmitter<{ event: [CoreEvent] }>();
   private readonly handlers: ApiHandlers;
   /** Replies and events are checked against the schema (apiValidationEnabled). */
@@ -69,6 +72,8 @@ export class HangarCore {
     readonly library: Library,
     readonly supervisor: Supervisor,
   ) {
+    this.owner.use(library);
+    this.owner.use(supervisor);
     this.openWarnings = libraryOpenWarnings(library);
     library.on('change', (change: LibraryChange) => {
       this.publish({
@@ -124,7 +129,7 @@ export class HangarCore {
     logOpenWarnings(core.openWarnings);
     if (options.controlSocket ?? true) {
       try {
-        core.control = await ControlServer.listen(controlSocketPath(library.layout.root), core);
+        core.control = core.owner.use(await ControlServer.listen(controlSocketPath(library.layout.root), core));
       } catch (error) {
         // The app works without it; other `hangar` commands then say the library is locked.
         console.warn(`hangar: no control socket: ${error instanceof Error ? error.message : String(error)}`);
@@ -196,9 +201,12 @@ export class HangarCore {
     if (this.closed) return;
     await saveRunningMachines(this.context);
     this.closed = true;
-    await this.control?.close();
-    await this.supervisor.shutdown();
-    await this.library.close();
+    // The control server first (no new calls), then every engine, then the library.
+    await this.owner.dispose();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   private publish(message: ApiEventMessage): void {

@@ -1,5 +1,5 @@
 /**
- * Reads and checks a Hangar snapshot file (DESIGN.md §7) in the core, so a snapshot can be
+ * Reads and checks a Hangar snapshot file (docs/architecture.md §7) in the core, so a snapshot can be
  * described, and a damaged one refused, without starting an engine or touching a running one.
  * Layout: "HNGRSNAP", format version (u32 LE), header length (u32 LE), header JSON, section data,
  * trailer "HNGREND1" + CRC-32 of the header; each section has its own CRC-32 in the header.

@@ -1,6 +1,6 @@
 /**
- * Snapshots through the app API: take (engine `snapshot-save` job, thumbnail from
- * `screendump`), restore (`snapshot-load`; a stopped machine is started paused from it),
+ * Snapshots through the app API: take (engine `snapshot-save` job, thumbnail from main's copy
+ * of the screen), restore (`snapshot-load`; a stopped machine is started paused from it),
  * delete, inspect, thumbnail. The library row is the source of truth for the tree; the engine
  * keeps the saved state under the snapshot's id as its tag.
  *
@@ -13,16 +13,15 @@
  * (storage-failure.ts).
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, linkSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, linkSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Library, Machine, Snapshot } from '../../library/index.js';
 import type { ApiArgs, ApiEventData, ApiReturn, SnapshotViewValue } from '../../shared/protocol/api/index.js';
 import { checkName } from '../../shared/names.js';
+import { screenThumbnail } from '../display/screen-thumbnail.js';
 import type { Supervisor } from '../supervisor/index.js';
 import { CoreError } from './core-error.js';
-import { thumbnailPng } from './png-thumbnail.js';
 import { readSnapshotFileHeader, verifySnapshotFile } from './snapshot-file.js';
 import { libraryStep, withStorageExplained } from './storage-failure.js';
 
@@ -257,16 +256,13 @@ export class SnapshotService {
     return { png: png.toString('base64') };
   }
 
-  /** A PNG of the running machine's screen, at most `maxWidth` wide. */
+  /** A PNG of the running machine's screen, at most `maxWidth` wide, from main's copy of the screen (no engine round trip). */
   async screenThumbnail(machineId: string, maxWidth: number): Promise<Buffer> {
-    const folder = mkdtempSync(join(tmpdir(), 'hangar-thumb-'));
-    try {
-      const filename = join(folder, 'screen.png');
-      await this.host.supervisor.execute(machineId, 'screendump', { filename });
-      return thumbnailPng(readFileSync(filename), maxWidth);
-    } finally {
-      rmSync(folder, { recursive: true, force: true });
-    }
+    const session = this.host.supervisor.session(machineId);
+    if (!session) throw new CoreError('Unavailable', 'The machine is not running; start it to see its screen.');
+    const png = await screenThumbnail(session, maxWidth);
+    if (!png) throw new CoreError('Unavailable', 'The guest has shown no screen yet (it may be starting, or its display is off); try again shortly.');
+    return png;
   }
 
   /** Runs `work` as the machine's only snapshot operation, with PROGRESS events around it. */

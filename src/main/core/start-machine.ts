@@ -31,7 +31,7 @@ export async function startMachine(
     }
   }
   // A damaged disk is refused here, with the command that checks and repairs it (disk-check.ts).
-  await assertDisksUsable(machine);
+  const repairs = await assertDisksUsable(machine);
   const stateDir = engineStateDir(library, machine.id);
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const engineOptions: Record<string, unknown> = {};
@@ -52,6 +52,7 @@ export async function startMachine(
     boot: machine.bootOrder,
     stateDir,
     logFile: library.layout.logFile(machine.id, 'engine'),
+    ...(repairs.length > 0 ? { notes: repairs } : {}),
     ...(options.paused ? { paused: true } : {}),
     ...(Object.keys(engineOptions).length > 0 ? { options: engineOptions } : {}),
   });

@@ -36,6 +36,9 @@ test('ENOSPC from a write becomes NoSpace naming the folder, its free space and 
   assert.equal(explained.errorClass, 'NoSpace');
   assert.match(explained.message, new RegExp(`^There is not enough free space in ${folder} for the snapshot \\(\\d+\\.\\d MiB free\\)\\. Free some space \\(for example delete old snapshots\\) and try again\\. \\(.*ENOSPC.*\\)$`));
   assert.match((explainStorageFailure(original, folder, 'restore') as Error).message, /to restore the snapshot/);
+  // QEMU's engine already explains a full disk with the same advice: it is given once.
+  const fromQemu = explainStorageFailure(new Error('no space left on the disk holding /x/disk0.qcow2 (0.0 MiB free); free some space and try again (QEMU: No space left on device)'), folder, 'take') as Error;
+  assert.equal(fromQemu.message.match(/free some space/gi)?.length, 1, fromQemu.message);
 });
 
 test('an engine failure whose text says the disk is full becomes NoSpace', () => {

@@ -51,7 +51,9 @@ export function noSpaceError(libraryFolder: string, action: SnapshotAction, orig
   const free = freeBytes(libraryFolder);
   const amount = free === undefined ? '' : ` (${(free / (1024 * 1024)).toFixed(1)} MiB free)`;
   const purpose = action === 'take' ? 'for the snapshot' : 'to restore the snapshot';
-  return new CoreError('NoSpace', `There is not enough free space in ${libraryFolder} ${purpose}${amount}. Free some space (for example delete old snapshots) and try again. (${original})`);
+  // The engine's own explanation may already give the advice; say it once.
+  const detail = original.replace(/;\s*free some space and try again/i, '');
+  return new CoreError('NoSpace', `There is not enough free space in ${libraryFolder} ${purpose}${amount}. Free some space (for example delete old snapshots) and try again. (${detail})`);
 }
 
 /**

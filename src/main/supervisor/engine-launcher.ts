@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { forkOwned, killGroup, killTree } from '../../node/owned-child.js';
 
-/** The engine entry file; main reaches engines only by spawning it (DESIGN.md §3). */
+/** The engine entry file; main reaches engines only by spawning it (docs/architecture.md §3). */
 export const engineEntryFile = fileURLToPath(new URL('../../emulator/host/entry.ts', import.meta.url));
 
 /**

@@ -28,7 +28,13 @@ export interface EngineLogOptions {
   report?: (line: string) => void;
 }
 
-/** The last log of each path, so a new engine's log starts after the previous one is closed (no interleaving, no racing rotation). */
+/**
+ * The last log of each path, so a new engine's log starts after the previous one is closed (no
+ * interleaving, no racing rotation). Process-wide on purpose: the file is the shared thing, and
+ * two writers of one file in one process (a supervisor's next run, or a second core on the same
+ * library in tests) must queue whoever owns them. It holds no handle or timer, only the promise
+ * of the last writer, and an entry leaves as soon as that writer has closed its file.
+ */
 const lastLogs = new Map<string, Promise<void>>();
 
 /** One engine run's log writer. Create it when the engine starts; `close` it when the engine has exited. */

@@ -14,6 +14,7 @@ import { EngineCommandError, EngineSession, describeExit, engineFailureReason } 
 import { EngineLog } from './engine-log.js';
 import type { EngineExit } from './engine-launcher.js';
 import { cleanStaleRuntime } from './stale-runtime.js';
+import { Owner } from '../../node/disposables.js';
 
 /** What the supervisor knows about a VM's engine (the API's machine states). */
 export type VmRunState = MachineStateName;
@@ -34,6 +35,8 @@ export interface VmLaunchSpec {
   options?: Record<string, unknown>;
   /** Where this run's engine output is appended (the machine's logs/engine.log); crash reasons name it. */
   logFile?: string;
+  /** What main did to the machine before this start (a disk repaired): written to the engine log and reported. */
+  notes?: readonly string[];
 }
 
 export interface VmStatus {
@@ -80,34 +83,48 @@ interface RunningVm {
   /** The engine log of this run, until the engine has exited. */
   log?: EngineLog;
   logFile?: string;
-  watchdog?: NodeJS.Timeout;
+  /** This run's timers (watchdog, kill after a stop timeout): disposed when the engine has exited. */
+  owner: Owner;
 }
 
-/** Engines that must die with this process even on an abrupt exit. */
-const liveChannels = new Set<EngineChannel>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const channel of liveChannels) channel.kill('SIGKILL');
-  });
-}
-
-export class Supervisor extends EventEmitter<SupervisorEvents> {
+/**
+ * Owns the engines of one app: each VM's entry lives while its engine does, and is removed once
+ * the engine has exited (a crash leaves only its status, which the API shows until the next
+ * start or until the machine is forgotten). `shutdown()` (or `await using`) stops them all.
+ */
+export class Supervisor extends EventEmitter<SupervisorEvents> implements AsyncDisposable {
   private readonly vms = new Map<string, RunningVm>();
+  /** How the last run of a VM ended when it crashed: what `status` reports once the run is gone. */
+  private readonly crashes = new Map<string, VmStatus>();
   private readonly launcher: EngineLauncher;
   private shuttingDown = false;
+  /**
+   * Engines must die with this process even when it exits without a shutdown (an uncaught
+   * error): installed while this supervisor has a live engine, removed when it has none, so
+   * no listener outlives the engines it is for.
+   */
+  private readonly killOnExit = (): void => {
+    for (const vm of this.vms.values()) if (vm.session.exit === undefined) vm.session.channel.kill('SIGKILL');
+  };
 
   constructor(private readonly options: SupervisorOptions) {
     super();
     this.launcher = options.launcher ?? forkLauncher;
-    installExitHook();
   }
 
-  /** The VM's state, or 'stopped' when it has no engine (and never had one). */
+  /** The VM's state: its engine's, else how its last run crashed, else 'stopped'. */
   status(vmId: string): VmStatus {
-    return this.vms.get(vmId)?.status ?? { state: 'stopped' };
+    return this.vms.get(vmId)?.status ?? this.crashes.get(vmId) ?? { state: 'stopped' };
+  }
+
+  /** Ids the supervisor holds anything for: VMs with an engine, and VMs whose last run crashed. */
+  tracked(): string[] {
+    return [...new Set([...this.vms.keys(), ...this.crashes.keys()])];
+  }
+
+  /** Drops what is kept of a VM that is not running (its crash status), e.g. when it is deleted. */
+  forget(vmId: string): void {
+    if (!this.isActive(vmId)) this.crashes.delete(vmId);
   }
 
   /** Whether the VM has a live engine. */
@@ -135,7 +152,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const inUse = new Set([...this.vms.values()].filter((other) => other.session.exit === undefined).map((other) => other.socketDir));
     const cleaned = await cleanStaleRuntime(this.options.runtimeDir, prefix, inUse);
     const log = this.options.log ?? ((line: string) => process.stderr.write(`hangar: ${line}\n`));
-    for (const line of cleaned) log(`before starting ${vmId}: ${line}`);
+    for (const line of [...cleaned, ...(spec.notes ?? [])]) log(`before starting ${vmId}: ${line}`);
     if (this.isActive(vmId)) throw new EngineCommandError('Conflict', 'The machine is already running.');
     mkdirSync(socketDir, { recursive: true, mode: 0o700 });
     let channel: EngineChannel;
@@ -145,11 +162,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       rmSync(socketDir, { recursive: true, force: true });
       throw new EngineCommandError('EngineFailed', `The engine could not be started: ${(error as Error).message}`);
     }
-    liveChannels.add(channel);
+    // off first: the hook is installed once, however the runs before this one ended.
+    process.off('exit', this.killOnExit);
+    process.on('exit', this.killOnExit);
     const session = new EngineSession(channel);
-    const vm: RunningVm = { session, status: { state: 'starting' }, socketDir, stopRequested: false, exited: Promise.resolve() };
+    const vm: RunningVm = { session, status: { state: 'starting' }, socketDir, stopRequested: false, exited: Promise.resolve(), owner: new Owner() };
     if (spec.logFile) {
       const engineLog = new EngineLog(spec.logFile, { report: log });
+      for (const note of spec.notes ?? []) engineLog.note(note);
       engineLog.note(`engine started: ${spec.engine}, pid ${channel.pid ?? 'unknown'}`);
       channel.onOutput((text) => engineLog.append(text));
       vm.log = engineLog;
@@ -157,8 +177,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
     vm.exited = new Promise((resolve) =>
       channel.onExit((exit) => {
-        liveChannels.delete(channel);
-        clearInterval(vm.watchdog);
+        if (this.active().length === 0) process.off('exit', this.killOnExit);
+        void vm.owner.dispose();
         rmSync(socketDir, { recursive: true, force: true });
         // While starting, start() itself reports the failure (with the engine's reason).
         if (vm.status.state !== 'starting') {
@@ -167,6 +187,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           let timer: NodeJS.Timeout | undefined;
           void Promise.race([closeLog(vm, exit), new Promise((done) => (timer = setTimeout(done, 1000)))]).then(() => {
             clearTimeout(timer);
+            this.retire(vmId, vm);
             resolve();
           });
           return;
@@ -175,6 +196,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }),
     );
     this.vms.set(vmId, vm);
+    this.crashes.delete(vmId);
     this.emit('state', vmId, vm.status);
     session.onEvent((event) => {
       // A guest power-off sends SHUTDOWN then STOP: it stays 'shutdown', not 'paused'.
@@ -200,6 +222,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       await vm.exited;
       this.setStatus(vmId, vm, { state: 'crashed', reason: message });
       if (session.exit) void closeLog(vm, session.exit);
+      this.retire(vmId, vm);
       const reason = vm.status.reason ?? message;
       throw new EngineCommandError(error instanceof EngineCommandError && error.errorClass !== 'GenericError' ? error.errorClass : 'EngineFailed', reason);
     }
@@ -216,8 +239,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.setStatus(vmId, vm, { state: 'crashed', reason: vm.hungReason });
     vm.stopRequested = true;
     vm.session.execute('quit', {}, 2000).catch(() => undefined);
-    const timer = setTimeout(() => vm.session.channel.kill('SIGKILL'), this.options.stopTimeoutMs ?? 5000);
-    void vm.exited.then(() => clearTimeout(timer));
+    vm.owner.setTimeout(() => vm.session.channel.kill('SIGKILL'), this.options.stopTimeoutMs ?? 5000);
   }
 
   /** Runs an engine command on a running VM. */
@@ -251,9 +273,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     vm.stopRequested = true;
     this.setStatus(vmId, vm, { state: 'stopping' });
     vm.session.execute('quit', {}, 2000).catch(() => undefined);
-    const timer = setTimeout(() => vm.session.channel.kill('SIGKILL'), this.options.stopTimeoutMs ?? 5000);
+    vm.owner.setTimeout(() => vm.session.channel.kill('SIGKILL'), this.options.stopTimeoutMs ?? 5000);
     await vm.exited;
-    clearTimeout(timer);
   }
 
   /** Stops every engine; later starts are refused. */
@@ -262,13 +283,28 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     await Promise.all([...this.vms.keys()].map((id) => this.stop(id)));
   }
 
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+
+  /**
+   * A run whose engine has exited leaves the map; a crash leaves its status behind. Called when
+   * the exit is handled and again when a failed start has set its final status.
+   */
+  private retire(vmId: string, vm: RunningVm): void {
+    const current = this.vms.get(vmId);
+    if (current !== undefined && current !== vm) return; // A newer run of this VM owns the id.
+    this.vms.delete(vmId);
+    if (vm.status.state === 'crashed') this.crashes.set(vmId, vm.status);
+  }
+
   /** Asks the engine for its status now and then; an engine that stops answering is killed and reported crashed. */
   private startWatchdog(vmId: string, vm: RunningVm): void {
     const interval = this.options.watchdogIntervalMs ?? 5000;
     if (interval <= 0) return;
     const timeoutMs = this.options.watchdogTimeoutMs ?? 20_000;
     let asking = false;
-    vm.watchdog = setInterval(() => {
+    const watchdog = vm.owner.setInterval(() => {
       if (asking || vm.session.exit || vm.stopRequested) return;
       asking = true;
       vm.session
@@ -280,7 +316,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         })
         .finally(() => (asking = false));
     }, interval);
-    vm.watchdog.unref();
+    watchdog.unref();
   }
 
   private setStatus(vmId: string, vm: RunningVm, status: VmStatus): void {

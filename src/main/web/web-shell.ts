@@ -1,6 +1,6 @@
 /**
  * The web shell: the renderer and the app API over HTTP + WebSocket on 127.0.0.1, a second
- * shell around the same core (DESIGN.md §2). Every request and upgrade passes guard.ts.
+ * shell around the same core (docs/architecture.md §2). Every request and upgrade passes guard.ts.
  *
  * Sockets: `/api` carries JSON — `{id, call, args}` answered by `{id, result}`, and every API
  * event as `{event, data}` (api-socket.ts). `/display/<machine>` is binary: each frame is one
@@ -32,6 +32,8 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import type { HangarCore } from '../core/hangar-core.js';
 import { apiMessageLimitBytes, serveApi } from './api-socket.js';
+import { DisplayFeeds } from '../display/display-feed.js';
+import type { EngineSession } from '../supervisor/index.js';
 import { displayMessageLimitBytes, serveDisplay } from './display-socket.js';
 import { checkRequest, requestTarget } from './guard.js';
 import { createRefusalLog, quoteForLog } from './refusal-log.js';
@@ -58,6 +60,8 @@ export interface WebShell {
   readonly token: string;
   /** The URL to open, with the token. */
   readonly url: string;
+  /** The display feeds of the `/display` sockets (flow control; tests lower its limit). */
+  readonly displays: DisplayFeeds<EngineSession>;
   /** Stops serving and destroys every connection; resolves within about a second. */
   close(): Promise<void>;
 }
@@ -108,6 +112,7 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
   });
   const apiSockets = new WebSocketServer({ noServer: true, maxPayload: apiMessageLimitBytes });
   const displaySockets = new WebSocketServer({ noServer: true, maxPayload: displayMessageLimitBytes });
+  const displayFeeds = new DisplayFeeds<EngineSession>();
   for (const sockets of [apiSockets, displaySockets]) {
     // Listening makes ws leave the answer to us (it would otherwise answer 400 unlogged).
     sockets.on('wsClientError', (error: Error, socket: Duplex, request: IncomingMessage) => {
@@ -127,7 +132,7 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
       if (path === '/api') return void apiSockets.handleUpgrade(request, socket, head, (ws) => serveApi(ws, core, log, peer));
       const session = path.startsWith('/display/') ? core.engineSession(path.slice('/display/'.length)) : undefined;
       if (!session) return void refuseRaw(socket, 404, path.startsWith('/display/') ? 'That machine is not running.' : 'No such socket: use /api or /display/<machine>.');
-      displaySockets.handleUpgrade(request, socket, head, (ws) => serveDisplay(ws, session, log, peer));
+      displaySockets.handleUpgrade(request, socket, head, (ws) => serveDisplay(ws, displayFeeds.feed(session), session, log, peer));
     } catch (error) {
       log(`WebSocket upgrade ${quoteForLog(request.url ?? '')} failed: ${(error as Error).message}`);
       refuseRaw(socket, 500, 'Internal error.');
@@ -143,9 +148,11 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
     port,
     token,
     url: `http://127.0.0.1:${port}/?token=${token}`,
+    displays: displayFeeds,
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        displayFeeds.dispose();
         for (const ws of [...apiSockets.clients, ...displaySockets.clients]) ws.terminate();
         apiSockets.close();
         displaySockets.close();

@@ -14,7 +14,7 @@ export const appOrigin = `${appScheme}://app`;
 export const appPage = `${appOrigin}/index.html`;
 
 /**
- * The content security policy of every app page (DESIGN.md §9): only the app's own files; no
+ * The content security policy of every app page (docs/architecture.md §9): only the app's own files; no
  * eval, no inline scripts, no network (the API goes through IPC); inline styles are allowed
  * because MUI's emotion injects <style> elements; images and fonts may be data:/blob: URLs
  * (thumbnails, screenshots).

@@ -1,5 +1,5 @@
 /**
- * What every web contents gets as soon as it exists (DESIGN.md §9): no navigation away from the
+ * What every web contents gets as soon as it exists (docs/architecture.md §9): no navigation away from the
  * app, no new windows, no <webview>, and no permissions beyond what a VM display needs.
  */
 import type { ElectronMain, WebContents } from '../electron/electron-api.js';

@@ -1,5 +1,5 @@
 /**
- * Options of every Hangar window: the security baseline of DESIGN.md §9 in one place, so no
+ * Options of every Hangar window: the security baseline of docs/architecture.md §9 in one place, so no
  * window can be created without it.
  */
 import type { BrowserWindowOptions, WebPreferences } from '../electron/electron-api.js';

@@ -1,17 +1,39 @@
 /**
  * Maps app-API values (src/shared/protocol/api) to the renderer's models and back. Pure
- * functions, so they are unit tested without a browser.
+ * functions over the schema's types: the client checks every reply against the schema before
+ * it gets here (client.ts), so only what the schema leaves open (`any` values, and the fields an
+ * `allowUnknown` view carries beyond its listed ones) is checked field by field here.
  */
 import type { ApiArgs } from '../../shared/protocol/api/index.js';
-import type { BootDevice, DetectedOs, DriveConfig, EngineKind, MachineConfig, MachineState, MachineSummary, MediaItem, OsChoice, SnapshotRow } from './models.js';
+import type { ApiValue } from '../../shared/protocol/api/client.js';
+import { bootDevices, clipboardModes, displayDevices, isOneOf } from '../../shared/protocol/enums.js';
+import type { BootDevice, DetectedOs, DriveConfig, MachineConfig, MachineSummary, MediaItem, OsChoice, SnapshotRow } from './models.js';
 
 const MIB = 1024 * 1024;
-const machineStates: readonly MachineState[] = ['stopped', 'starting', 'running', 'paused', 'shutdown', 'crashed', 'stopping'];
 
-/** Loose record access for API values declared `allowUnknown` / `any`. */
-type Loose = Record<string, unknown>;
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const number = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+
+/** Field `key` of `value` when it is an object that has it; else undefined (for values the schema types as `any`). */
+export function member(value: unknown, key: string): unknown {
+  if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return undefined;
+  return Object.getOwnPropertyDescriptor(value, key)?.value;
+}
+
+/** Fields `K` a view may carry beyond its schema's (the view allows unknown fields): present or not, of any type until checked. */
+type Unlisted<K extends string> = { readonly [Key in K]?: unknown };
+
+/** A media row as `media.list` / `media.add` answer it, with the library's fields the schema does not list. */
+export type MediaRow = ApiValue<'media.list'>[number] & Unlisted<'sizeBytes' | 'present' | 'osId' | 'osName' | 'volumeLabel'>;
+
+/** A machine as `machines.list` / `machines.get` answer it, with the stored configuration the schema does not list. */
+export type MachineRow = ApiValue<'machines.get'> & Unlisted<'disks' | 'bootOrder' | 'forceTcg' | 'speedLimitMips' | 'displayDevice' | 'serialEnabled' | 'clipboardMode'>;
+
+/** A snapshot as `snapshots.list` answers it. */
+export type SnapshotListRow = ApiValue<'snapshots.list'>['snapshots'][number];
+
+/** An entry of `os.list`, with osinfo's architecture the schema does not list. */
+export type OsRow = ApiValue<'os.list'>[number] & Unlisted<'arch'>;
 
 /** The library's media kind → the renderer's. */
 export function mediaKind(kind: unknown): MediaItem['kind'] {
@@ -19,14 +41,13 @@ export function mediaKind(kind: unknown): MediaItem['kind'] {
 }
 
 /** A media row of `media.list`. */
-export function toMediaItem(raw: unknown): MediaItem {
-  const row = raw as Loose;
+export function toMediaItem(row: MediaRow): MediaItem {
   const osId = text(row.osId);
   const osName = text(row.osName);
   const label = text(row.volumeLabel);
   return {
-    id: String(row.id),
-    path: String(row.path),
+    id: row.id,
+    path: row.path,
     kind: mediaKind(row.kind),
     sizeBytes: number(row.sizeBytes) ?? 0,
     present: row.present !== false,
@@ -41,48 +62,65 @@ export interface MachineUiPreferences {
   readonly scaling?: MachineConfig['scaling'];
 }
 
+/** The per-machine UI preferences stored in the setting `ui.machine.<id>` (anything else: none). */
+export function toUiPreferences(value: unknown): MachineUiPreferences {
+  const scaling = member(value, 'scaling');
+  return scaling === 'fit' || scaling === 'native' || scaling === 'integer' ? { scaling } : {};
+}
+
+/** The answer of the engine's `query-clipboard` (through vm.execute): whether the agent is there, and the guest's last text. */
+export function toClipboardAgent(value: unknown): { connected: boolean; text?: string } {
+  const connected = member(value, 'enabled') === true && member(value, 'attached') === true;
+  const agentText = text(member(value, 'text'));
+  return { connected, ...(agentText !== undefined ? { text: agentText } : {}) };
+}
+
+/** The answer of the engine's `query-screen-text` (through vm.execute). */
+export function toScreenText(value: unknown): { mode: 'text' | 'graphics' | 'off'; lines: string[] } {
+  const mode = member(value, 'mode');
+  const lines = member(value, 'lines');
+  return { mode: mode === 'text' ? 'text' : mode === 'graphics' ? 'graphics' : 'off', lines: Array.isArray(lines) ? lines.map(String) : [] };
+}
+
+const isBootDevice = (value: unknown): value is BootDevice => isOneOf(bootDevices, value);
+
 /** A machine of `machines.list` / `machines.get`, with drive paths resolved from the media list. */
-export function toMachineSummary(raw: unknown, media: readonly MediaItem[], preferences: MachineUiPreferences = {}): MachineSummary {
-  const row = raw as Loose;
+export function toMachineSummary(row: MachineRow, media: readonly MediaItem[], preferences: MachineUiPreferences = {}): MachineSummary {
   const drives: DriveConfig[] = [];
-  for (const disk of Array.isArray(row.disks) ? (row.disks as Loose[]) : []) {
-    drives.push({ id: String(disk.id), kind: 'disk', path: String(disk.path), sizeMiB: Math.round((number(disk.sizeBytes) ?? 0) / MIB) });
+  for (const disk of Array.isArray(row.disks) ? row.disks : []) {
+    drives.push({ id: String(member(disk, 'id')), kind: 'disk', path: String(member(disk, 'path')), sizeMiB: Math.round((number(member(disk, 'sizeBytes')) ?? 0) / MIB) });
   }
-  const slots = (row.drives ?? {}) as Loose;
   for (const [slot, kind] of [['cd0', 'cdrom'], ['fd0', 'floppy']] as const) {
-    const mediaId = text(slots[slot]);
+    const mediaId = text(row.drives?.[slot]);
     const item = mediaId ? media.find((m) => m.id === mediaId) : undefined;
     drives.push({ id: slot, kind, ...(mediaId ? { mediaId } : {}), ...(item ? { path: item.path, present: item.present } : mediaId ? { path: `(medium ${mediaId})`, present: false } : {}) });
   }
-  const state = machineStates.includes(row.state as MachineState) ? (row.state as MachineState) : 'stopped';
-  const display = text(row.displayDevice);
-  const reason = text(row.reason);
   return {
-    id: String(row.id),
-    state,
-    ...(reason ? { reason } : {}),
+    id: row.id,
+    state: row.state,
+    ...(row.reason ? { reason: row.reason } : {}),
     currentSnapshotId: text(row.currentSnapshotId) ?? null,
     config: {
-      name: String(row.name),
-      osId: String(row.osId ?? 'other'),
-      engine: row.engine === 'qemu' ? 'qemu' : 'v86',
-      memoryMiB: number(row.memoryMib) ?? 0,
-      cpus: number(row.cpus) ?? 1,
-      bootOrder: (Array.isArray(row.bootOrder) ? row.bootOrder : ['disk']) as BootDevice[],
+      name: row.name,
+      osId: row.osId,
+      engine: row.engine,
+      memoryMiB: row.memoryMib,
+      cpus: row.cpus,
+      bootOrder: Array.isArray(row.bootOrder) ? row.bootOrder.filter(isBootDevice) : ['disk'],
       forceTcg: row.forceTcg === true,
       speedLimitMips: number(row.speedLimitMips) ?? 0,
-      displayDevice: display === 'virtio' || display === 'vmware' || display === 'cirrus' ? display : 'std',
+      displayDevice: isOneOf(displayDevices, row.displayDevice) ? row.displayDevice : 'std',
       scaling: preferences.scaling ?? 'fit',
       drives,
       serial: row.serialEnabled === true ? 'console' : 'off',
-      clipboard: (text(row.clipboardMode) as MachineConfig['clipboard'] | undefined) ?? 'off',
+      clipboard: isOneOf(clipboardModes, row.clipboardMode) ? row.clipboardMode : 'off',
     },
   };
 }
 
 /** The `machines.update` patch that turns `before` into `after` (only changed machine fields). */
 export function toMachinePatch(before: MachineConfig, after: MachineConfig): ApiArgs<'machines.update'>['patch'] {
-  const patch: Record<string, unknown> = {};
+  const patch: ApiArgs<'machines.update'>['patch'] = {};
   if (after.name !== before.name) patch.name = after.name.trim();
   if (after.osId !== before.osId) patch.osId = after.osId;
   if (after.engine !== before.engine) patch.engine = after.engine;
@@ -94,7 +132,7 @@ export function toMachinePatch(before: MachineConfig, after: MachineConfig): Api
   if (after.displayDevice !== before.displayDevice) patch.displayDevice = after.displayDevice;
   if (after.serial !== before.serial) patch.serialEnabled = after.serial === 'console';
   if (after.clipboard !== before.clipboard) patch.clipboardMode = after.clipboard;
-  return patch as ApiArgs<'machines.update'>['patch'];
+  return patch;
 }
 
 /** Bits of an OS from what osinfo tells (arch, family, id); undefined when unknown. */
@@ -109,58 +147,47 @@ export function osBits(os: { id?: unknown; family?: unknown; arch?: unknown }): 
 }
 
 /** An entry of `os.list`. */
-export function toOsChoice(raw: unknown): OsChoice {
-  const os = raw as Loose;
-  const memory = (os.memory ?? {}) as Loose;
-  const disk = (os.disk ?? {}) as Loose;
+export function toOsChoice(os: OsRow): OsChoice {
   const bits = osBits(os);
   return {
-    id: String(os.id),
-    name: String(os.name ?? os.id),
+    id: os.id,
+    name: os.name,
     ...(bits ? { bits } : {}),
-    ...(text(os.family) ? { family: text(os.family) as string } : {}),
-    recommendedMemoryMiB: number(memory.recommendedMib) ?? 512,
-    recommendedDiskMiB: Math.round((number(disk.recommendedBytes) ?? 0) / MIB),
+    ...(os.family ? { family: os.family } : {}),
+    recommendedMemoryMiB: os.memory.recommendedMib,
+    recommendedDiskMiB: Math.round(os.disk.recommendedBytes / MIB),
   };
 }
 
-/** The answer of `os.detect`: what was found and the proposed machine. */
-export function toDetectedOs(raw: unknown): DetectedOs {
-  const value = raw as { detection?: Loose; proposal?: Loose };
-  const detection = value.detection ?? {};
-  const proposal = value.proposal ?? {};
-  const machine = (proposal.machine ?? {}) as Loose;
-  const bits = osBits(detection);
+/** The answer of `os.detect`: what was found (osinfo's entry) and the proposed machine; both are `any` in the schema. */
+export function toDetectedOs({ detection, proposal }: ApiValue<'os.detect'>): DetectedOs {
+  const machine = member(proposal, 'machine');
+  const notes = member(proposal, 'notes');
+  const bits = osBits({ id: member(detection, 'id'), family: member(detection, 'family'), arch: member(detection, 'arch') });
   return {
-    osId: String(detection.id ?? 'other'),
-    name: String(detection.name ?? 'Other'),
+    osId: String(member(detection, 'id') ?? 'other'),
+    name: String(member(detection, 'name') ?? 'Other'),
     ...(bits ? { bits } : {}),
-    engine: (machine.engine === 'qemu' ? 'qemu' : 'v86') as EngineKind,
-    memoryMiB: number(machine.memoryMib) ?? 128,
-    cpus: number(machine.cpus) ?? 1,
-    diskMiB: Math.round((number(proposal.diskBytes) ?? 0) / MIB),
-    notes: Array.isArray(proposal.notes) ? proposal.notes.map(String) : [],
+    engine: member(machine, 'engine') === 'qemu' ? 'qemu' : 'v86',
+    memoryMiB: number(member(machine, 'memoryMib')) ?? 128,
+    cpus: number(member(machine, 'cpus')) ?? 1,
+    diskMiB: Math.round((number(member(proposal, 'diskBytes')) ?? 0) / MIB),
+    notes: Array.isArray(notes) ? notes.map(String) : [],
   };
 }
 
-/** A row of `snapshots.list` (inspection details merged later). */
-export function toSnapshotRow(raw: unknown): SnapshotRow {
-  const row = raw as Loose;
-  const created = row.createdAt;
-  const createdAt = typeof created === 'number' ? created : Date.parse(String(created ?? '')) || 0;
-  const engine = text(row.engine);
-  const sizeBytes = number(row.sizeBytes);
+/** A row of `snapshots.list` (whether it loads is learnt later, from `snapshots.inspect`). */
+export function toSnapshotRow(row: SnapshotListRow): SnapshotRow {
   return {
-    id: String(row.id),
+    id: row.id,
     parentId: text(row.parentId) ?? null,
-    name: String(row.name ?? ''),
-    description: String(row.description ?? ''),
-    createdAt,
-    loadable: row.loadable !== false,
-    ...(text(row.reason) ? { problem: text(row.reason) as string } : {}),
-    ...(engine ? { engine } : {}),
-    ...(sizeBytes !== undefined ? { sizeBytes } : {}),
-    hasThumbnail: row.hasThumbnail === true,
+    name: row.name,
+    description: row.description,
+    createdAt: Date.parse(row.createdAt) || 0,
+    loadable: true,
+    engine: row.engine,
+    ...(row.sizeBytes !== undefined ? { sizeBytes: row.sizeBytes } : {}),
+    hasThumbnail: row.hasThumbnail,
   };
 }
 

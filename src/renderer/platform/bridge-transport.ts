@@ -5,9 +5,9 @@
  */
 import type { HangarBridge } from '../../shared/bridge.js';
 import { displayPortMessageType } from '../../shared/bridge.js';
-import { decodeDisplayMessage } from '../../shared/protocol/display-codec.js';
 import type { DisplayMessage } from '../../shared/protocol/display.js';
 import type { GuestInputEvent } from '../features/display/types.js';
+import { DisplayReceiver } from './display-receiver.js';
 import type { ApiEventMessage, ApiResult, ApiTransport, ConnectionState, DisplayChannel } from './transport.js';
 import { DEFAULT_CALL_TIMEOUT_MS } from './ws-transport.js';
 
@@ -49,9 +49,7 @@ export class BridgeTransport implements ApiTransport {
 
 class BridgeDisplayChannel implements DisplayChannel {
   private port: MessagePort | undefined;
-  private readonly listeners = new Set<(message: DisplayMessage) => void>();
-  private readonly closeListeners = new Set<(reason: string) => void>();
-  private early: DisplayMessage[] | undefined = [];
+  private readonly receiver = new DisplayReceiver((received) => this.port?.postMessage({ ack: received }));
   private readonly pending: GuestInputEvent[][] = [];
   private closed = false;
   private readonly token = `display-${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}`;
@@ -63,8 +61,9 @@ class BridgeDisplayChannel implements DisplayChannel {
     window.removeEventListener('message', this.onWindowMessage);
     if (this.closed) return void port.close();
     this.port = port;
-    port.onmessage = (message) => this.receive(message.data);
+    port.onmessage = (message) => this.receiver.receive(message.data);
     port.start();
+    this.receiver.opened();
     for (const events of this.pending.splice(0)) port.postMessage({ events });
   };
 
@@ -76,24 +75,8 @@ class BridgeDisplayChannel implements DisplayChannel {
     });
   }
 
-  private receive(data: unknown): void {
-    if (!(data instanceof Uint8Array) && !(data instanceof ArrayBuffer)) return; // {error} answers to refused input
-    let message: DisplayMessage;
-    try {
-      message = decodeDisplayMessage(data);
-    } catch {
-      return;
-    }
-    if (this.early && this.listeners.size === 0) return void this.early.push(message);
-    for (const listener of this.listeners) listener(message);
-  }
-
   subscribe(listener: (message: DisplayMessage) => void): () => void {
-    this.listeners.add(listener);
-    const early = this.early;
-    this.early = undefined;
-    for (const message of early ?? []) listener(message);
-    return () => this.listeners.delete(listener);
+    return this.receiver.subscribe(listener);
   }
 
   send(events: GuestInputEvent[]): void {
@@ -103,12 +86,11 @@ class BridgeDisplayChannel implements DisplayChannel {
   }
 
   onClose(listener: (reason: string) => void): () => void {
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    return this.receiver.onClose(listener);
   }
 
   private finish(reason: string): void {
-    for (const listener of this.closeListeners) listener(reason);
+    this.receiver.ended(reason);
     this.close();
   }
 
@@ -117,7 +99,7 @@ class BridgeDisplayChannel implements DisplayChannel {
     this.closed = true;
     window.removeEventListener('message', this.onWindowMessage);
     this.port?.close();
-    this.listeners.clear();
+    this.receiver.close();
     this.onDispose();
   }
 }

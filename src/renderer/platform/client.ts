@@ -3,23 +3,19 @@
  * the transport (Electron preload bridge or the web shell's WebSocket) is chosen in
  * `connectClient`. Wire shapes are mapped to the renderer's models in api-mapping.ts.
  */
-import { chunkText, toDetectedOs, toMachinePatch, toMachineSummary, toMediaItem, toOsChoice, toSnapshotRow } from './api-mapping.js';
+import type { MachineViewValue } from '../../shared/protocol/api/index.js';
+import type { ApiClient } from '../../shared/protocol/api/client.js';
+import { validateApiEvent, validateApiReply } from '../../shared/protocol/api/client.js';
+import { chunkText, toClipboardAgent, toDetectedOs, toMachinePatch, toMachineSummary, toMediaItem, toOsChoice, toScreenText, toSnapshotRow, toUiPreferences } from './api-mapping.js';
 import type { MachineUiPreferences } from './api-mapping.js';
-import type { DetectedOs, DriveSlot, MachineConfig, WatchedFolder, MachineSummary, MediaItem, OsChoice, Progress, SnapshotRow } from './models.js';
-import type { ApiEventMessage, ApiResult, ApiTransport, ConnectionState, DisplayChannel } from './transport.js';
+import type { CreateMachineRequest, DetectedOs, DriveSlot, MachineConfig, WatchedFolder, MachineSummary, MediaItem, OsChoice, Progress, SnapshotRow } from './models.js';
+import type { ApiResult, ApiTransport, ConnectionState, DisplayChannel } from './transport.js';
 import { fromBase64 } from './base64.js';
 import { BridgeTransport } from './bridge-transport.js';
 import { WebSocketTransport } from './ws-transport.js';
 
 export type { ApiResult } from './transport.js';
-
-/** What to create: the configuration, a new disk (0 = none) and the install media. */
-export interface CreateMachineRequest {
-  readonly config: MachineConfig;
-  readonly diskMiB: number;
-  readonly cdromPath?: string;
-  readonly floppyPath?: string;
-}
+export type { CreateMachineRequest } from './models.js';
 
 /** Options of paste-as-typing. */
 export interface TypeTextOptions {
@@ -41,6 +37,9 @@ export interface SnapshotDetails {
   /** Everything else the core says (sections, sizes, engine), shown as key/value rows. */
   readonly facts: Readonly<Record<string, unknown>>;
 }
+
+/** The machine actions of `power` (each an API call `vm.<action>`). */
+export type PowerAction = 'start' | 'pause' | 'resume' | 'reset' | 'powerdown' | 'poweroff';
 
 /** What the UI needs from the app core. */
 export interface HangarClient {
@@ -69,7 +68,7 @@ export interface HangarClient {
   updateMachine(id: string, before: MachineConfig, after: MachineConfig): Promise<ApiResult<MachineSummary>>;
   deleteMachine(id: string, options: { keepFiles: boolean }): Promise<ApiResult<{ id: string }>>;
   /** Runs a machine action (vm.start, vm.pause, …). */
-  power(id: string, action: 'start' | 'pause' | 'resume' | 'reset' | 'powerdown' | 'poweroff'): Promise<ApiResult<unknown>>;
+  power(id: string, action: PowerAction): Promise<ApiResult<unknown>>;
   eject(id: string, slot: DriveSlot): Promise<ApiResult<unknown>>;
   insert(id: string, slot: DriveSlot, path: string): Promise<ApiResult<unknown>>;
   sendKeys(id: string, keys: readonly string[]): Promise<ApiResult<unknown>>;
@@ -121,17 +120,45 @@ export const TYPE_CHUNK = 24;
 const LONG_CALL_MS = 180_000;
 
 const map = <T, U>(result: ApiResult<T>, transform: (value: T) => U): ApiResult<U> => (result.ok ? { ok: true, value: transform(result.value) } : result);
-const pngUrl = (value: unknown): string => `data:image/png;base64,${String((value as { png?: unknown }).png ?? '')}`;
+const pngUrl = (value: { png: string }): string => `data:image/png;base64,${value.png}`;
 const preferenceKey = (id: string): string => `ui.machine.${id}`;
+
+/** The machine actions `power` runs, by API call. */
+const powerCalls: Record<PowerAction, 'vm.start' | 'vm.pause' | 'vm.resume' | 'vm.reset' | 'vm.powerdown' | 'vm.poweroff'> = {
+  start: 'vm.start',
+  pause: 'vm.pause',
+  resume: 'vm.resume',
+  reset: 'vm.reset',
+  powerdown: 'vm.powerdown',
+  poweroff: 'vm.poweroff',
+};
+
+/**
+ * The typed API client on `transport`: every reply and event is checked against the API schema
+ * (that check is what gives them their types); a reply that breaks it becomes a failure that
+ * says so, an event that breaks it is dropped with a warning.
+ */
+export function typedClient(transport: ApiTransport): ApiClient {
+  return {
+    call: async (name, args, timeoutMs) => validateApiReply(name, await transport.call(name, args, timeoutMs)),
+    subscribe: (listener) =>
+      transport.onEvent((message) => {
+        const checked = validateApiEvent(message);
+        if (checked.ok) listener(checked.value);
+        else console.warn(`Hangar: ignored an event that does not match the API: ${checked.issue.path} ${checked.issue.message}`);
+      }),
+  };
+}
 
 /** A client on `transport`. */
 export function createApiClient(transport: ApiTransport): HangarClient {
-  const call = (name: string, args: unknown = {}, timeoutMs?: number): Promise<ApiResult<unknown>> => transport.call(name, args, timeoutMs);
+  const api = typedClient(transport);
+  const call = api.call;
   let media: MediaItem[] = [];
   const preferenceCache = new Map<string, MachineUiPreferences>();
 
   const refreshMedia = async (): Promise<ApiResult<MediaItem[]>> => {
-    const result = map(await call('media.list'), (rows) => (rows as unknown[]).map(toMediaItem));
+    const result = map(await call('media.list', {}), (rows) => rows.map(toMediaItem));
     if (result.ok) media = result.value;
     return result;
   };
@@ -139,23 +166,19 @@ export function createApiClient(transport: ApiTransport): HangarClient {
     const cached = preferenceCache.get(id);
     if (cached) return cached;
     const result = await call('settings.get', { key: preferenceKey(id) });
-    const value = result.ok ? (((result.value as { value?: unknown }).value ?? {}) as MachineUiPreferences) : {};
+    const value = result.ok ? toUiPreferences(result.value.value) : {};
     preferenceCache.set(id, value);
     return value;
   };
-  const summary = async (raw: unknown): Promise<MachineSummary> => toMachineSummary(raw, media, await preferences(String((raw as { id?: unknown }).id)));
-  const onEvent = (name: string, listener: (data: Record<string, unknown>) => void): (() => void) =>
-    transport.onEvent((event: ApiEventMessage) => {
-      if (event.event === name && typeof event.data === 'object' && event.data !== null) listener(event.data as Record<string, unknown>);
-    });
+  const summary = async (row: MachineViewValue): Promise<MachineSummary> => toMachineSummary(row, media, await preferences(row.id));
 
   return {
     onConnection: (listener) => transport.onConnection(listener),
     async listMachines() {
-      const rows = await call('machines.list');
+      const rows = await call('machines.list', {});
       if (!rows.ok) return rows;
       await refreshMedia();
-      return { ok: true, value: await Promise.all((rows.value as unknown[]).map(summary)) };
+      return { ok: true, value: await Promise.all(rows.value.map(summary)) };
     },
     async getMachine(id) {
       const row = await call('machines.get', { id });
@@ -169,33 +192,31 @@ export function createApiClient(transport: ApiTransport): HangarClient {
         clearTimeout(timer);
         timer = setTimeout(listener, 80);
       };
-      const stops = [onEvent('LIBRARY_CHANGED', poke), onEvent('MACHINE_STATE', poke), transport.onConnection((state) => state === 'open' && poke())];
+      const stops = [
+        api.subscribe((event) => (event.event === 'LIBRARY_CHANGED' || event.event === 'MACHINE_STATE') && poke()),
+        transport.onConnection((state) => state === 'open' && poke()),
+      ];
       return () => {
         clearTimeout(timer);
         for (const stop of stops) stop();
       };
     },
-    onMachineState: (listener) => onEvent('MACHINE_STATE', (data) => listener(String(data.id), data.state as MachineSummary['state'], typeof data.reason === 'string' ? data.reason : undefined)),
+    onMachineState: (listener) => api.subscribe((event) => event.event === 'MACHINE_STATE' && listener(event.data.id, event.data.state, event.data.reason)),
     onProgress: (listener) =>
-      onEvent('PROGRESS', (data) =>
-        listener({
-          ...(typeof data.machineId === 'string' ? { machineId: data.machineId } : {}),
-          operation: String(data.operation ?? ''),
-          fraction: typeof data.fraction === 'number' ? data.fraction : 0,
-          done: data.done === true,
-          ...(typeof data.error === 'string' ? { error: data.error } : {}),
-        }),
-      ),
+      api.subscribe((event) => {
+        if (event.event !== 'PROGRESS') return;
+        const { machineId, operation, fraction, done, error } = event.data;
+        listener({ ...(machineId !== undefined ? { machineId } : {}), operation, fraction, done, ...(error !== undefined ? { error } : {}) });
+      }),
     listMedia: refreshMedia,
     addMedia: async (path) => map(await call('media.add', { path }), toMediaItem),
     removeMedia: (id) => call('media.remove', { id }),
-    listFolders: async () =>
-      map(await call('folders.list'), (rows) => (rows as { path: string; id?: string; isDefault?: boolean }[]).map((row) => ({ path: row.path, isDefault: row.isDefault === true }))),
+    listFolders: async () => map(await call('folders.list', {}), (rows) => rows.map((row) => ({ path: row.path, isDefault: row.isDefault === true }))),
     addFolder: (path) => call('folders.add', { path }),
     removeFolder: (path) => call('folders.remove', { path }),
     detectOs: async (path) => map(await call('os.detect', { path }), toDetectedOs),
-    listOsChoices: async () => map(await call('os.list'), (rows) => (rows as unknown[]).map(toOsChoice).sort((a, b) => a.name.localeCompare(b.name))),
-    engines: async () => map(await call('engines.query'), (value) => ({ qemuAvailable: (value as { qemuAvailable?: unknown }).qemuAvailable === true })),
+    listOsChoices: async () => map(await call('os.list', {}), (rows) => rows.map(toOsChoice).sort((a, b) => a.name.localeCompare(b.name))),
+    engines: async () => map(await call('engines.query', {}), (value) => ({ qemuAvailable: value.qemuAvailable })),
     async createMachine({ config, diskMiB, cdromPath, floppyPath }) {
       const result = await call(
         'machines.create',
@@ -230,17 +251,13 @@ export function createApiClient(transport: ApiTransport): HangarClient {
       const result = Object.keys(patch).length > 0 ? await call('machines.update', { id, patch }) : await call('machines.get', { id });
       return result.ok ? { ok: true, value: await summary(result.value) } : result;
     },
-    deleteMachine: async (id, { keepFiles }) => map(await call('machines.delete', { id, keepFiles }), (value) => value as { id: string }),
-    power: (id, action) => call(`vm.${action}`, { id }, action === 'start' ? 120_000 : undefined),
+    deleteMachine: (id, { keepFiles }) => call('machines.delete', { id, keepFiles }),
+    power: (id, action) => call(powerCalls[action], { id }, action === 'start' ? 120_000 : undefined),
     eject: (id, slot) => call('vm.eject', { id, slot, force: true }),
     insert: (id, slot, path) => call('vm.insert', { id, slot, path }),
     sendKeys: (id, keys) => call('vm.send-keys', { id, keys: [...keys] }),
     speedLimit: (id, mips) => call('vm.speed-limit', { id, mips }),
-    clipboardAgent: async (id) =>
-      map(await call('vm.execute', { id, command: 'query-clipboard' }), (value) => {
-        const agent = value as { enabled?: unknown; attached?: unknown; text?: unknown };
-        return { connected: agent.enabled === true && agent.attached === true, ...(typeof agent.text === 'string' ? { text: agent.text } : {}) };
-      }),
+    clipboardAgent: async (id) => map(await call('vm.execute', { id, command: 'query-clipboard' }), toClipboardAgent),
     setGuestClipboard: (id, text) => call('vm.execute', { id, command: 'clipboard-set', arguments: { text } }),
     async typeText(id, value, options = {}) {
       const pieces = chunkText(value, TYPE_CHUNK);
@@ -256,12 +273,8 @@ export function createApiClient(transport: ApiTransport): HangarClient {
       }
       return { ok: true, value: { typed, cancelled: false } };
     },
-    screenText: async (id) =>
-      map(await call('vm.execute', { id, command: 'query-screen-text' }), (value) => {
-        const screen = value as { mode?: unknown; lines?: unknown };
-        return { mode: screen.mode === 'text' ? 'text' : screen.mode === 'graphics' ? 'graphics' : 'off', lines: Array.isArray(screen.lines) ? screen.lines.map(String) : [] };
-      }),
-    screenshot: async (id) => map(await call('vm.screenshot', { id }), (value) => String((value as { png?: unknown }).png ?? '')),
+    screenText: async (id) => map(await call('vm.execute', { id, command: 'query-screen-text' }), toScreenText),
+    screenshot: async (id) => map(await call('vm.screenshot', { id }), (value) => value.png),
     async thumbnail(id, maxWidth) {
       const result = await call('vm.thumbnail', { id, maxWidth });
       // Until vm.thumbnail exists, the full screenshot scaled by the <img> does the job.
@@ -269,27 +282,19 @@ export function createApiClient(transport: ApiTransport): HangarClient {
       return map(result, pngUrl);
     },
     execute: (id, command, args) => call('vm.execute', { id, command, ...(args ? { arguments: args } : {}) }),
-    async listSnapshots(id) {
-      const result = await call('snapshots.list', { id });
-      return map(result, (value) => {
-        const list = value as { snapshots?: unknown; currentId?: unknown };
-        return { rows: Array.isArray(list.snapshots) ? list.snapshots.map(toSnapshotRow) : [], currentId: typeof list.currentId === 'string' ? list.currentId : null };
-      });
-    },
+    listSnapshots: async (id) =>
+      map(await call('snapshots.list', { id }), (value) => ({ rows: value.snapshots.map(toSnapshotRow), currentId: typeof value.currentId === 'string' ? value.currentId : null })),
     takeSnapshot: (id, name, description) => call('snapshots.take', { id, name, ...(description ? { description } : {}) }, LONG_CALL_MS),
     restoreSnapshot: (id, snapshotId) => call('snapshots.restore', { id, snapshotId }, LONG_CALL_MS),
     deleteSnapshot: (id, snapshotId) => call('snapshots.delete', { id, snapshotId }, LONG_CALL_MS),
     inspectSnapshot: async (id, snapshotId) =>
-      map(await call('snapshots.inspect', { id, snapshotId }), (value) => {
-        const { loadable, reason, ...facts } = value as Record<string, unknown>;
-        return { loadable: loadable !== false, ...(typeof reason === 'string' ? { reason } : {}), facts };
-      }),
+      map(await call('snapshots.inspect', { id, snapshotId }), ({ loadable, reason, ...facts }) => ({ loadable, ...(reason !== undefined ? { reason } : {}), facts })),
     snapshotThumbnail: async (id, snapshotId) => map(await call('snapshots.thumbnail', { id, snapshotId }), pngUrl),
     async getSetting(key) {
       const result = await call('settings.get', { key });
-      return result.ok ? ((result.value as { value?: unknown }).value ?? undefined) : undefined;
+      return result.ok ? (result.value.value ?? undefined) : undefined;
     },
-    readSetting: async (key) => map(await call('settings.get', { key }), (value) => (value as { value?: unknown }).value ?? null),
+    readSetting: async (key) => map(await call('settings.get', { key }), (value) => value.value ?? null),
     setSetting: (key, value) => call('settings.set', { key, value }),
     preferences,
     async setPreferences(id, value) {
@@ -303,9 +308,9 @@ export function createApiClient(transport: ApiTransport): HangarClient {
       await refreshMedia();
       return { ok: true, value: await summary(result.value) };
     },
-    serialBacklog: async (id) => map(await call('vm.serial-backlog', { id }), (value) => fromBase64(String((value as { data?: unknown }).data ?? ''))),
-    serialWrite: async (id, text) => map(await call('vm.serial-write', { id, data: text }), (value) => ({ written: Number((value as { written?: unknown }).written ?? 0) })),
-    onSerialOutput: (listener) => onEvent('SERIAL_OUTPUT', (data) => typeof data.data === 'string' && listener(String(data.id), fromBase64(data.data))),
+    serialBacklog: async (id) => map(await call('vm.serial-backlog', { id }), (value) => fromBase64(value.data)),
+    serialWrite: async (id, text) => map(await call('vm.serial-write', { id, data: text }), (value) => ({ written: value.written })),
+    onSerialOutput: (listener) => api.subscribe((event) => event.event === 'SERIAL_OUTPUT' && listener(event.data.id, fromBase64(event.data.data))),
   };
 }
 

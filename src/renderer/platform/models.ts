@@ -1,19 +1,21 @@
 /**
  * The renderer's view of app-API data (src/shared/protocol/api). The API's wire shapes are
- * mapped into these in platform/api-client.ts, so components never see the wire format.
+ * mapped into these in platform/api-mapping.ts, so components never see the wire format. The
+ * closed name sets are the protocol's own (src/shared/protocol/enums.ts).
  */
+import type { BootDeviceName, ClipboardModeName, DisplayDeviceName, DriveSlotName, EngineKindName, MachineStateName } from '../../shared/protocol/enums.js';
 
 /** Which emulator backend runs a guest. */
-export type EngineKind = 'v86' | 'qemu';
+export type EngineKind = EngineKindName;
 
 /** When the guest clipboard may be read or written. Off by default. */
-export type ClipboardMode = 'off' | 'host-to-guest' | 'guest-to-host' | 'bidirectional';
+export type ClipboardMode = ClipboardModeName;
 
 /** What the app knows about a machine's engine (the API's MachineState). */
-export type MachineState = 'stopped' | 'starting' | 'running' | 'paused' | 'shutdown' | 'crashed' | 'stopping';
+export type MachineState = MachineStateName;
 
 /** Boot devices in order. */
-export type BootDevice = 'disk' | 'cdrom' | 'floppy';
+export type BootDevice = BootDeviceName;
 
 /** A removable or fixed drive of a machine. */
 export interface DriveConfig {
@@ -40,11 +42,19 @@ export interface MachineConfig {
   readonly forceTcg: boolean;
   /** Guest instruction rate cap in MIPS; 0 = unlimited. */
   readonly speedLimitMips: number;
-  readonly displayDevice: 'std' | 'cirrus' | 'virtio' | 'vmware';
+  readonly displayDevice: DisplayDeviceName;
   readonly scaling: 'fit' | 'native' | 'integer';
   readonly drives: readonly DriveConfig[];
   readonly serial: 'off' | 'console';
   readonly clipboard: ClipboardMode;
+}
+
+/** What to create: the configuration, a new disk (0 = none) and the install media. */
+export interface CreateMachineRequest {
+  readonly config: MachineConfig;
+  readonly diskMiB: number;
+  readonly cdromPath?: string;
+  readonly floppyPath?: string;
 }
 
 /** A machine as the manager lists it. */
@@ -126,7 +136,7 @@ export interface DetectedOs {
 }
 
 /** A removable-media slot: the CD drive or the floppy drive. */
-export type DriveSlot = 'cd0' | 'fd0';
+export type DriveSlot = DriveSlotName;
 
 /** A folder whose media files join the library and follow the disk. */
 export interface WatchedFolder {

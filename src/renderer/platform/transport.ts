@@ -6,7 +6,7 @@
 import type { DisplayMessage } from '../../shared/protocol/display.js';
 import type { GuestInputEvent } from '../features/display/types.js';
 
-/** A result across the process boundary (DESIGN.md): a value or an error with class and text. */
+/** A result across the process boundary (docs/architecture.md §4): a value or an error with class and text. */
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: { class: string; desc: string } };
 
 /** One event pushed by the core, `{event, data}` as the API schema names it. */

@@ -4,17 +4,15 @@
  * The session token comes from the page URL (`?token=`) or the cookie the shell set when it
  * served the page; calls time out, and the API socket reconnects with backoff.
  */
-import { decodeDisplayMessage } from '../../shared/protocol/display-codec.js';
 import type { DisplayMessage } from '../../shared/protocol/display.js';
 import type { GuestInputEvent } from '../features/display/types.js';
+import { DisplayReceiver } from './display-receiver.js';
 import type { ApiEventMessage, ApiResult, ApiTransport, ConnectionState, DisplayChannel } from './transport.js';
 
 /** How long a call may take unless the caller says otherwise. */
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 5_000;
-/** Display messages kept for a view that has not subscribed yet. */
-const EARLY_LIMIT = 20_000;
 
 /** Where the shell is and how to prove we may talk to it. */
 export interface WebSocketEndpoint {
@@ -179,49 +177,34 @@ export class WebSocketTransport implements ApiTransport {
 /** One `/display/<id>` socket. Frames that fail to decode are dropped (and counted). */
 class WebSocketDisplayChannel implements DisplayChannel {
   private readonly socket: WebSocket;
-  private readonly listeners = new Set<(message: DisplayMessage) => void>();
-  private readonly closeListeners = new Set<(reason: string) => void>();
+  private readonly receiver = new DisplayReceiver((received) => {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ ack: received }));
+  });
   private readonly queue: string[] = [];
-  /** Messages that arrived before anyone subscribed (the first ones draw the whole screen). */
-  private early: DisplayMessage[] | undefined = [];
   private closed = false;
-  /** Frames that could not be decoded (a version mismatch between shell and page). */
-  malformed = 0;
 
   constructor(url: string, private readonly onDispose: () => void) {
     this.socket = new WebSocket(url);
     this.socket.binaryType = 'arraybuffer';
     this.socket.addEventListener('open', () => {
+      this.receiver.opened();
       for (const frame of this.queue.splice(0)) this.socket.send(frame);
     });
-    this.socket.addEventListener('message', (event) => {
-      if (typeof event.data === 'string') return; // an input refusal; the guest just does not get that event
-      let message: DisplayMessage;
-      try {
-        message = decodeDisplayMessage(event.data as ArrayBuffer);
-      } catch {
-        this.malformed++;
-        return;
-      }
-      if (this.early && this.listeners.size === 0) {
-        if (this.early.length < EARLY_LIMIT) this.early.push(message);
-        return;
-      }
-      for (const listener of this.listeners) listener(message);
-    });
+    // Text frames are input refusals; the guest just does not get that event.
+    this.socket.addEventListener('message', (event) => this.receiver.receive(event.data));
     this.socket.addEventListener('close', (event) => {
-      const reason = event.code === 1006 ? 'the machine is not running' : `the display closed (${event.code})`;
-      for (const listener of this.closeListeners) listener(reason);
+      this.receiver.ended(event.code === 1006 ? 'the machine is not running' : `the display closed (${event.code})`);
       this.close();
     });
   }
 
+  /** Frames that could not be decoded (a version mismatch between shell and page). */
+  get malformed(): number {
+    return this.receiver.malformed;
+  }
+
   subscribe(listener: (message: DisplayMessage) => void): () => void {
-    this.listeners.add(listener);
-    const early = this.early;
-    this.early = undefined;
-    for (const message of early ?? []) listener(message);
-    return () => this.listeners.delete(listener);
+    return this.receiver.subscribe(listener);
   }
 
   send(events: GuestInputEvent[]): void {
@@ -232,15 +215,14 @@ class WebSocketDisplayChannel implements DisplayChannel {
   }
 
   onClose(listener: (reason: string) => void): () => void {
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    return this.receiver.onClose(listener);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.socket.close();
-    this.listeners.clear();
+    this.receiver.close();
     this.onDispose();
   }
 }

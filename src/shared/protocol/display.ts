@@ -1,5 +1,5 @@
 /**
- * The display channel (DESIGN.md §4): messages from an engine to a viewer. Pixels never travel
+ * The display channel (docs/architecture.md §4): messages from an engine to a viewer. Pixels never travel
  * as JSON; these objects are encoded to binary by `display-codec.ts` for ports and sockets,
  * and passed as they are to in-process consumers.
  *

@@ -1,5 +1,5 @@
 /**
- * QMP message shapes (DESIGN.md §4) and the parsing of one incoming message into a validated
+ * QMP message shapes (docs/architecture.md §4) and the parsing of one incoming message into a validated
  * command call or a precise error reply. Pure: no I/O, no platform imports.
  */
 import type { ErrorClass } from './engine/types.js';

@@ -112,8 +112,12 @@ async function follow(connection: CoreConnection, machine: MachineViewValue, lin
     let sawExit = false;
     for (let round = 1; !interrupted; round++) {
       await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, pollMs);
+        // Woken early (new output, a signal), the poll's timer is cleared: it must not hold the process.
+        const poll = setTimeout(resolve, pollMs);
+        wake = () => {
+          clearTimeout(poll);
+          resolve();
+        };
       });
       // Now and then the state itself: an event can be missed, and the instance can go away.
       if (stoppedAt === undefined && round % statePollRounds === 0) {

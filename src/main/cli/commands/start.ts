@@ -63,8 +63,12 @@ async function startAndSettle(connection: CoreConnection, name: string): Promise
       if (current.state !== 'starting') return { ...current, ...(started.qmpSocket ? { qmpSocket: started.qmpSocket } : {}) };
       if (Date.now() > deadline) throw new CallFailed('Timeout', `"${started.name}" did not finish starting within ${startSettleMs / 1000} s; check it with \`hangar show ${name}\`.`);
       await new Promise<void>((resolve) => {
-        changed = resolve;
-        setTimeout(resolve, 1000);
+        // Woken early by an event, the poll's timer is cleared: it must not hold the process.
+        const poll = setTimeout(resolve, 1000);
+        changed = () => {
+          clearTimeout(poll);
+          resolve();
+        };
       });
     }
   } finally {

@@ -35,6 +35,7 @@ export function machineHandlers(ctx: HandlerContext): NamespaceHandlers<'machine
       const machine = ctx.machine(args.id);
       if (supervisor.isActive(machine.id)) throw new CoreError('Conflict', `"${machine.name}" is running; power it off before deleting it.`);
       library.machines.delete(machine.id, { keepFiles: args.keepFiles ?? false });
+      supervisor.forget(machine.id);
       if (library.settings.get<unknown>(savedStateKey(machine.id), null) !== null) library.settings.delete(savedStateKey(machine.id));
       return { id: machine.id };
     },

@@ -1,5 +1,5 @@
 /**
- * Keeps a slow viewer from falling behind (DESIGN.md §4): messages that arrive between two
+ * Keeps a slow viewer from falling behind (docs/architecture.md §4): messages that arrive between two
  * painted frames are reduced to what the next frame needs — nothing before the last mode
  * change, rectangles hidden under later rectangles dropped, later text rows replace earlier
  * ones, and only the last cursor, sprite and pointer mode kept.
@@ -32,29 +32,33 @@ export function coalesce(queue: readonly DisplayMessage[]): DisplayMessage[] {
   }
   const tail = [...carried, ...queue.slice(start)];
   const out: DisplayMessage[] = [];
+  // Whether a later message hides this one (looked up in place: no copy of the rest per message).
+  const anyLater = (from: number, hides: (next: DisplayMessage) => boolean): boolean => {
+    for (let j = from; j < tail.length; j++) if (hides(tail[j] as DisplayMessage)) return true;
+    return false;
+  };
   for (let i = 0; i < tail.length; i++) {
     const message = tail[i];
     if (!message) continue;
-    const later = tail.slice(i + 1);
     let superseded = false;
     switch (message.type) {
       case 'rect':
-        superseded = later.some((next) => next.type === 'rect' && covers(next, message));
+        superseded = anyLater(i + 1, (next) => next.type === 'rect' && covers(next, message));
         break;
       case 'text':
-        superseded = later.some((next) => next.type === 'text' && rowsCover(next, message));
+        superseded = anyLater(i + 1, (next) => next.type === 'text' && rowsCover(next, message));
         break;
       case 'text-cursor':
       case 'cursor-sprite':
       case 'pointer-mode':
       case 'font':
-        superseded = later.some((next) => next.type === message.type);
+        superseded = anyLater(i + 1, (next) => next.type === message.type);
         break;
       case 'mode':
         break;
     }
     // Nothing may move across a mode message, so one after it never hides one before it.
-    if (superseded && later.some((next) => next.type === 'mode') && message.type !== 'font' && message.type !== 'cursor-sprite' && message.type !== 'pointer-mode') superseded = false;
+    if (superseded && anyLater(i + 1, (next) => next.type === 'mode') && message.type !== 'font' && message.type !== 'cursor-sprite' && message.type !== 'pointer-mode') superseded = false;
     if (!superseded) out.push(message);
   }
   return out;
@@ -65,12 +69,16 @@ function nextAnimationFrame(flush: () => void): void {
   (globalThis as unknown as { requestAnimationFrame(callback: () => void): number }).requestAnimationFrame(flush);
 }
 
+const compactMinimum = 256;
+
 /**
  * Queues messages and applies the coalesced queue once per animation frame. `schedule` is
  * requestAnimationFrame in the view and a manual trigger in tests. Call `dispose` when done.
  */
 export class FrameCoalescer {
   private queue: DisplayMessage[] = [];
+  /** Queue length at which it is coalesced in place (doubles with what survives), so frames the page cannot paint yet never pile up. */
+  private compactAt = compactMinimum;
   private pending = false;
   private disposed = false;
 
@@ -83,6 +91,10 @@ export class FrameCoalescer {
   push(message: DisplayMessage): void {
     if (this.disposed) return;
     this.queue.push(message);
+    if (this.queue.length >= this.compactAt) {
+      this.queue = coalesce(this.queue);
+      this.compactAt = Math.max(compactMinimum, this.queue.length * 2);
+    }
     if (!this.pending) {
       this.pending = true;
       this.schedule(() => this.flush());
@@ -94,6 +106,7 @@ export class FrameCoalescer {
     this.pending = false;
     const queue = this.queue;
     this.queue = [];
+    this.compactAt = compactMinimum;
     if (this.disposed) return;
     for (const message of queue.length > 1 ? coalesce(queue) : queue) this.apply(message);
   }

@@ -22,7 +22,7 @@ import { useEffect, useState } from 'react';
 import type { FormEvent } from 'react';
 import type { HangarClient } from '../../platform/client.js';
 import type { ThemePreference } from '../../app/theme.js';
-import { hostKeyChoices as hostKeyOptions } from '../vm-window/VmWindow.js';
+import { hostKeyChoices as hostKeyOptions } from '../vm-window/host-key.js';
 import { loadPreferences, quitActionChoices, QUIT_TIMEOUT_RANGE, savePreferences, themeChoices, timeoutProblem } from './preferences-model.js';
 import type { AppPreferences, QuitAction } from './preferences-model.js';
 

@@ -22,18 +22,9 @@ import { useMemo, useState } from 'react';
 import type { DetectedOs, EngineKind, MediaItem, OsChoice } from '../../platform/models.js';
 import { engineLimits, recommendedEngine, recommendedHardware, validateHardware, wizardSteps } from './validation.js';
 import type { HardwareDraft } from './validation.js';
+import type { NewMachineRequest } from './create-request.js';
 
-/** What the wizard hands to `onCreate`. */
-export interface NewMachineRequest extends HardwareDraft {
-  readonly mediaId: string | null;
-  /** Path and kind of the chosen medium (null when none). */
-  readonly mediaPath: string | null;
-  readonly mediaKind: MediaItem['kind'] | null;
-  readonly osId: string | null;
-  readonly startAfterCreate: boolean;
-  /** Whether the machine's serial port COM1 shows in a console tab of its window. */
-  readonly serialConsole: boolean;
-}
+export type { NewMachineRequest } from './create-request.js';
 
 /** Props of the wizard. */
 export interface NewVmWizardProps {

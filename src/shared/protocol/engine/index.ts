@@ -8,6 +8,7 @@ import { coreCommands, coreEvents } from './core.js';
 import { jobCommands, jobEvents } from './jobs.js';
 import { machineCommands, machineEvents } from './machine.js';
 import { mediaCommands, mediaEvents } from './media.js';
+import { networkCommands, networkEvents } from './network.js';
 
 export * from './types.js';
 export { BlockInfo } from './media.js';
@@ -22,6 +23,7 @@ export const engineCommands = {
   ...jobCommands,
   ...machineCommands,
   ...clipboardCommands,
+  ...networkCommands,
 } as const;
 
 export const engineEvents = {
@@ -30,6 +32,7 @@ export const engineEvents = {
   ...jobEvents,
   ...machineEvents,
   ...clipboardEvents,
+  ...networkEvents,
 } as const;
 
 export type EngineCommands = typeof engineCommands;

@@ -1,14 +1,18 @@
 /**
- * Which removable drive an image belongs in, judged by the engines before a medium is inserted
- * (the app checks too; a client on the QMP socket reaches the engine directly). By name and
- * size, as the media library does: content cannot decide, since GRUB's rescue floppy is an
- * ISO9660 image too. An `.iso` (or anything larger than a floppy) never goes into the floppy
- * drive, where it would be a writable floppy; a floppy image without an ISO9660 volume does not
- * go into the CD drive.
+ * What a CD or floppy image must be before either engine puts it in a drive, at launch or by
+ * blockdev-change-medium (the app checks too; a client on the QMP socket reaches the engine
+ * directly): an existing, non-empty regular file of the drive's kind.
+ *
+ * The kind is judged by name and size, as the media library does: content cannot decide, since
+ * GRUB's rescue floppy is an ISO9660 image too. An `.iso` (or anything larger than a floppy)
+ * never goes into the floppy drive, where it would be a writable floppy; a floppy image without
+ * an ISO9660 volume does not go into the CD drive.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
-import type { DriveSlotName } from '../shared/protocol/enums.js';
+import type { DriveSlotName } from '../../shared/protocol/enums.js';
+import { ImageError } from '../disks/block-file.js';
+import { checkImageFile } from '../disks/file-disk.js';
 
 /** The largest floppy image (2.88 MiB). */
 const largestFloppyBytes = 2_949_120;
@@ -33,4 +37,15 @@ export function removableKindProblem(path: string, size: number, id: DriveSlotNa
   const floppyNamed = floppyExtensions.has(extension) || (extension === '.img' && size <= largestFloppyBytes);
   if (id === 'cd0' && floppyNamed && !hasIso9660Volume(path)) return `${path} is a floppy image, not a CD/DVD image; insert it into fd0.`;
   return undefined;
+}
+
+/**
+ * Checks that `path` may go into removable drive `id`; returns its size in bytes. Throws an
+ * ImageError that says what is wrong and what to do (missing, a folder, empty, wrong kind).
+ */
+export function checkRemovableMedium(path: string, id: DriveSlotName): number {
+  const size = checkImageFile(path, id === 'cd0' ? 'CD/DVD' : 'floppy');
+  const problem = removableKindProblem(path, size, id);
+  if (problem !== undefined) throw new ImageError(problem);
+  return size;
 }

@@ -1,0 +1,248 @@
+/**
+ * The one flow-control rule for every display viewer (Electron MessagePorts and web-shell
+ * WebSockets alike; docs/architecture.md §4): a viewer is sent each display message, encoded
+ * once per message, until it is more than `maxBehindBytes` behind; then it is skipped, and once
+ * it has caught up it is sent the whole current screen from main's copy (the engine session's
+ * ScreenCache) instead of the frames it missed. A slow viewer never holds up the guest, main or
+ * the other viewers, and never makes anything queue without bound.
+ *
+ * "Behind" is what the viewer has not acknowledged (`{ack: N}`, N = display messages it has
+ * received, sent by the renderer once per painted frame). A viewer that never acknowledges
+ * (a script, an older page) is behind by what its transport still holds (a WebSocket's
+ * bufferedAmount; a MessagePort cannot tell, so such a viewer gets every message).
+ */
+import type { DisplayMessage } from '../../shared/protocol/display.js';
+import { encodeDisplayMessage } from '../../shared/protocol/display-codec.js';
+
+/** Bytes a viewer may be behind before it is skipped. */
+export const defaultMaxBehindBytes = 16 << 20;
+/** How often a skipped viewer without acknowledgements is checked for having drained. */
+const drainCheckMs = 50;
+
+/** What a feed needs from an engine session. */
+export interface DisplaySource {
+  /** Live display messages (a later subscriber first gets the whole current screen). */
+  onDisplay(listener: (message: DisplayMessage) => void): () => void;
+  /** The messages that draw the whole current screen. */
+  screen(): DisplayMessage[];
+}
+
+/** One viewer's transport, as the feed uses it. */
+export interface ViewerLink {
+  /** Sends one encoded display message; throws when the transport is gone. */
+  send(encoded: Uint8Array): void;
+  /** Bytes the transport still holds for the viewer; 0 when it cannot tell. */
+  queued(): number;
+  /** Closes the transport (the engine is gone or the shell shuts down). */
+  close(): void;
+}
+
+/** A viewer attached to a feed. */
+export interface FeedViewer {
+  /** Takes `{ack: received}`: the viewer has received `received` display messages so far. */
+  acknowledge(received: number): void;
+  /** Stops sending to this viewer. */
+  detach(): void;
+}
+
+class Viewer implements FeedViewer {
+  /** Whether the viewer acknowledges (then "behind" is counted from its acknowledgements). */
+  private acking = false;
+  private sent = 0;
+  private acked = 0;
+  /** Sizes of the sent, unacknowledged messages, oldest first (only while acknowledging). */
+  private readonly unacked: number[] = [];
+  private unackedBytes = 0;
+  /** Skipped until it has caught up. */
+  skipped = false;
+  private detached = false;
+
+  constructor(
+    readonly link: ViewerLink,
+    private readonly feed: DisplayFeed,
+  ) {}
+
+  send(encoded: Uint8Array): void {
+    try {
+      this.link.send(encoded);
+    } catch {
+      // A transport whose other end went away; its close handler detaches the viewer.
+      return;
+    }
+    this.sent++;
+    if (this.acking) {
+      this.unacked.push(encoded.byteLength);
+      this.unackedBytes += encoded.byteLength;
+    }
+  }
+
+  behind(): number {
+    return this.acking ? this.unackedBytes : this.link.queued();
+  }
+
+  acknowledge(received: number): void {
+    if (this.detached) return;
+    this.acking = true;
+    this.acked = Math.max(this.acked, Math.min(received, this.sent));
+    // unacked[0] is message number sent - unacked.length (0-based).
+    while (this.unacked.length > 0 && this.sent - this.unacked.length < this.acked) this.unackedBytes -= this.unacked.shift() ?? 0;
+    if (this.skipped && this.behind() === 0) this.feed.catchUp(this);
+  }
+
+  /** Whether it acknowledges (a skipped viewer that does not is polled for draining). */
+  get acknowledges(): boolean {
+    return this.acking;
+  }
+
+  detach(): void {
+    this.detached = true;
+    this.feed.remove(this);
+  }
+}
+
+/** One engine's display and its viewers. */
+export class DisplayFeed {
+  private readonly viewers = new Set<Viewer>();
+  private readonly unsubscribe: () => void;
+  private drainTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly source: DisplaySource,
+    private readonly maxBehindBytes: () => number = () => defaultMaxBehindBytes,
+  ) {
+    // Held for the feed's lifetime: the source keeps the screen copy catch-ups are drawn from.
+    this.unsubscribe = source.onDisplay((message) => this.receive(message));
+  }
+
+  /** Attaches a viewer and sends it the whole current screen. */
+  attach(link: ViewerLink): FeedViewer {
+    const viewer = new Viewer(link, this);
+    this.viewers.add(viewer);
+    this.catchUp(viewer);
+    return viewer;
+  }
+
+  /** Number of attached viewers. */
+  get size(): number {
+    return this.viewers.size;
+  }
+
+  /** Sends a viewer the whole current screen (it is no longer skipped). */
+  catchUp(viewer: Viewer): void {
+    viewer.skipped = false;
+    for (const message of this.source.screen()) viewer.send(encodeDisplayMessage(message));
+  }
+
+  remove(viewer: Viewer): void {
+    this.viewers.delete(viewer);
+  }
+
+  /** Closes every viewer's transport and detaches the feed itself. */
+  dispose(): void {
+    this.unsubscribe();
+    clearInterval(this.drainTimer);
+    this.drainTimer = undefined;
+    const viewers = [...this.viewers];
+    this.viewers.clear();
+    for (const viewer of viewers) {
+      try {
+        viewer.link.close();
+      } catch {
+        // Already closed.
+      }
+    }
+  }
+
+  private receive(message: DisplayMessage): void {
+    if (this.viewers.size === 0) return;
+    let encoded: Uint8Array | undefined;
+    for (const viewer of this.viewers) {
+      if (viewer.skipped) continue;
+      if (viewer.behind() > this.maxBehindBytes()) {
+        viewer.skipped = true;
+        if (!viewer.acknowledges) this.watchDrain();
+        continue;
+      }
+      encoded ??= encodeDisplayMessage(message);
+      viewer.send(encoded);
+    }
+  }
+
+  /** Polls skipped viewers that do not acknowledge until their transports have drained. */
+  private watchDrain(): void {
+    if (this.drainTimer) return;
+    this.drainTimer = setInterval(() => {
+      let waiting = false;
+      for (const viewer of this.viewers) {
+        if (!viewer.skipped || viewer.acknowledges) continue;
+        if (viewer.behind() === 0) this.catchUp(viewer);
+        else waiting = true;
+      }
+      if (!waiting) {
+        clearInterval(this.drainTimer);
+        this.drainTimer = undefined;
+      }
+    }, drainCheckMs);
+    this.drainTimer.unref();
+  }
+}
+
+/** Parses a viewer's `{ack: N}`; undefined when it is not a valid acknowledgement. */
+export function acknowledgement(request: { ack?: unknown }): number | undefined {
+  const received = request.ack;
+  return typeof received === 'number' && Number.isSafeInteger(received) && received >= 0 ? received : undefined;
+}
+
+/** What a viewer's input needs from the engine session. */
+export interface InputTarget {
+  execute(name: string, args: Record<string, unknown>): Promise<unknown>;
+}
+
+/**
+ * Handles one parsed message from a viewer: an acknowledgement, or `input-send-event`
+ * arguments sent to the engine fire-and-forget (for speed); a refusal goes to `refuse` so the
+ * viewer can say why.
+ */
+export function viewerRequest(request: Record<string, unknown>, viewer: FeedViewer, session: InputTarget, refuse: (errorClass: string, desc: string) => void): void {
+  if ('ack' in request) {
+    const received = acknowledgement(request);
+    if (received === undefined) refuse('InvalidArgument', 'ack must be the number of display messages received.');
+    else viewer.acknowledge(received);
+    return;
+  }
+  session.execute('input-send-event', request).catch((error: Error & { errorClass?: string }) => refuse(error.errorClass ?? 'EngineFailed', error.message));
+}
+
+/** The display feeds of every running engine, held by one shell. */
+export class DisplayFeeds<Session extends DisplaySource & { readonly channel: { onExit(listener: () => void): void } }> {
+  private readonly feeds = new Map<Session, DisplayFeed>();
+
+  /** Bytes a viewer may be behind before it is skipped (tests lower it). */
+  maxBehindBytes = defaultMaxBehindBytes;
+
+  /** The feed of a session, created on first use and disposed when the engine exits. */
+  feed(session: Session): DisplayFeed {
+    let feed = this.feeds.get(session);
+    if (!feed) {
+      const created = new DisplayFeed(session, () => this.maxBehindBytes);
+      feed = created;
+      this.feeds.set(session, created);
+      session.channel.onExit(() => {
+        created.dispose();
+        this.feeds.delete(session);
+      });
+    }
+    return feed;
+  }
+
+  /** Viewers attached to a session's feed. */
+  viewerCount(session: Session): number {
+    return this.feeds.get(session)?.size ?? 0;
+  }
+
+  /** Disposes every feed (shell shutdown). */
+  dispose(): void {
+    for (const feed of this.feeds.values()) feed.dispose();
+    this.feeds.clear();
+  }
+}

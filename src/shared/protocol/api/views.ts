@@ -1,0 +1,77 @@
+/**
+ * Schema pieces the app API's commands and events share: the views of a machine, a medium, a
+ * snapshot and a watched folder, and the common argument shapes.
+ */
+import { s } from '../schema.js';
+import { bootDevices, clipboardModes, displayDevices, driveSlots, engineKinds, machineStateNames } from '../enums.js';
+
+export const engineId = s.named('EngineId', s.enumeration(engineKinds, 'Which emulator backend runs a machine.'));
+export const bootDevice = s.enumeration(bootDevices);
+/** Every state the API reports for a machine (defined in ../enums.ts). */
+export const machineState = s.named('MachineState', s.enumeration(machineStateNames, 'What the app knows about a machine\'s engine.'));
+export const slot = s.named('DriveSlot', s.enumeration(driveSlots, 'A removable-media slot: the CD drive or the floppy drive.'));
+export const id = s.string({ minLength: 1, maxLength: 200, doc: 'A machine id (or, where accepted, its name).' });
+
+/** A machine's editable configuration (all fields optional in updates). */
+export const machineConfigFields = {
+  name: s.optional(s.string({ minLength: 1, maxLength: 100 }), 'Display name, unique in the library.'),
+  osId: s.optional(s.string({ minLength: 1, maxLength: 300 }), 'osinfo OS id, or "other" / "grub".'),
+  engine: s.optional(engineId),
+  memoryMib: s.optional(s.integer({ min: 1, max: 1 << 20 })),
+  cpus: s.optional(s.integer({ min: 1, max: 256 })),
+  bootOrder: s.optional(s.array(bootDevice, { maxItems: 3 })),
+  displayDevice: s.optional(s.enumeration(displayDevices)),
+  clipboardMode: s.optional(s.enumeration(clipboardModes)),
+  speedLimitMips: s.optional(s.integer({ min: 0 }), '0 or absent: no limit.'),
+  forceTcg: s.optional(s.boolean()),
+  serialEnabled: s.optional(s.boolean()),
+  notes: s.optional(s.string({ maxLength: 10000 })),
+} as const;
+
+/** A machine as the API shows it: its stored configuration plus its run state. */
+export const MachineView = s.named(
+  'Machine',
+  s.object(
+    {
+      id: s.required(s.string()),
+      name: s.required(s.string()),
+      osId: s.required(s.string()),
+      engine: s.required(engineId),
+      memoryMib: s.required(s.integer()),
+      cpus: s.required(s.integer()),
+      state: s.required(machineState),
+      reason: s.optional(s.string(), 'Why the machine is crashed (or what it last reported).'),
+      qmpSocket: s.optional(s.string(), 'Path of the running engine\'s QMP UNIX socket (for outside QMP tools).', '0.2'),
+      currentSnapshotId: s.optional(s.any('Id of the snapshot the machine\'s state descends from, or null.')),
+      drives: s.optional(s.record(s.any())),
+    },
+    { allowUnknown: true },
+  ),
+);
+export const mediaView = s.named(
+  'Media',
+  s.object({ id: s.required(s.string()), path: s.required(s.string()), kind: s.required(s.string()) }, { allowUnknown: true }),
+);
+export const empty = s.object({});
+export const snapshotId = s.string({ minLength: 1, maxLength: 200, doc: 'A snapshot id (or, where accepted, its name when that is unique for the machine).' });
+
+/** A snapshot as the API shows it (one node of a machine's snapshot tree). */
+export const SnapshotView = s.named(
+  'Snapshot',
+  s.object({
+    id: s.required(s.string()),
+    machineId: s.required(s.string()),
+    parentId: s.required(s.any('The parent snapshot id, or null for a root.')),
+    name: s.required(s.string()),
+    description: s.required(s.string()),
+    createdAt: s.required(s.string(), 'ISO 8601 time the snapshot was taken.'),
+    hasThumbnail: s.required(s.boolean()),
+    engine: s.required(engineId),
+    sizeBytes: s.optional(s.integer({ min: 0 }), 'Bytes of saved state on disk, when known.'),
+  }),
+);
+/** A watched media folder. */
+export const folderView = s.named('WatchedFolder', s.object({ path: s.required(s.string()), id: s.optional(s.string()), isDefault: s.optional(s.boolean()) }));
+export const png = s.object({ png: s.required(s.string(), 'Base64 of a PNG image.') });
+
+export const byId = s.object({ id: s.required(id) });
