@@ -20,6 +20,7 @@ import type { Page } from 'playwright-core';
 import { HangarCore } from '../src/main/core/hangar-core.js';
 import { startWebShell } from '../src/main/web/index.js';
 import { buildRenderer, CHROMIUM } from '../test/ui/harness.js';
+import { withoutHeadlessPointerLock } from '../test/support/headless-pointer-lock.js';
 
 const seconds = Number(process.argv[2] ?? 5);
 const GRUB_ISO = '/usr/lib/grub-rescue/grub-rescue-cdrom.iso';
@@ -133,6 +134,8 @@ try {
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   try {
     const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+    // Headless Chromium stalls on pointer lock (the key→paint probe captures the display first).
+    await withoutHeadlessPointerLock(context);
     await context.addInitScript(pageProbe);
     const open = async (id: string): Promise<Page> => {
       const page = await context.newPage();
