@@ -75,7 +75,7 @@ describe('Library', () => {
       try {
         assert.equal(copy.pragma('integrity_check', { simple: true }), 'ok');
         assert.deepEqual(copy.prepare('SELECT COUNT(*) AS n FROM machines').get(), { n: 50 });
-        assert.equal(copy.pragma('user_version', { simple: true }), 3);
+        assert.equal(copy.pragma('user_version', { simple: true }), 4);
       } finally {
         copy.close();
       }

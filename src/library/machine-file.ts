@@ -15,6 +15,7 @@ import type { DatabaseHandle } from './db.js';
 import { invalid } from './errors.js';
 import { containedPath, isId, writeFileAtomic, type LibraryLayout } from './paths.js';
 import { newId, now } from './repository-util.js';
+import { macAddressProblem, randomMacAddress } from '../shared/network-settings.js';
 
 export const machineFileName = 'machine.json';
 
@@ -80,6 +81,19 @@ export function readMachineFile(folder: string): MachineFile {
   return file as MachineFile;
 }
 
+/**
+ * The MAC a registered machine gets: its own, unless its file predates networking (none) or
+ * another machine of the library has it (a copied folder), then a fresh one.
+ */
+function freeMac(db: DatabaseHandle, mac: unknown): string {
+  const taken = (candidate: string): boolean => db.prepare('SELECT 1 FROM machines WHERE mac = ?').get(candidate) !== undefined;
+  if (typeof mac === 'string' && macAddressProblem(mac) === undefined && !taken(mac)) return mac;
+  for (;;) {
+    const fresh = randomMacAddress();
+    if (!taken(fresh)) return fresh;
+  }
+}
+
 function isRow(value: unknown): value is Row {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -143,7 +157,7 @@ export function registerMachineFiles(db: DatabaseHandle, layout: LibraryLayout):
         const known = db.prepare('SELECT 1 FROM machines WHERE id = ?').get(id) !== undefined;
         if (!known) {
           const name = freeName(db, String(file.machine.name));
-          insertRow(db, 'machines', { ...file.machine, name, current_snapshot_id: null }, columns.machines);
+          insertRow(db, 'machines', { ...file.machine, name, current_snapshot_id: null, mac: freeMac(db, file.machine.mac) }, columns.machines);
           for (const slot of ['cd0', 'fd0']) {
             const drive = file.drives.find((row) => row.slot === slot);
             const mediaId = drive ? mediaFor(db, drive, columns.media) : null;

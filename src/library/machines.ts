@@ -7,6 +7,8 @@ import { LibraryError, invalid } from './errors.js';
 import { writeMachineFile } from './machine-file.js';
 import { assertId, fsyncFolder, sanitizeFileName, type LibraryLayout } from './paths.js';
 import { isUniqueViolation, newId, now, type ChangeSink } from './repository-util.js';
+import { randomMacAddress } from '../shared/network-settings.js';
+import { networkFromRow } from './network-row.js';
 import { defaultConfig, validateConfig, validateDisk, validateName } from './validate.js';
 import {
   driveSlots,
@@ -39,7 +41,13 @@ interface MachineRow {
   created_at: string;
   updated_at: string;
   current_snapshot_id: string | null;
+  network_mode: string;
+  nic_model: string;
+  mac: string;
+  link_connected: number;
+  forwards: string;
 }
+
 
 interface DiskRow {
   id: string;
@@ -65,6 +73,7 @@ function configFromRow(row: MachineRow): MachineConfig {
     forceTcg: row.force_tcg === 1,
     serialEnabled: row.serial_enabled === 1,
     notes: row.notes,
+    network: networkFromRow(row),
   };
 }
 
@@ -128,6 +137,19 @@ export class MachineRepository {
     return row ? this.get(row.id) : undefined;
   }
 
+  #assertMacFree(mac: string, exceptId?: string): void {
+    const clash = this.#db.prepare('SELECT id, name FROM machines WHERE mac = ?').get(mac) as { id: string; name: string } | undefined;
+    if (clash && clash.id !== exceptId) throw new LibraryError('Duplicate', `network.mac: the machine "${clash.name}" already has the MAC address ${mac}; choose another one.`);
+  }
+
+  /** A generated MAC no machine of the library has (a clash is 1 in 2^46, but the index would refuse it). */
+  #freeMac(): string {
+    for (;;) {
+      const mac = randomMacAddress();
+      if (!this.#db.prepare('SELECT 1 FROM machines WHERE mac = ?').get(mac)) return mac;
+    }
+  }
+
   #assertNameFree(name: string, exceptId?: string): void {
     const clash = this.#db.prepare('SELECT id FROM machines WHERE name = ? COLLATE NOCASE').get(name) as { id: string } | undefined;
     if (clash && clash.id !== exceptId) throw new LibraryError('Duplicate', `name: a machine called "${name}" already exists; choose another name.`);
@@ -154,8 +176,11 @@ export class MachineRepository {
    */
   stage(input: MachineInput): StagedMachine {
     if (typeof input !== 'object' || input === null) throw invalid('machine', 'must be an object.');
-    const config = validateConfig({ ...defaultConfig({ ...input, name: validateName(input.name) }), ...stripUndefined(input), name: validateName(input.name) }, this.#isKnownOs);
+    const defaults = defaultConfig({ ...input, name: validateName(input.name) });
+    const network = { ...defaults.network, mac: this.#freeMac(), ...stripUndefined(input.network ?? {}) };
+    const config = validateConfig({ ...defaults, ...stripUndefined(input), name: validateName(input.name), network: network as MachineConfig['network'] }, this.#isKnownOs);
     this.#assertNameFree(config.name);
+    this.#assertMacFree(config.network.mac);
     const id = newId();
     const folder = stagingFolder(this.#layout, id);
     for (const sub of ['disks', 'logs', 'snapshots']) mkdirSync(join(folder, sub), { recursive: true, mode: 0o700 });
@@ -184,9 +209,9 @@ export class MachineRepository {
         this.#db
           .prepare(
             `INSERT INTO machines (id, name, os_id, engine, memory_mib, cpus, boot_order, display_device, clipboard_mode,
-               speed_limit_mips, force_tcg, serial_enabled, notes, created_at, updated_at)
+               speed_limit_mips, force_tcg, serial_enabled, notes, network_mode, nic_model, mac, link_connected, forwards, created_at, updated_at)
              VALUES (@id, @name, @osId, @engine, @memoryMib, @cpus, @bootOrder, @displayDevice, @clipboardMode,
-               @speedLimitMips, @forceTcg, @serialEnabled, @notes, @stamp, @stamp)`,
+               @speedLimitMips, @forceTcg, @serialEnabled, @notes, @networkMode, @nicModel, @mac, @linkConnected, @forwards, @stamp, @stamp)`,
           )
           .run({ ...toParams(config), id, stamp });
         const drive = this.#db.prepare('INSERT INTO drives (machine_id, slot, media_id) VALUES (?, ?, ?)');
@@ -221,14 +246,18 @@ export class MachineRepository {
   update(id: string, patch: MachinePatch): Machine {
     const current = this.get(id);
     const { id: _id, createdAt: _c, updatedAt: _u, drives: _d, disks: _k, currentSnapshotId: _s, ...config } = current;
-    const next = validateConfig({ ...config, ...stripUndefined(patch) }, this.#isKnownOs);
+    const network = { ...config.network, ...stripUndefined(patch.network ?? {}) };
+    // validateConfig fills each forward's defaults (tcp, 127.0.0.1).
+    const next = validateConfig({ ...config, ...stripUndefined(patch), network: network as MachineConfig['network'] }, this.#isKnownOs);
     this.#assertNameFree(next.name, id);
+    this.#assertMacFree(next.network.mac, id);
     try {
       this.#db
         .prepare(
           `UPDATE machines SET name = @name, os_id = @osId, engine = @engine, memory_mib = @memoryMib, cpus = @cpus,
              boot_order = @bootOrder, display_device = @displayDevice, clipboard_mode = @clipboardMode,
              speed_limit_mips = @speedLimitMips, force_tcg = @forceTcg, serial_enabled = @serialEnabled, notes = @notes,
+             network_mode = @networkMode, nic_model = @nicModel, mac = @mac, link_connected = @linkConnected, forwards = @forwards,
              updated_at = @stamp WHERE id = @id`,
         )
         .run({ ...toParams(next), id, stamp: now() });
@@ -396,5 +425,10 @@ function toParams(config: MachineConfig): Record<string, unknown> {
     forceTcg: config.forceTcg ? 1 : 0,
     serialEnabled: config.serialEnabled ? 1 : 0,
     notes: config.notes,
+    networkMode: config.network.mode,
+    nicModel: config.network.model,
+    mac: config.network.mac,
+    linkConnected: config.network.connected ? 1 : 0,
+    forwards: JSON.stringify(config.network.forwards),
   };
 }

@@ -126,6 +126,26 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE machines ADD COLUMN current_snapshot_id TEXT REFERENCES snapshots (id) ON DELETE SET NULL;
     `,
   },
+  {
+    version: 4,
+    description: 'network settings per machine: mode, NIC model, MAC (generated, unique), cable, port forwards',
+    // Existing machines get NAT like new ones, except those with snapshots: their saved states
+    // were taken without a network card, and a state does not load into different hardware (v86
+    // keeps device state by position), so they keep having none until the user turns it on.
+    // Each gets its own locally administered MAC (02:xx:…).
+    up: `
+      ALTER TABLE machines ADD COLUMN network_mode TEXT NOT NULL DEFAULT 'nat' CHECK (network_mode IN ('nat', 'isolated', 'none'));
+      ALTER TABLE machines ADD COLUMN nic_model TEXT NOT NULL DEFAULT 'auto';
+      ALTER TABLE machines ADD COLUMN mac TEXT;
+      ALTER TABLE machines ADD COLUMN link_connected INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE machines ADD COLUMN forwards TEXT NOT NULL DEFAULT '[]';
+      -- randomblob per byte: a subquery would be evaluated once and give every machine the same MAC.
+      UPDATE machines SET mac = '02:' || lower(hex(randomblob(1))) || ':' || lower(hex(randomblob(1))) || ':' || lower(hex(randomblob(1)))
+                                || ':' || lower(hex(randomblob(1))) || ':' || lower(hex(randomblob(1)));
+      UPDATE machines SET network_mode = 'none' WHERE id IN (SELECT machine_id FROM snapshots);
+      CREATE UNIQUE INDEX machines_mac ON machines (mac);
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

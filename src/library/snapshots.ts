@@ -11,6 +11,7 @@ import { LibraryError, invalid } from './errors.js';
 import { containedPath, fsyncFile, fsyncFolder, writeFileAtomic, type LibraryLayout } from './paths.js';
 import { newId, now, type ChangeSink } from './repository-util.js';
 import { engineIds, type EngineId, type MachineConfig, type Snapshot } from './types.js';
+import { networkFromRow, type NetworkColumns } from './network-row.js';
 import { validateSnapshotName } from './validate.js';
 
 interface SnapshotRow {
@@ -210,6 +211,7 @@ export class SnapshotRepository {
       forceTcg: row.force_tcg === 1,
       serialEnabled: row.serial_enabled === 1,
       notes: row.notes as string,
+      network: networkFromRow(row as unknown as NetworkColumns),
     };
   }
 

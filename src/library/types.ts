@@ -5,6 +5,7 @@
  * src/shared/protocol/enums.ts.
  */
 import { bootDevices, clipboardModes, diskFormats, displayDevices, driveSlots, engineKinds } from '../shared/protocol/enums.js';
+import type { NetworkInput, NetworkSettings } from '../shared/network-settings.js';
 import type { BootDeviceName, ClipboardModeName, DiskFormatName, DisplayDeviceName, DriveSlotName, EngineKindName } from '../shared/protocol/enums.js';
 
 /** Which emulator backend runs a machine. */
@@ -53,13 +54,15 @@ export interface MachineConfig {
   forceTcg: boolean;
   serialEnabled: boolean;
   notes: string;
+  /** Network card and port forwards; the MAC is generated once at create and kept. */
+  network: NetworkSettings;
 }
 
 /** Input to create a machine: name, osId and engine are required, the rest default sensibly. */
-export type MachineInput = Pick<MachineConfig, 'name' | 'osId' | 'engine'> & Partial<MachineConfig>;
+export type MachineInput = Pick<MachineConfig, 'name' | 'osId' | 'engine'> & Omit<Partial<MachineConfig>, 'network'> & { network?: NetworkInput };
 
 /** A partial update of a machine's configuration. */
-export type MachinePatch = Partial<MachineConfig>;
+export type MachinePatch = Omit<Partial<MachineConfig>, 'network'> & { network?: NetworkInput };
 
 /** A hard disk attached to a machine. */
 export interface Disk {

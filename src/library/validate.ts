@@ -3,6 +3,7 @@
  * the allowed values, so the settings editor can show it next to the field.
  */
 import { checkName } from '../shared/names.js';
+import { checkNetworkSettings, randomMacAddress } from '../shared/network-settings.js';
 import { invalid } from './errors.js';
 import {
   bootDevices,
@@ -45,6 +46,7 @@ export function defaultConfig(input: Pick<MachineInput, 'name' | 'osId' | 'engin
     forceTcg: false,
     serialEnabled: false,
     notes: '',
+    network: { mode: 'nat', model: 'auto', mac: randomMacAddress(), connected: true, forwards: [] },
   };
 }
 
@@ -96,6 +98,8 @@ export function validateConfig(config: MachineConfig, isKnownOs: (osId: string) 
   if (typeof config.forceTcg !== 'boolean') throw invalid('forceTcg', 'must be true or false.');
   if (typeof config.serialEnabled !== 'boolean') throw invalid('serialEnabled', 'must be true or false.');
   if (typeof config.notes !== 'string' || config.notes.length > 10_000) throw invalid('notes', 'must be text of at most 10000 characters.');
+  const network = checkNetworkSettings(engine, config.network);
+  if (!network.ok) throw invalid('network', network.error);
   return {
     name: validateName(config.name),
     osId: config.osId,
@@ -109,6 +113,7 @@ export function validateConfig(config: MachineConfig, isKnownOs: (osId: string) 
     forceTcg: config.forceTcg,
     serialEnabled: config.serialEnabled,
     notes: config.notes,
+    network: network.value,
   };
 }
 

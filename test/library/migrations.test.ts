@@ -131,6 +131,37 @@ describe('library migrations', () => {
     db.close();
   });
 
+  it('migration 4 (from version 3) gives each machine network settings and its own locally administered MAC', () => {
+    const db = freshDatabase();
+    migrate(db, 3);
+    const insert = db.prepare(
+      `INSERT INTO machines (id, name, os_id, engine, memory_mib, cpus, boot_order, display_device, created_at, updated_at)
+       VALUES (?, ?, 'other', 'qemu', 512, 1, '["disk"]', 'std', ?, ?)`,
+    );
+    const ids = Array.from({ length: 20 }, (_, index) => `m${index}`);
+    for (const id of ids) insert.run(id, `Machine ${id}`, stamp, stamp);
+    db.prepare(
+      `INSERT INTO snapshots (id, machine_id, name, created_at, state_file, state_size, engine, engine_version, config)
+       VALUES ('s1', 'm0', 'one', ?, 'snapshots/s1/state.bin', 10, 'qemu', '7.2', '{}')`,
+    ).run(stamp);
+    migrate(db, 4);
+    assert.equal(db.pragma('user_version', { simple: true }), 4);
+    const rows = db.prepare('SELECT id, network_mode, nic_model, mac, link_connected, forwards FROM machines ORDER BY id').all() as Record<string, unknown>[];
+    for (const row of rows) {
+      assert.match(String(row.mac), /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
+      assert.ok(String(row.mac).startsWith('02:'), 'locally administered unicast');
+      assert.equal(row.nic_model, 'auto');
+      assert.equal(row.link_connected, 1);
+      assert.equal(row.forwards, '[]');
+      // A machine with snapshots keeps its hardware (its states were saved without a card); the others get NAT.
+      assert.equal(row.network_mode, row.id === 'm0' ? 'none' : 'nat');
+    }
+    assert.equal(new Set(rows.map((row) => row.mac)).size, rows.length, 'every machine has its own MAC');
+    assert.throws(() => db.prepare("UPDATE machines SET mac = (SELECT mac FROM machines WHERE id = 'm1') WHERE id = 'm2'").run(), /UNIQUE/);
+    assert.throws(() => db.prepare("UPDATE machines SET network_mode = 'bridge' WHERE id = 'm1'").run(), /CHECK/);
+    db.close();
+  });
+
   it('reaches the latest version from every earlier version', () => {
     for (let version = 0; version < latestVersion; version++) {
       const db = freshDatabase();

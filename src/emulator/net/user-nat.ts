@@ -10,7 +10,7 @@
  * SIGKILL) and `close()` ends it. Its QMP socket lives in the caller's private runtime folder.
  */
 import type { ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { spawnOwned } from '../../node/owned-child.js';
@@ -101,6 +101,8 @@ export class UserNat {
       stream.destroy();
       throw new UserNatError(failure() ?? (error as Error).message);
     }
+    // QEMU binds with the engine's umask (077 → 0700); library files and sockets are 0600.
+    chmodSync(socketPath, 0o600);
     const nat = new UserNat(child, stream, qmp, socketPath);
     nat.output = output;
     const reader = new FrameReader(options.onFrame, (reason) => nat.end(reason, options.onEnd));

@@ -3,7 +3,7 @@
  * (started paused, QMP, VNC and serial on UNIX sockets in the machine's runtime folder) owned by
  * this engine, connects to it, and handles its exit — relaunching on TCG when KVM fails.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync } from 'node:fs';
 import type { RunStateName } from '../../shared/protocol/engine/index.js';
 import { spawnOwned } from '../../node/owned-child.js';
 import { chooseAccelerator, rememberKvmUnusable } from './accelerator.js';
@@ -131,6 +131,8 @@ export class QemuProcess {
       session.exited === undefined ? undefined : `QEMU ${describeExit(session.exited)}: ${qemuExitReason(session.output, args, 'start') || 'no message'}`;
     try {
       session.qmp = await QmpClient.open(machine.sockets.qmp, 30_000, failure);
+      // QEMU binds its sockets with the engine's umask (077 → 0700); library files and sockets are 0600.
+      for (const path of Object.values(machine.sockets)) if (existsSync(path)) chmodSync(path, 0o600);
     } catch (error) {
       session.retiring = true;
       child.kill('SIGKILL');

@@ -14,6 +14,7 @@ import { libraryCommand } from './commands/library.js';
 import { logsCommand } from './commands/logs.js';
 import { machineCommands } from './commands/machines.js';
 import { mediaCommand } from './commands/media.js';
+import { networkCommands } from './commands/network.js';
 import { shellCommands } from './commands/shells.js';
 import { snapshotCommand } from './commands/snapshot.js';
 import { startCommand } from './commands/start.js';
@@ -26,6 +27,7 @@ const commands: readonly CliCommand[] = [
   ...machineCommands,
   startCommand,
   controlCommand,
+  ...networkCommands,
   snapshotCommand,
   mediaCommand,
   diskCommand,

@@ -36,6 +36,8 @@ export async function startMachine(
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const engineOptions: Record<string, unknown> = {};
   if (machine.speedLimitMips) engineOptions.speedLimitMips = machine.speedLimitMips;
+  // The stored MAC goes along so the guest sees the same card on every start.
+  if (machine.network.mode !== 'none') engineOptions.network = networkOption(machine.network);
   if (machine.engine === 'qemu') {
     if (machine.forceTcg) engineOptions.accelerator = 'tcg';
     if (machine.displayDevice !== 'std') engineOptions.display = machine.displayDevice;
@@ -56,4 +58,15 @@ export async function startMachine(
     ...(options.paused ? { paused: true } : {}),
     ...(Object.keys(engineOptions).length > 0 ? { options: engineOptions } : {}),
   });
+}
+
+/** The engine's `network` option from the stored settings (src/emulator/common/network-plan.ts reads it). */
+export function networkOption(network: Machine['network']): Record<string, unknown> {
+  return {
+    mode: network.mode,
+    model: network.model,
+    mac: network.mac,
+    connected: network.connected,
+    forwards: network.forwards.map(({ protocol, hostAddress, hostPort, guestPort }) => ({ protocol, hostAddress, hostPort, guestPort })),
+  };
 }

@@ -7,6 +7,7 @@ import type { ApiArgs } from '../../../shared/protocol/api/client.js';
 import { bootDevices, clipboardModes, isOneOf } from '../../../shared/protocol/enums.js';
 import { UsageError, integerOption, nameArgument, parseArguments } from '../arguments.js';
 import type { CliCommand, CliIo } from '../command.js';
+import { networkFromOptions, networkValueOptions, takeRepeated } from '../network-options.js';
 import { call, exitCodes, oneName, table, withConnection } from '../command.js';
 
 async function list(argv: string[], io: CliIo): Promise<number> {
@@ -48,15 +49,18 @@ export function parseSizeMib(text: string): number | undefined {
 }
 
 async function create(argv: string[], io: CliIo): Promise<number> {
-  const parsed = parseArguments(argv, ['engine', 'memory', 'cpus', 'cdrom', 'floppy', 'os', 'disk'], []);
+  const forwards = takeRepeated(argv, 'forward');
+  const parsed = parseArguments(forwards.rest, ['engine', 'memory', 'cpus', 'cdrom', 'floppy', 'os', 'disk', ...networkValueOptions], []);
   const name = nameArgument(oneName(parsed.positionals, 'create'), 'machine');
   const engine = parsed.options.get('engine');
   if (engine !== 'v86' && engine !== 'qemu') throw new UsageError('--engine must be v86 or qemu.');
+  const network = networkFromOptions(parsed.options, forwards.values, [], engine, undefined);
   const memoryMib = integerOption(parsed, 'memory', 1, 1 << 20);
   if (memoryMib === undefined) throw new UsageError('--memory MIB is required.');
   const cpus = integerOption(parsed, 'cpus', 1, 256);
   const args: ApiArgs<'machines.create'> = { name, engine, memoryMib };
   if (cpus !== undefined) args.cpus = cpus;
+  if (network !== undefined) args.network = network;
   const cdrom = parsed.options.get('cdrom');
   const floppy = parsed.options.get('floppy');
   if (cdrom) args.cdrom = resolve(cdrom);
@@ -86,7 +90,10 @@ async function create(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function modify(argv: string[], io: CliIo): Promise<number> {
-  const parsed = parseArguments(argv, ['name', 'memory', 'cpus', 'os', 'engine', 'boot', 'speed-limit', 'clipboard', 'notes'], []);
+  const forwards = takeRepeated(argv, 'forward');
+  const removals = takeRepeated(forwards.rest, 'no-forward');
+  const parsed = parseArguments(removals.rest, ['name', 'memory', 'cpus', 'os', 'engine', 'boot', 'speed-limit', 'clipboard', 'notes', ...networkValueOptions], []);
+  const networkAsked = networkValueOptions.some((option) => parsed.options.has(option)) || forwards.values.length > 0 || removals.values.length > 0;
   const name = oneName(parsed.positionals, 'modify');
   const patch: ApiArgs<'machines.update'>['patch'] = {};
   const newName = parsed.options.get('name');
@@ -118,8 +125,14 @@ async function modify(argv: string[], io: CliIo): Promise<number> {
   }
   const notes = parsed.options.get('notes');
   if (notes !== undefined) patch.notes = notes;
-  if (Object.keys(patch).length === 0) throw new UsageError('modify needs at least one option to change (see hangar --help).');
+  if (Object.keys(patch).length === 0 && !networkAsked) throw new UsageError('modify needs at least one option to change (see hangar --help).');
   return withConnection(async (connection) => {
+    if (networkAsked) {
+      // Forwards are added to and removed from the stored list, so the current one is read first.
+      const current = await call(connection, 'machines.get', { id: name });
+      const network = networkFromOptions(parsed.options, forwards.values, removals.values, patch.engine ?? current.engine, current.network);
+      if (network !== undefined) patch.network = network;
+    }
     const machine = await call(connection, 'machines.update', { id: name, patch });
     io.out(`Modified "${machine.name}": ${machine.engine}, ${machine.memoryMib} MiB, ${machine.cpus} CPU(s), OS ${machine.osId}.`);
     if (machine.state !== 'stopped' && machine.state !== 'crashed') io.out('It is running: the new hardware applies once it is powered off and started again.');
@@ -153,13 +166,17 @@ export const machineCommands: readonly CliCommand[] = [
     name: 'create',
     usage: `  create NAME --engine v86|qemu --memory MIB [--cpus N] [--cdrom ISO] [--floppy IMG]
          [--disk SIZE|PATH] [--os OSID]  create a machine (SIZE like 512M or 2G makes a new
-                                         qcow2 disk; a PATH attaches an existing image)`,
+                                         qcow2 disk; a PATH attaches an existing image)
+         [--nic nat|isolated|none] [--nic-model MODEL] [--mac MAC] [--cable on|off]
+         [--forward tcp:[ADDR:]HOSTPORT:GUESTPORT]...  network card (default nat) and forwards`,
     run: create,
   },
   {
     name: 'modify',
     usage: `  modify NAME [--name NEW] [--memory MIB] [--cpus N] [--os OSID] [--engine v86|qemu]
-         [--boot cdrom,floppy,disk] [--speed-limit MIPS] [--clipboard MODE] [--notes TEXT]`,
+         [--boot cdrom,floppy,disk] [--speed-limit MIPS] [--clipboard MODE] [--notes TEXT]
+         [--nic MODE] [--nic-model MODEL] [--mac MAC] [--cable on|off]
+         [--forward tcp:[ADDR:]HOSTPORT:GUESTPORT]... [--no-forward tcp:[ADDR:]HOSTPORT]...`,
     run: modify,
   },
   {

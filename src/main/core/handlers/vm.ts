@@ -15,6 +15,7 @@ import { CoreError } from '../core-error.js';
 import { attempt, checkFile } from '../lookups.js';
 import { savedStateKey } from '../saved-state.js';
 import type { HandlerContext, NamespaceHandlers } from './context.js';
+import { networkHandlers } from './network.js';
 
 /** The handlers of the `vm.*` calls. */
 export function vmHandlers(ctx: HandlerContext): NamespaceHandlers<'vm'> {
@@ -28,6 +29,7 @@ export function vmHandlers(ctx: HandlerContext): NamespaceHandlers<'vm'> {
     return reply.value;
   };
   return {
+    ...networkHandlers(ctx),
     'vm.start': async (args: ApiArgs<'vm.start'>) => {
       const machine = ctx.machine(args.id);
       if (supervisor.isActive(machine.id)) throw new CoreError('Conflict', `"${machine.name}" is already running.`);

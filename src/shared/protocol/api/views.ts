@@ -12,6 +12,29 @@ export const machineState = s.named('MachineState', s.enumeration(machineStateNa
 export const slot = s.named('DriveSlot', s.enumeration(driveSlots, 'A removable-media slot: the CD drive or the floppy drive.'));
 export const id = s.string({ minLength: 1, maxLength: 200, doc: 'A machine id (or, where accepted, its name).' });
 
+const forwardProtocol = s.enumeration(['tcp', 'udp'] as const, 'Transport protocol of the forward.');
+
+/** One stored port forward (the library's ForwardSetting, src/shared/network-settings.ts). */
+export const ForwardView = s.named(
+  'PortForward',
+  s.object({
+    protocol: s.optional(forwardProtocol, 'Default tcp.'),
+    hostAddress: s.optional(s.string({ maxLength: 64 }), 'IPv4 address the forward listens on; default 127.0.0.1 (this computer only).'),
+    hostPort: s.required(s.integer({ min: 1, max: 65535 })),
+    guestPort: s.required(s.integer({ min: 1, max: 65535 })),
+    name: s.optional(s.string({ maxLength: 100 }), 'A label for people (ssh, web…).'),
+  }),
+);
+
+/** A machine's network settings; in create and update every field is optional. */
+export const networkSettingsFields = {
+  mode: s.optional(s.enumeration(['nat', 'isolated', 'none'] as const), 'nat: outside network through the host; isolated: forwards only; none: no network card. Default nat.'),
+  model: s.optional(s.string({ minLength: 1, maxLength: 40 }), 'auto, or a NIC model of the engine (QEMU: e1000, rtl8139, ne2k_pci, virtio-net-pci, pcnet; v86: ne2k, virtio).'),
+  mac: s.optional(s.string({ maxLength: 17 }), 'Locally administered unicast MAC (aa:bb:cc:dd:ee:ff); generated once at create.'),
+  connected: s.optional(s.boolean(), 'The cable; default true.'),
+  forwards: s.optional(s.array(ForwardView, { maxItems: 256 }), 'Port forwards; each host address and port once. In an update, the whole list.'),
+} as const;
+
 /** A machine's editable configuration (all fields optional in updates). */
 export const machineConfigFields = {
   name: s.optional(s.string({ minLength: 1, maxLength: 100 }), 'Display name, unique in the library.'),
@@ -26,6 +49,7 @@ export const machineConfigFields = {
   forceTcg: s.optional(s.boolean()),
   serialEnabled: s.optional(s.boolean()),
   notes: s.optional(s.string({ maxLength: 10000 })),
+  network: s.optional(s.object(networkSettingsFields), 'Network card and port forwards (fields left out keep their value).', '0.5'),
 } as const;
 
 /** A machine as the API shows it: its stored configuration plus its run state. */
@@ -44,6 +68,17 @@ export const MachineView = s.named(
       qmpSocket: s.optional(s.string(), 'Path of the running engine\'s QMP UNIX socket (for outside QMP tools).', '0.2'),
       currentSnapshotId: s.optional(s.any('Id of the snapshot the machine\'s state descends from, or null.')),
       drives: s.optional(s.record(s.any())),
+      network: s.optional(
+        s.object({
+          mode: s.required(s.enumeration(['nat', 'isolated', 'none'] as const)),
+          model: s.required(s.string(), 'auto or the chosen NIC model.'),
+          mac: s.required(s.string()),
+          connected: s.required(s.boolean(), 'The cable.'),
+          forwards: s.required(s.array(ForwardView, { maxItems: 256 })),
+        }),
+        'The stored network settings.',
+        '0.5',
+      ),
     },
     { allowUnknown: true },
   ),
