@@ -152,7 +152,7 @@ PROMPT 0
 TIMEOUT 0
 LABEL linux
   KERNEL /vmlinuz
-  APPEND initrd=/initrd.gz console=tty0 console=ttyS0,115200 quiet loglevel=3
+  APPEND initrd=/initrd.gz console=tty0 console=ttyS0,115200 quiet loglevel=3 no_timer_check
 CONFIG
 xorriso -as mkisofs -quiet -o "$work/guest.iso" -V HANGAR_TEST_GUEST -J -R \
   -b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \

@@ -8,7 +8,9 @@ if [ "$(id -u)" -ne 0 ]; then sudo_prefix="sudo"; fi
 # busybox packages, downloaded with apt-get download: the i386 package lists are needed.
 if ! dpkg --print-foreign-architectures | grep -qx i386; then $sudo_prefix dpkg --add-architecture i386; fi
 $sudo_prefix apt-get update
+# diod + bubblewrap: v86's shared folders (a 9P server confined to the shared folder).
 $sudo_prefix apt-get install -y --no-install-recommends \
   grub-rescue-pc seabios qemu-system-x86 qemu-utils nasm osinfo-db xorriso mtools \
   chromium python3 make g++ \
-  isolinux syslinux-common cpio kmod
+  isolinux syslinux-common cpio kmod \
+  diod bubblewrap

@@ -75,7 +75,7 @@ describe('Library', () => {
       try {
         assert.equal(copy.pragma('integrity_check', { simple: true }), 'ok');
         assert.deepEqual(copy.prepare('SELECT COUNT(*) AS n FROM machines').get(), { n: 50 });
-        assert.equal(copy.pragma('user_version', { simple: true }), 4);
+        assert.equal(copy.pragma('user_version', { simple: true }), 5);
       } finally {
         copy.close();
       }

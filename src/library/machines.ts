@@ -9,6 +9,7 @@ import { assertId, fsyncFolder, sanitizeFileName, type LibraryLayout } from './p
 import { isUniqueViolation, newId, now, type ChangeSink } from './repository-util.js';
 import { randomMacAddress } from '../shared/network-settings.js';
 import { networkFromRow } from './network-row.js';
+import { assertShareFolders, sharesFromRow } from './share-folders.js';
 import { defaultConfig, validateConfig, validateDisk, validateName } from './validate.js';
 import {
   driveSlots,
@@ -46,8 +47,8 @@ interface MachineRow {
   mac: string;
   link_connected: number;
   forwards: string;
+  shares: string;
 }
-
 
 interface DiskRow {
   id: string;
@@ -74,6 +75,7 @@ function configFromRow(row: MachineRow): MachineConfig {
     serialEnabled: row.serial_enabled === 1,
     notes: row.notes,
     network: networkFromRow(row),
+    shares: sharesFromRow(row),
   };
 }
 
@@ -178,9 +180,12 @@ export class MachineRepository {
     if (typeof input !== 'object' || input === null) throw invalid('machine', 'must be an object.');
     const defaults = defaultConfig({ ...input, name: validateName(input.name) });
     const network = { ...defaults.network, mac: this.#freeMac(), ...stripUndefined(input.network ?? {}) };
-    const config = validateConfig({ ...defaults, ...stripUndefined(input), name: validateName(input.name), network: network as MachineConfig['network'] }, this.#isKnownOs);
+    // validateConfig fills each share's defaults (name from the folder, not read-only).
+    const shares = (input.shares ?? defaults.shares) as MachineConfig['shares'];
+    const config = validateConfig({ ...defaults, ...stripUndefined(input), name: validateName(input.name), network: network as MachineConfig['network'], shares }, this.#isKnownOs);
     this.#assertNameFree(config.name);
     this.#assertMacFree(config.network.mac);
+    assertShareFolders(config.shares);
     const id = newId();
     const folder = stagingFolder(this.#layout, id);
     for (const sub of ['disks', 'logs', 'snapshots']) mkdirSync(join(folder, sub), { recursive: true, mode: 0o700 });
@@ -209,9 +214,9 @@ export class MachineRepository {
         this.#db
           .prepare(
             `INSERT INTO machines (id, name, os_id, engine, memory_mib, cpus, boot_order, display_device, clipboard_mode,
-               speed_limit_mips, force_tcg, serial_enabled, notes, network_mode, nic_model, mac, link_connected, forwards, created_at, updated_at)
+               speed_limit_mips, force_tcg, serial_enabled, notes, network_mode, nic_model, mac, link_connected, forwards, shares, created_at, updated_at)
              VALUES (@id, @name, @osId, @engine, @memoryMib, @cpus, @bootOrder, @displayDevice, @clipboardMode,
-               @speedLimitMips, @forceTcg, @serialEnabled, @notes, @networkMode, @nicModel, @mac, @linkConnected, @forwards, @stamp, @stamp)`,
+               @speedLimitMips, @forceTcg, @serialEnabled, @notes, @networkMode, @nicModel, @mac, @linkConnected, @forwards, @shares, @stamp, @stamp)`,
           )
           .run({ ...toParams(config), id, stamp });
         const drive = this.#db.prepare('INSERT INTO drives (machine_id, slot, media_id) VALUES (?, ?, ?)');
@@ -248,9 +253,11 @@ export class MachineRepository {
     const { id: _id, createdAt: _c, updatedAt: _u, drives: _d, disks: _k, currentSnapshotId: _s, ...config } = current;
     const network = { ...config.network, ...stripUndefined(patch.network ?? {}) };
     // validateConfig fills each forward's defaults (tcp, 127.0.0.1).
-    const next = validateConfig({ ...config, ...stripUndefined(patch), network: network as MachineConfig['network'] }, this.#isKnownOs);
+    const shares = (patch.shares ?? config.shares) as MachineConfig['shares'];
+    const next = validateConfig({ ...config, ...stripUndefined(patch), network: network as MachineConfig['network'], shares }, this.#isKnownOs);
     this.#assertNameFree(next.name, id);
     this.#assertMacFree(next.network.mac, id);
+    assertShareFolders(next.shares, config.shares);
     try {
       this.#db
         .prepare(
@@ -258,7 +265,7 @@ export class MachineRepository {
              boot_order = @bootOrder, display_device = @displayDevice, clipboard_mode = @clipboardMode,
              speed_limit_mips = @speedLimitMips, force_tcg = @forceTcg, serial_enabled = @serialEnabled, notes = @notes,
              network_mode = @networkMode, nic_model = @nicModel, mac = @mac, link_connected = @linkConnected, forwards = @forwards,
-             updated_at = @stamp WHERE id = @id`,
+             shares = @shares, updated_at = @stamp WHERE id = @id`,
         )
         .run({ ...toParams(next), id, stamp: now() });
     } catch (error) {
@@ -430,5 +437,6 @@ function toParams(config: MachineConfig): Record<string, unknown> {
     mac: config.network.mac,
     linkConnected: config.network.connected ? 1 : 0,
     forwards: JSON.stringify(config.network.forwards),
+    shares: JSON.stringify(config.shares),
   };
 }

@@ -146,6 +146,14 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX machines_mac ON machines (mac);
     `,
   },
+  {
+    version: 5,
+    description: 'shared folders per machine: [{hostPath, name, readOnly}] as JSON',
+    // A JSON list like forwards: shares are read and written whole, never queried one by one.
+    up: `
+      ALTER TABLE machines ADD COLUMN shares TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

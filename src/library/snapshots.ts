@@ -12,6 +12,7 @@ import { containedPath, fsyncFile, fsyncFolder, writeFileAtomic, type LibraryLay
 import { newId, now, type ChangeSink } from './repository-util.js';
 import { engineIds, type EngineId, type MachineConfig, type Snapshot } from './types.js';
 import { networkFromRow, type NetworkColumns } from './network-row.js';
+import { sharesFromRow, type ShareColumns } from './share-folders.js';
 import { validateSnapshotName } from './validate.js';
 
 interface SnapshotRow {
@@ -212,6 +213,7 @@ export class SnapshotRepository {
       serialEnabled: row.serial_enabled === 1,
       notes: row.notes as string,
       network: networkFromRow(row as unknown as NetworkColumns),
+      shares: sharesFromRow(row as unknown as ShareColumns),
     };
   }
 

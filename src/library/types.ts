@@ -6,6 +6,7 @@
  */
 import { bootDevices, clipboardModes, diskFormats, displayDevices, driveSlots, engineKinds } from '../shared/protocol/enums.js';
 import type { NetworkInput, NetworkSettings } from '../shared/network-settings.js';
+import type { ShareInput, ShareSetting } from '../shared/share-settings.js';
 import type { BootDeviceName, ClipboardModeName, DiskFormatName, DisplayDeviceName, DriveSlotName, EngineKindName } from '../shared/protocol/enums.js';
 
 /** Which emulator backend runs a machine. */
@@ -56,13 +57,15 @@ export interface MachineConfig {
   notes: string;
   /** Network card and port forwards; the MAC is generated once at create and kept. */
   network: NetworkSettings;
+  /** Host folders served to the guest over 9P; the first one's mount tag is host9p. */
+  shares: ShareSetting[];
 }
 
 /** Input to create a machine: name, osId and engine are required, the rest default sensibly. */
-export type MachineInput = Pick<MachineConfig, 'name' | 'osId' | 'engine'> & Omit<Partial<MachineConfig>, 'network'> & { network?: NetworkInput };
+export type MachineInput = Pick<MachineConfig, 'name' | 'osId' | 'engine'> & Omit<Partial<MachineConfig>, 'network' | 'shares'> & { network?: NetworkInput; shares?: ShareInput[] };
 
 /** A partial update of a machine's configuration. */
-export type MachinePatch = Omit<Partial<MachineConfig>, 'network'> & { network?: NetworkInput };
+export type MachinePatch = Omit<Partial<MachineConfig>, 'network' | 'shares'> & { network?: NetworkInput; shares?: ShareInput[] };
 
 /** A hard disk attached to a machine. */
 export interface Disk {

@@ -4,6 +4,7 @@
  */
 import { checkName } from '../shared/names.js';
 import { checkNetworkSettings, randomMacAddress } from '../shared/network-settings.js';
+import { checkShareSettings } from '../shared/share-settings.js';
 import { invalid } from './errors.js';
 import {
   bootDevices,
@@ -47,6 +48,7 @@ export function defaultConfig(input: Pick<MachineInput, 'name' | 'osId' | 'engin
     serialEnabled: false,
     notes: '',
     network: { mode: 'nat', model: 'auto', mac: randomMacAddress(), connected: true, forwards: [] },
+    shares: [],
   };
 }
 
@@ -100,6 +102,8 @@ export function validateConfig(config: MachineConfig, isKnownOs: (osId: string) 
   if (typeof config.notes !== 'string' || config.notes.length > 10_000) throw invalid('notes', 'must be text of at most 10000 characters.');
   const network = checkNetworkSettings(engine, config.network);
   if (!network.ok) throw invalid('network', network.error);
+  const shares = checkShareSettings(config.shares);
+  if (!shares.ok) throw invalid('shares', shares.error);
   return {
     name: validateName(config.name),
     osId: config.osId,
@@ -114,6 +118,7 @@ export function validateConfig(config: MachineConfig, isKnownOs: (osId: string) 
     serialEnabled: config.serialEnabled,
     notes: config.notes,
     network: network.value,
+    shares: shares.value,
   };
 }
 

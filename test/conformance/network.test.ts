@@ -8,25 +8,20 @@
  * the protocol and the engine command line only.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { Server as HttpServer } from 'node:http';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { EngineProcess } from '../support/engine-process.js';
 import { startEngine } from '../support/engine-process.js';
+import { engineConsole, ensureGuestIso, freePort, guestFetch, guestShell, startGuestServer, talk, waitForGuestBoot, waitForSerial } from '../support/linux-guest.js';
 import type { QmpClient } from '../support/qmp-client.js';
 import { QmpCommandError } from '../support/qmp-client.js';
 import { conformanceBackends, engineArguments } from './backends.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const guestFolder = join(root, 'test-artifacts', 'guest');
-const guestIso = join(guestFolder, 'linux-test-guest.iso');
 const page = 'hangar-network-page-ok';
+let guestIso = '';
 
 interface NetworkState {
   mode: string;
@@ -38,80 +33,9 @@ interface NetworkState {
   forwards: { protocol: string; 'host-address': string; 'host-port': number; 'guest-port': number; status: string; error?: string }[];
 }
 
-function serialText(client: QmpClient, from = 0): string {
-  return client.events
-    .slice(from)
-    .filter((event) => event.event === 'SERIAL_OUTPUT')
-    .map((event) => Buffer.from((event.data as { data: string }).data, 'base64').toString('latin1'))
-    .join('');
-}
-
-async function waitForText(client: QmpClient, pattern: RegExp, timeoutMs: number, what: string, from = 0): Promise<RegExpExecArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const match = pattern.exec(serialText(client, from));
-    if (match) return match;
-    if (Date.now() > deadline) assert.fail(`${what}: no ${pattern} on COM1 within ${timeoutMs} ms; got:\n${serialText(client, from).slice(-2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-let commandCount = 0;
-/** Types `command` on the guest's serial shell and returns the exit status it printed (a marker the echo cannot match). */
-async function shell(client: QmpClient, command: string, timeoutMs = 60_000): Promise<{ status: number; output: string }> {
-  const id = ++commandCount;
-  const from = client.events.length;
-  await client.execute('serial-write', { data: `${command}; echo "END${id}-$((1000+$?))"\n` });
-  const match = await waitForText(client, new RegExp(`END${id}-1(\\d{3})`), timeoutMs, `"${command}"`, from);
-  return { status: Number(match[1]), output: serialText(client, from) };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Connects to 127.0.0.1:port, waits for `expect` in what comes back, sends `send`; rejects after timeoutMs. */
-function talk(port: number, expect: RegExp, send: string, timeoutMs = 20_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let received = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no ${expect} from 127.0.0.1:${port} within ${timeoutMs} ms (got ${JSON.stringify(received)})`));
-    }, timeoutMs);
-    socket.on('data', (chunk) => {
-      received += chunk.toString('latin1');
-      if (expect.test(received)) {
-        socket.write(send);
-        clearTimeout(timer);
-        setTimeout(() => {
-          socket.destroy();
-          resolve(received);
-        }, 500);
-      }
-    });
-    socket.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    socket.on('close', () => {
-      clearTimeout(timer);
-      if (!expect.test(received)) reject(new Error(`127.0.0.1:${port} closed without ${expect} (got ${JSON.stringify(received)})`));
-    });
-  });
-}
-
-/** Starts, in the guest, a TCP server on `port` that writes a banner first and prints what it receives on COM1. */
-async function guestServer(client: QmpClient, port: number, banner: string): Promise<void> {
-  const script = `printf '#!/bin/sh\\necho ${banner}\\nread line\\necho "guest-got:$line" > /dev/ttyS0\\n' > /tmp/srv${port}; chmod +x /tmp/srv${port}`;
-  assert.equal((await shell(client, script)).status, 0);
-  await client.execute('serial-write', { data: `(nc -l -p ${port} -e /tmp/srv${port} &) \n` });
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-}
+const waitForText = (client: QmpClient, pattern: RegExp, timeoutMs: number, what: string): Promise<RegExpExecArray> => waitForSerial(engineConsole(client), pattern, timeoutMs, what);
+const shell = (client: QmpClient, command: string, timeoutMs?: number): Promise<{ status: number; output: string }> => guestShell(engineConsole(client), command, timeoutMs);
+const guestServer = (client: QmpClient, port: number, banner: string): Promise<void> => startGuestServer(engineConsole(client), port, banner);
 
 let http: HttpServer;
 let httpPort = 0;
@@ -119,8 +43,7 @@ let busy: Server;
 let busyPort = 0;
 
 before(async () => {
-  execFileSync('bash', [join(root, 'scripts', 'build-test-guest.sh'), guestFolder], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
-  assert.ok(existsSync(guestIso), `${guestIso} was not built`);
+  guestIso = ensureGuestIso();
   http = createHttpServer((_request, response) => response.end(`${page}\n`));
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   httpPort = (http.address() as AddressInfo).port;
@@ -137,18 +60,12 @@ after(async () => {
 async function boot(backend: 'v86' | 'qemu', network: string[]): Promise<{ engine: EngineProcess; leaseMs: number; marker: string }> {
   const started = Date.now();
   const engine = await startEngine({ engine: backend, memoryMib: 256, cdrom: guestIso, args: [...engineArguments[backend], ...network], timeoutMs: 120_000 });
-  const match = await waitForText(engine.client, /hangar-guest: (net [^\r\n]*)/, 240_000, `${backend} boot`);
-  const leaseMs = Date.now() - started;
-  await waitForText(engine.client, /hangar-guest: ready/, 60_000, `${backend} ready`);
-  await waitForText(engine.client, /\/ # /, 30_000, `${backend} shell prompt`);
-  return { engine, leaseMs, marker: match[1] as string };
+  const spawnMs = Date.now() - started;
+  const booted = await waitForGuestBoot(engineConsole(engine.client), { timeoutMs: 240_000, what: `${backend} boot` });
+  return { engine, leaseMs: spawnMs + booted.netMs, marker: booted.net };
 }
 
-/**
- * The guest fetches the test's page with busybox wget through 10.0.2.2 (the host's loopback),
- * bounded by busybox timeout: the guest's busybox 1.35 wget segfaults on its own -T option.
- */
-const fetchPage = (port: number): string => `timeout 8 wget -q -O - http://10.0.2.2:${port}/`;
+const fetchPage = (port: number): string => guestFetch(`http://10.0.2.2:${port}/`);
 
 // One engine per backend at a time (the two backends in parallel): the machine has 2 cores.
 describe('networking', { concurrency: true }, () => {

@@ -14,13 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { HangarCore } from '../../src/main/core/hangar-core.js';
-import { startWebShell } from '../../src/main/web/index.js';
 import type { WebShell } from '../../src/main/web/index.js';
-import { buildRenderer, CHROMIUM } from '../ui/harness.js';
-import { withoutHeadlessPointerLock } from '../support/headless-pointer-lock.js';
+import { buildRenderer } from '../ui/harness.js';
+import { openWebSession, until } from '../support/web-e2e.js';
+import type { WebSession } from '../support/web-e2e.js';
 
 /** The few browser globals the page functions below use (test files compile without the DOM library). */
 interface PageCanvas {
@@ -34,17 +33,6 @@ declare const navigator: { clipboard: { writeText(text: string): Promise<void>; 
 const GRUB_ISO = '/usr/lib/grub-rescue/grub-rescue-cdrom.iso';
 const GRUB_FLOPPY = '/usr/lib/grub-rescue/grub-rescue-floppy.img';
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/e2e/', import.meta.url));
-
-async function until<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await probe();
-  while (!ok(last)) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)?.slice(0, 2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    last = await probe();
-  }
-  return last;
-}
 
 /** A hash of the canvas pixels in rows `y0..y1` (the guest's own pixels, not the page's). */
 function canvasHash(page: Page, y0 = 0, y1 = 10_000): Promise<string> {
@@ -72,7 +60,7 @@ describe('Hangar in Chromium through the web shell, with real v86 guests', { tim
   let work: string;
   let core: HangarCore;
   let shell: WebShell;
-  let browser: Browser;
+  let session: WebSession | undefined;
   let context: BrowserContext;
   let manager: Page;
   let vmPage: Page;
@@ -115,24 +103,13 @@ describe('Hangar in Chromium through the web shell, with real v86 guests', { tim
       if (name === 'vm.serial-write') serialWrites.push({ args, result });
       return result;
     };
-    shell = await startWebShell({ core, rendererDir });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      timeout: 60_000,
-    });
-    context = await browser.newContext({ viewport: { width: 1200, height: 800 }, colorScheme: 'light' });
-    // Headless Chromium stalls on pointer lock; the double is explained in its module.
-    await withoutHeadlessPointerLock(context);
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${shell.port}` });
+    session = await openWebSession(core, rendererDir, { viewport: { width: 1200, height: 800 }, clipboard: true });
+    ({ shell, context } = session);
     manager = watch(await context.newPage());
   });
 
   after(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await shell?.close();
+    await session?.close();
     await core?.close();
     if (work) rmSync(work, { recursive: true, force: true });
   });

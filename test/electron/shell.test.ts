@@ -135,7 +135,11 @@ test('navigation away, new windows, webviews and permissions are denied', () => 
   assert.deepEqual(contents.windowOpenHandler?.({ url: 'https://example.org/docs' }), { action: 'deny' });
   assert.deepEqual(contents.windowOpenHandler?.({ url: 'hangar://app/index.html' }), { action: 'deny' });
   assert.deepEqual(contents.windowOpenHandler?.({ url: 'file:///bin/sh' }), { action: 'deny' });
-  assert.deepEqual(standIn.openedExternally, ['https://example.org/docs'], 'only https links go to the browser');
+  // A port forward's link (manager details, Settings → Network) goes to the browser too: http on loopback only.
+  for (const url of ['http://127.0.0.1:8080', 'http://127.0.0.1:8080/admin', 'http://evil.example/', 'http://127.0.0.1.evil.example:80/', 'http://10.0.0.1:8080']) {
+    assert.deepEqual(contents.windowOpenHandler?.({ url }), { action: 'deny' });
+  }
+  assert.deepEqual(standIn.openedExternally, ['https://example.org/docs', 'http://127.0.0.1:8080', 'http://127.0.0.1:8080/admin'], 'https links and loopback http forwards go to the browser');
 
   const answers: Record<string, boolean> = {};
   for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal', 'pointerLock']) {

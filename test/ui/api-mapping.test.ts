@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chunkText, member, osBits, toClipboardAgent, toDetectedOs, toMachinePatch, toMachineSummary, toMediaItem, toOsChoice, toScreenText, toSnapshotRow } from '../../src/renderer/platform/api-mapping.js';
+import { chunkText, member, osBits, toClipboardAgent, toDetectedOs, toMachinePatch, toMachineSummary, toMediaItem, toNetworkStatus, toOsChoice, toScreenText, toSnapshotRow } from '../../src/renderer/platform/api-mapping.js';
 import { checkApiValue, validateApiReply } from '../../src/shared/protocol/api/client.js';
 import type { ApiCallName, ApiValue } from '../../src/shared/protocol/api/client.js';
 
@@ -34,6 +34,8 @@ test('machines: API fields become the renderer model; drives resolve through the
       id: 'm1', name: 'GRUB', osId: 'grub', engine: 'v86', memoryMib: 64, cpus: 1, bootOrder: ['cdrom', 'disk'], displayDevice: 'std', clipboardMode: 'bidirectional',
       speedLimitMips: null, forceTcg: false, serialEnabled: true, state: 'running', currentSnapshotId: 's1',
       drives: { cd0: 'iso1', fd0: 'fd1' }, disks: [{ id: 'k1', path: '/lib/disk0.qcow2', sizeBytes: 16 * 1024 * 1024 }],
+      network: { mode: 'isolated', model: 'ne2k', mac: '02:54:00:aa:bb:cc', connected: false, forwards: [{ hostPort: 8080, guestPort: 80 }, { protocol: 'udp', hostAddress: '0.0.0.0', hostPort: 5353, guestPort: 53, name: 'dns' }] },
+      shares: [{ hostPath: '/home/me/shared', name: 'host9p', readOnly: false }, { hostPath: '/srv/data', name: 'data', readOnly: true }],
     }),
     media,
     { scaling: 'integer' },
@@ -43,6 +45,11 @@ test('machines: API fields become the renderer model; drives resolve through the
   assert.deepEqual(machine.config, {
     name: 'GRUB', osId: 'grub', engine: 'v86', memoryMiB: 64, cpus: 1, bootOrder: ['cdrom', 'disk'], forceTcg: false, speedLimitMips: 0, displayDevice: 'std',
     scaling: 'integer', serial: 'console', clipboard: 'bidirectional',
+    network: {
+      mode: 'isolated', model: 'ne2k', mac: '02:54:00:aa:bb:cc', connected: false,
+      forwards: [{ protocol: 'tcp', hostAddress: '127.0.0.1', hostPort: 8080, guestPort: 80 }, { protocol: 'udp', hostAddress: '0.0.0.0', hostPort: 5353, guestPort: 53, name: 'dns' }],
+    },
+    shares: [{ hostPath: '/home/me/shared', name: 'host9p', readOnly: false }, { hostPath: '/srv/data', name: 'data', readOnly: true }],
     drives: [
       { id: 'k1', kind: 'disk', path: '/lib/disk0.qcow2', sizeMiB: 16 },
       { id: 'cd0', kind: 'cdrom', mediaId: 'iso1', path: '/isos/grub.iso', present: true },
@@ -51,6 +58,28 @@ test('machines: API fields become the renderer model; drives resolve through the
   });
   const unknown = toMachineSummary(reply('machines.get', { id: 'm2', name: 'X', osId: 'other', engine: 'qemu', memoryMib: 512, cpus: 2, state: 'stopped', drives: { cd0: 'nope', fd0: null } }), media);
   assert.deepEqual(unknown.config.drives, [{ id: 'cd0', kind: 'cdrom', mediaId: 'nope', path: '(medium nope)', present: false }, { id: 'fd0', kind: 'floppy' }]);
+  assert.equal(unknown.config.network.mode, 'none', 'a core without networking shows no card');
+});
+
+test('network: a patch carries only the changed parts (forwards as a whole list); vm.network maps with its counters', () => {
+  const before = toMachineSummary(
+    reply('machines.get', { id: 'm', name: 'A', osId: 'other', engine: 'qemu', memoryMib: 512, cpus: 2, state: 'stopped', network: { mode: 'nat', model: 'auto', mac: '02:00:00:00:00:01', connected: true, forwards: [] } }),
+    [],
+  ).config;
+  assert.deepEqual(toMachinePatch(before, { ...before, network: { ...before.network, connected: false } }), { network: { connected: false } });
+  assert.deepEqual(toMachinePatch(before, { ...before, network: { ...before.network, mac: '02:AB:00:00:00:02', forwards: [{ protocol: 'tcp', hostAddress: '127.0.0.1', hostPort: 2222, guestPort: 22 }] } }), {
+    network: { mac: '02:ab:00:00:00:02', forwards: [{ protocol: 'tcp', hostAddress: '127.0.0.1', hostPort: 2222, guestPort: 22 }] },
+  });
+  const status = toNetworkStatus(
+    reply('vm.network', {
+      mode: 'nat', model: 'e1000', mac: '02:00:00:00:00:01', connected: true, running: true, available: true, rxFrames: 12, txFrames: 9,
+      forwards: [{ protocol: 'tcp', hostAddress: '127.0.0.1', hostPort: 2222, guestPort: 22, status: 'failed', error: '127.0.0.1:2222 is already in use' }],
+    }),
+  );
+  assert.deepEqual(status, {
+    mode: 'nat', model: 'e1000', mac: '02:00:00:00:00:01', connected: true, running: true, available: true, rxFrames: 12, txFrames: 9,
+    forwards: [{ protocol: 'tcp', hostAddress: '127.0.0.1', hostPort: 2222, guestPort: 22, status: 'failed', error: '127.0.0.1:2222 is already in use' }],
+  });
 });
 
 test('machine patches carry only changed fields, with API names', () => {

@@ -356,7 +356,7 @@ describe('components in Chromium', { timeout: 240_000 }, () => {
     await page.getByTestId('first-run').waitFor();
     await page.getByRole('button', { name: 'New virtual machine' }).click();
     assert.deepEqual((await calls(page)).at(-1)?.value, { action: 'new', id: null });
-    const config = { name: 'FreeDOS', osId: 'freedos', engine: 'v86', memoryMiB: 32, cpus: 1, bootOrder: ['disk'], forceTcg: false, speedLimitMips: 0, displayDevice: 'std', scaling: 'fit', drives: [], serial: 'off', clipboard: 'off' };
+    const config = { name: 'FreeDOS', osId: 'freedos', engine: 'v86', memoryMiB: 32, cpus: 1, bootOrder: ['disk'], forceTcg: false, speedLimitMips: 0, displayDevice: 'std', scaling: 'fit', drives: [], serial: 'off', clipboard: 'off', network: { mode: 'nat', model: 'auto', mac: '02:00:00:00:00:01', connected: true, forwards: [] } };
     await mount(page, 'manager', { machines: [{ id: 'vm1', config, state: 'stopped' }, { id: 'vm2', config: { ...config, name: 'Running' }, state: 'running' }] });
     const toolbar = page.getByRole('toolbar', { name: 'Machine actions' });
     assert.equal(await toolbar.getByRole('button', { name: 'Start' }).isDisabled(), true, 'nothing selected');

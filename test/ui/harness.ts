@@ -15,6 +15,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 
 /** Debian's Chromium. */
 export const CHROMIUM = '/usr/bin/chromium';
+/** Chromium's flags on this machine: no sandbox (root), no GPU, nothing fetched from the network. */
+export const CHROMIUM_ARGS: readonly string[] = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const configFile = fileURLToPath(new URL('../../src/renderer/vite.config.ts', import.meta.url));
 
 const types: Record<string, string> = {
@@ -94,7 +96,7 @@ export async function startHarness(): Promise<UiHarness> {
       const context = await chromium.launchPersistentContext(join(work, `profile-${profile++}`), {
         executablePath: CHROMIUM,
         headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+        args: [...CHROMIUM_ARGS],
         viewport: { width: options.width ?? 1100, height: options.height ?? 760 },
         deviceScaleFactor: options.deviceScaleFactor ?? 1,
         colorScheme: options.colorScheme ?? 'light',

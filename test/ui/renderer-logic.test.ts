@@ -81,7 +81,8 @@ test('application menu in the manager: commands act on the selected machine as i
 
 test('settings save: only changed CD/floppy media become machines.set-drive calls (null empties the drive)', () => {
   const base: MachineConfig = {
-    name: 'A', osId: 'other', engine: 'v86', memoryMiB: 32, cpus: 1, bootOrder: ['cdrom'], forceTcg: false, speedLimitMips: 0, displayDevice: 'std', scaling: 'fit', serial: 'off', clipboard: 'off',
+    name: 'A', osId: 'other', engine: 'v86', memoryMiB: 32, cpus: 1, bootOrder: ['cdrom'], forceTcg: false, speedLimitMips: 0, displayDevice: 'std', scaling: 'fit', serial: 'off', clipboard: 'off', shares: [],
+    network: { mode: 'nat', model: 'auto', mac: '02:00:00:00:00:01', connected: true, forwards: [] },
     drives: [
       { id: 'disk1', kind: 'disk', path: '/d.qcow2' },
       { id: 'cd0', kind: 'cdrom', path: '/a.iso', mediaId: 'm1', present: true },

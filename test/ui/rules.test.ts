@@ -64,8 +64,9 @@ test('the recommended engine and hardware follow the OS', () => {
 });
 
 const config: MachineConfig = {
-  name: 'VM', osId: '', engine: 'qemu', memoryMiB: 512, cpus: 2, bootOrder: ['disk'], forceTcg: false, speedLimitMips: 0,
+  name: 'VM', osId: '', engine: 'qemu', memoryMiB: 512, cpus: 2, bootOrder: ['disk'], forceTcg: false, speedLimitMips: 0, shares: [],
   displayDevice: 'std', scaling: 'fit', drives: [], serial: 'off', clipboard: 'off',
+  network: { mode: 'nat', model: 'auto', mac: '02:00:00:00:00:01', connected: true, forwards: [] },
 };
 
 test('settings: validation and which changes need a power cycle', () => {
@@ -175,4 +176,14 @@ test('coalescing keeps what the next frame needs and nothing it would overdraw',
   coalescer.dispose();
   coalescer.push(full);
   assert.equal(flushes.length, 1);
+});
+
+test('settings: forwards and the cable apply to a running machine; the card needs a power cycle; a bad network blocks saving', () => {
+  const forward = { protocol: 'tcp' as const, hostAddress: '127.0.0.1', hostPort: 8080, guestPort: 80 };
+  assert.deepEqual(changedSettings(config, { ...config, network: { ...config.network, forwards: [forward] } }), [{ field: 'network', needsPowerCycle: false }]);
+  assert.deepEqual(changedSettings(config, { ...config, network: { ...config.network, connected: false } }), [{ field: 'network', needsPowerCycle: false }]);
+  assert.deepEqual(changedSettings(config, { ...config, network: { ...config.network, model: 'e1000' } }), [{ field: 'network', needsPowerCycle: true }]);
+  assert.deepEqual(changedSettings(config, { ...config, network: { ...config.network, mac: '02:00:00:00:00:02' } }), [{ field: 'network', needsPowerCycle: true }]);
+  assert.match(validateSettings({ ...config, network: { ...config.network, forwards: [forward, { ...forward, guestPort: 81 }] } }, [], true).network ?? '', /already forwarded/);
+  assert.match(validateSettings({ ...config, engine: 'v86', cpus: 1, network: { ...config.network, model: 'e1000' } }, [], true).network ?? '', /v86 engine has no network card model/);
 });

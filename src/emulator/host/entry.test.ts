@@ -12,6 +12,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { engineEntry } from '../../../test/support/engine-process.js';
 import { QmpClient } from '../../../test/support/qmp-client.js';
+import { assertAllGone, describeProcesses, processTree } from '../../../test/support/processes.js';
 
 const grub = '/usr/lib/grub-rescue/grub-rescue-cdrom.iso';
 const hangarBin = fileURLToPath(new URL('../../../bin/hangar.js', import.meta.url));
@@ -121,6 +122,27 @@ test('hangar engine exits 0 when the guest powers off', { timeout: 120_000 }, as
     client.close();
   } finally {
     child.kill('SIGKILL');
+  }
+});
+
+test('a standalone engine whose starter is killed with SIGKILL stops, with its QEMU', { timeout: 120_000 }, async () => {
+  const dir = tempDir();
+  const socket = join(dir, 'qmp.sock');
+  // A shell starts the engine in the background and waits: killing the shell with SIGKILL leaves
+  // the engine without the process that started it (nothing else would ever stop it).
+  const starter = spawn('sh', ['-c', `"$0" "$1" engine --engine qemu --memory 32 --cdrom "$2" --options '{"accelerator":"tcg"}' --qmp "$3" >/dev/null 2>&1 & echo $!; wait`, process.execPath, hangarBin, grub, socket], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  starter.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
+  try {
+    const enginePid = await until('the engine pid', 10_000, () => (/^\d+\n/.test(out) ? Number.parseInt(out, 10) : undefined));
+    await until('the socket', 60_000, () => (existsSync(socket) ? true : undefined));
+    const engineTree = processTree(enginePid);
+    assert.ok(engineTree.some((info) => info.name.startsWith('qemu-system')), `the engine runs a QEMU:\n${describeProcesses(engineTree)}`);
+    starter.kill('SIGKILL');
+    await assertAllGone(engineTree, 'the engine and its QEMU after their starter was killed', 15_000);
+    assert.equal(existsSync(socket), false, 'the engine stopped in order (its socket removed)');
+  } finally {
+    starter.kill('SIGKILL');
   }
 });
 

@@ -7,13 +7,15 @@
  * --boot cdrom,floppy,disk, --qmp PATH (UNIX socket, folder must be 0700), --state-dir DIR,
  * --paused, --options JSON (backend options), --foreground (exit when the guest powers off),
  * --nic nat|isolated|none [--nic-model MODEL] [--mac MAC] [--forward tcp:[ADDR:]HOSTPORT:GUESTPORT]…
- * (the network card; the same as options.network {mode, model, mac, connected, forwards}).
+ * (the network card; the same as options.network {mode, model, mac, connected, forwards}),
+ * --share HOSTPATH[:NAME][:ro]… (shared folders over 9P, first tag host9p; the same as options.shares).
  * Exit codes: 0 normal, 2 bad usage, 1 failure.
  */
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MachineConfig } from '../backend.js';
 import { parseForward, planNetwork } from '../common/network-plan.js';
+import { parseShare, planShares } from '../common/share-plan.js';
 import { loadBackend } from './backends.js';
 import { Engine } from './engine.js';
 import { serveParentChannel } from './parent-channel.js';
@@ -30,13 +32,14 @@ export interface EngineOptions {
 export class UsageError extends Error {}
 
 export const engineUsage =
-  'usage: hangar engine --engine v86|qemu --memory MIB [--cpus N] [--cdrom PATH] [--floppy PATH] [--disk PATH [--disk-format raw|qcow2]] [--boot LIST] [--paused] [--state-dir DIR] [--options JSON] [--nic nat|isolated|none] [--nic-model MODEL] [--mac MAC] [--forward tcp:[ADDR:]HOSTPORT:GUESTPORT]... --qmp PATH';
+  'usage: hangar engine --engine v86|qemu --memory MIB [--cpus N] [--cdrom PATH] [--floppy PATH] [--disk PATH [--disk-format raw|qcow2]] [--boot LIST] [--paused] [--state-dir DIR] [--options JSON] [--nic nat|isolated|none] [--nic-model MODEL] [--mac MAC] [--forward tcp:[ADDR:]HOSTPORT:GUESTPORT]... [--share HOSTPATH[:NAME][:ro]]... --qmp PATH';
 
 /** Parses engine options from `argv`. */
 export function parseEngineArgs(argv: readonly string[], defaults: { foreground?: boolean } = {}): EngineOptions {
   const values = new Map<string, string>();
   const flags = new Set<string>();
   const forwards: string[] = [];
+  const shares: string[] = [];
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index] as string;
     if (arg === '--paused' || arg === '--foreground') {
@@ -47,10 +50,11 @@ export function parseEngineArgs(argv: readonly string[], defaults: { foreground?
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
     const value = inline ?? argv[++index];
     if (value === undefined) throw new UsageError(`--${name} needs a value.`);
-    if (!['engine', 'memory', 'cpus', 'cdrom', 'floppy', 'disk', 'disk-format', 'boot', 'qmp', 'state-dir', 'options', 'runtime-dir', 'nic', 'nic-model', 'mac', 'forward'].includes(name)) {
+    if (!['engine', 'memory', 'cpus', 'cdrom', 'floppy', 'disk', 'disk-format', 'boot', 'qmp', 'state-dir', 'options', 'runtime-dir', 'nic', 'nic-model', 'mac', 'forward', 'share'].includes(name)) {
       throw new UsageError(`Unknown option --${name}.`);
     }
     if (name === 'forward') forwards.push(value);
+    else if (name === 'share') shares.push(value);
     else values.set(name, value);
   }
   const engine = values.get('engine') ?? 'v86';
@@ -75,6 +79,7 @@ export function parseEngineArgs(argv: readonly string[], defaults: { foreground?
   }
   const network = networkOption(engine, values, forwards, options?.network);
   if (network !== undefined) options = { ...options, network };
+  if (shares.length > 0) options = { ...options, shares: shareOption(shares) };
   const file = (name: string): string | undefined => (values.has(name) ? resolve(values.get(name) as string) : undefined);
   const runtimeDir = file('runtime-dir') ?? (qmp ? dirname(resolve(qmp)) : process.cwd());
   const config: MachineConfig = {
@@ -113,17 +118,48 @@ function networkOption(engine: 'v86' | 'qemu', values: Map<string, string>, forw
   return network;
 }
 
+/** The shares option from --share flags, checked (a malformed flag or a duplicate name is a usage error). */
+function shareOption(flags: readonly string[]): Record<string, unknown>[] {
+  try {
+    const shares = flags.map((text) => parseShare(text));
+    // Names unique and at most MAX_SHARES; a folder that cannot be served is reported by the engine instead.
+    planShares(shares);
+    return shares.map((share) => ({ ...share }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** How often a standalone engine checks that the process that started it still exists. */
+const parentCheckMs = 500;
+
+/** Calls `gone` once this process is re-parented (its parent exited, however it died). */
+function watchParent(gone: () => void): NodeJS.Timeout {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    gone();
+  }, parentCheckMs);
+  timer.unref();
+  return timer;
+}
+
 /** Runs one engine until quit, a signal, or (in foreground mode) guest power-off; returns the exit code. */
 export async function runEngine(options: EngineOptions, announce: (line: string) => void = () => {}): Promise<number> {
   const engine = new Engine(options.config);
   let server: UnixSocketServer | undefined;
+  let parentWatch: NodeJS.Timeout | undefined;
   const onSignal = (signal: string): void => engine.requestStop(signal);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
     const factory = await loadBackend(options.config.engine);
     if (options.qmp) ensurePrivateFolder(dirname(options.qmp));
-    serveParentChannel(engine);
+    // Without a parent channel (a standalone `hangar engine`), nothing tells the engine that the
+    // process that started it is gone, not even when it was killed with SIGKILL: being re-parented
+    // is that sign, and an engine nobody owns would run (with its guest and helpers) forever.
+    if (!serveParentChannel(engine)) parentWatch = watchParent(() => engine.requestStop('the process that started the engine exited'));
     if (options.foreground) {
       engine.onEvent((event) => {
         if (event.event === 'SHUTDOWN') engine.requestStop('guest powered off');
@@ -142,6 +178,7 @@ export async function runEngine(options: EngineOptions, announce: (line: string)
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    clearInterval(parentWatch);
     await engine.dispose();
     await server?.close();
   }

@@ -9,6 +9,7 @@ import type { MachineConfig } from '../backend.js';
 import type { DriveSlotName } from '../../shared/protocol/enums.js';
 import { planDevices } from '../common/device-plan.js';
 import type { NetworkPlan } from '../common/network-plan.js';
+import type { PlannedShare } from '../common/share-plan.js';
 import { diskImageFormat } from '../disks/disk-format.js';
 
 export type Accelerator = 'kvm' | 'tcg';
@@ -65,6 +66,8 @@ export interface LaunchOptions {
   readonly tablet: boolean;
   /** The network card (common/network-plan.ts); absent or mode none: no card. */
   readonly network?: NetworkPlan;
+  /** Shared folders to serve (those that can be: common/share-control.ts), with their index in the machine's list. */
+  readonly shares?: readonly { readonly share: PlannedShare; readonly index: number }[];
 }
 
 /** Reads the display adapter option; unknown values are an error that lists the choices. */
@@ -135,6 +138,7 @@ export function buildArguments(config: MachineConfig, sockets: QemuSockets, opti
   args.push('-chardev', `socket,id=serial0,path=${sockets.serial},server=on,wait=off`);
   args.push('-device', 'isa-serial,chardev=serial0,id=com1');
   if (options.network !== undefined) args.push(...networkArguments(options.network));
+  for (const { share, index } of options.shares ?? []) args.push(...shareArguments(share, index));
   if (options.clipboard) args.push(...clipboardDeviceArguments().slice(0, options.clipboardPort === false ? 2 : undefined));
   return args;
 }
@@ -152,6 +156,17 @@ export function networkArguments(plan: NetworkPlan): string[] {
   return [
     '-netdev', `user,id=${NETDEV_ID}${plan.mode === 'isolated' ? ',restrict=on' : ''}`,
     '-device', `${plan.model},netdev=${NETDEV_ID},mac=${plan.mac},id=${NIC_ID}`,
+  ];
+}
+
+/**
+ * One shared folder: a local fsdev (security_model=none: files the guest creates belong to the
+ * user QEMU runs as, the host user) and its virtio 9P device with the share's mount tag.
+ */
+export function shareArguments(share: PlannedShare, index: number): string[] {
+  return [
+    '-fsdev', `local,id=fs${index},path=${escape(share.hostPath)},security_model=none${share.readOnly ? ',readonly=on' : ''}`,
+    '-device', `virtio-9p-pci,fsdev=fs${index},mount_tag=${share.tag},id=share${index}`,
   ];
 }
 

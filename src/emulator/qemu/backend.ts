@@ -47,6 +47,7 @@ export class QemuBackend implements EngineBackend {
     this.input = new QemuInput(machine);
     installMedia(machine);
     installNetwork(machine);
+    machine.addHandlers(machine.shares.handlers());
     installSpeedLimit(machine, this.process, clipboard, snapshots);
     const qemu = this.process;
     machine.addHandlers({

@@ -16,6 +16,7 @@ import type { RfbClient } from './rfb.js';
 import { RunState } from '../common/run-state.js';
 import { NetworkControl } from '../common/network-control.js';
 import { planNetwork } from '../common/network-plan.js';
+import { ShareControl } from '../common/share-control.js';
 
 /** How a QEMU process ended. */
 export interface ExitInfo {
@@ -71,12 +72,15 @@ export class QemuMachine {
   readonly handlers: CommandHandlers = {};
   /** The network card's plan and the forwards' state (common/network-control.ts). */
   readonly network: NetworkControl;
+  /** The shared folders and their status (common/share-control.ts). */
+  readonly shares: ShareControl;
 
   constructor(
     readonly config: MachineConfig,
     readonly host: BackendHost,
   ) {
     this.network = new NetworkControl(planNetwork('qemu', config.options?.network), (data) => this.emit('NETWORK_FORWARD_FAILED', data));
+    this.shares = new ShareControl(config.options?.shares, (line) => host.log(`qemu: ${line}`));
     this.sockets = socketPaths(config.runtimeDir);
     this.drives = machineDrives(config);
     this.run = new RunState((event) => this.emit(event, {}));

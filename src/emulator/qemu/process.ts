@@ -103,6 +103,7 @@ export class QemuProcess {
       display: displayAdapter(machine.config.options?.display),
       tablet: machine.config.options?.tablet !== false,
       network: machine.network.plan,
+      shares: machine.shares.servable,
     });
     args.push(...extra);
     machine.host.log(`qemu: ${this.binary} ${args.join(' ')}`);

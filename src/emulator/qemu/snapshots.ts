@@ -150,6 +150,10 @@ export class QemuSnapshots {
 
   /** A snapshot job's error, naming a full disk when that is why QEMU could not write. */
   private jobError(type: string, error: string): string {
+    // QEMU 7.2 blocks saving RAM while a guest has a 9P share mounted; its message names no way out.
+    if (type === 'snapshot-save' && /Migration is disabled when VirtFS export path/.test(error)) {
+      return `${error}. Unmount the shared folder in the guest (umount /mnt), take the snapshot, then mount it again.`;
+    }
     const disk = this.machine.config.disk;
     if ((type !== 'snapshot-save' && type !== 'snapshot-delete') || disk === undefined) return error;
     return explainSnapshotFailure(error, disk, this.machine.config.memoryMib * 1024 * 1024);

@@ -11,6 +11,7 @@ import { V86Machine, v86Version } from './machine.js';
 import { addConfiguredMedia } from './media-config.js';
 import { installPciHotplug } from './pci-hotplug.js';
 import { installPower } from './power.js';
+import { installShares } from './shares.js';
 import { V86Screen } from './screen.js';
 import { SliceBound } from './slice-bound.js';
 import { installStorageFeatures } from './storage-features.js';
@@ -63,6 +64,7 @@ export async function prepareV86Machine(
   installPower(machine);
   installPciHotplug(machine);
   installNetwork(machine);
+  installShares(machine);
   installInput(machine);
   installDisplayCommands(machine, getScreen);
   machine.addHandlers({

@@ -15,6 +15,7 @@ import { logsCommand } from './commands/logs.js';
 import { machineCommands } from './commands/machines.js';
 import { mediaCommand } from './commands/media.js';
 import { networkCommands } from './commands/network.js';
+import { sharesCommand } from './commands/shares.js';
 import { shellCommands } from './commands/shells.js';
 import { snapshotCommand } from './commands/snapshot.js';
 import { startCommand } from './commands/start.js';
@@ -28,6 +29,7 @@ const commands: readonly CliCommand[] = [
   startCommand,
   controlCommand,
   ...networkCommands,
+  sharesCommand,
   snapshotCommand,
   mediaCommand,
   diskCommand,

@@ -5,6 +5,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Library, Machine } from '../../library/index.js';
+import { shareFolderProblem } from '../../library/share-folders.js';
+import { shareFlagText } from '../../shared/share-settings.js';
 import type { Supervisor } from '../supervisor/index.js';
 import { CoreError } from './core-error.js';
 import { assertDisksUsable } from './disk-check.js';
@@ -28,6 +30,13 @@ export async function startMachine(
   for (const [what, path] of [['CD image', cdrom], ['floppy image', floppy], ['hard disk image', disk]] as const) {
     if (path !== undefined && !existsSync(path)) {
       throw new CoreError('InvalidArgument', `The ${what} ${path} of "${machine.name}" is missing: put the file back, or change the machine's drives.`);
+    }
+  }
+  // Checked again here: a folder may have gone away, or lost its permissions, since it was saved.
+  for (const share of machine.shares) {
+    const problem = shareFolderProblem(share);
+    if (problem !== undefined) {
+      throw new CoreError('InvalidArgument', `"${machine.name}" was not started: ${problem} Or stop sharing it: hangar modify "${machine.name}" --no-share ${share.name} (Settings → Shared folders).`);
     }
   }
   // A damaged disk is refused here, with the command that checks and repairs it (disk-check.ts).
@@ -54,6 +63,7 @@ export async function startMachine(
     boot: machine.bootOrder,
     stateDir,
     logFile: library.layout.logFile(machine.id, 'engine'),
+    ...(machine.shares.length > 0 ? { shares: machine.shares.map(shareFlagText) } : {}),
     ...(repairs.length > 0 ? { notes: repairs } : {}),
     ...(options.paused ? { paused: true } : {}),
     ...(Object.keys(engineOptions).length > 0 ? { options: engineOptions } : {}),

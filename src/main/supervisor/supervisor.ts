@@ -33,6 +33,8 @@ export interface VmLaunchSpec {
   paused?: boolean;
   stateDir?: string;
   options?: Record<string, unknown>;
+  /** Shared folders, each an engine `--share HOSTPATH:NAME[:ro]` value (src/shared/share-settings.ts shareFlagText). */
+  shares?: readonly string[];
   /** Where this run's engine output is appended (the machine's logs/engine.log); crash reasons name it. */
   logFile?: string;
   /** What main did to the machine before this start (a disk repaired): written to the engine log and reported. */
@@ -358,5 +360,6 @@ function engineArguments(spec: VmLaunchSpec, socketPath: string): string[] {
   if (spec.paused) args.push('--paused');
   if (spec.stateDir) args.push('--state-dir', spec.stateDir);
   if (spec.options) args.push('--options', JSON.stringify(spec.options));
+  for (const share of spec.shares ?? []) args.push('--share', share);
   return args;
 }

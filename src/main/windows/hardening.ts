@@ -29,8 +29,9 @@ export function hardenWebContents(contents: WebContents, openExternal: (url: str
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    // Links to documentation open in the user's browser; the app never opens a window for a page.
-    if (url.startsWith('https://')) openExternal(url);
+    // Links to documentation, and to a guest's web service through a port forward on this
+    // computer (http on loopback), open in the user's browser; the app never opens a window for a page.
+    if (url.startsWith('https://') || /^http:\/\/127\.\d{1,3}\.\d{1,3}\.\d{1,3}:\d{1,5}(\/|$)/u.test(url)) openExternal(url);
     return { action: 'deny' };
   });
 }

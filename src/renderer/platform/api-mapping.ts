@@ -4,10 +4,11 @@
  * it gets here (client.ts), so only what the schema leaves open (`any` values, and the fields an
  * `allowUnknown` view carries beyond its listed ones) is checked field by field here.
  */
+import { toShares, toSharesPatch } from './share-mapping.js';
 import type { ApiArgs } from '../../shared/protocol/api/index.js';
 import type { ApiValue } from '../../shared/protocol/api/client.js';
 import { bootDevices, clipboardModes, displayDevices, isOneOf } from '../../shared/protocol/enums.js';
-import type { BootDevice, DetectedOs, DriveConfig, MachineConfig, MachineSummary, MediaItem, OsChoice, SnapshotRow } from './models.js';
+import type { BootDevice, DetectedOs, DriveConfig, MachineConfig, MachineSummary, MediaItem, NetworkConfig, NetworkStatus, OsChoice, PortForward, SnapshotRow } from './models.js';
 
 const MIB = 1024 * 1024;
 
@@ -114,8 +115,48 @@ export function toMachineSummary(row: MachineRow, media: readonly MediaItem[], p
       drives,
       serial: row.serialEnabled === true ? 'console' : 'off',
       clipboard: isOneOf(clipboardModes, row.clipboardMode) ? row.clipboardMode : 'off',
+      network: toNetworkConfig(row.network),
+      shares: toShares(row.shares),
     },
   };
+}
+
+/** A forward of the API with its defaults filled in. */
+function toPortForward(forward: { protocol?: 'tcp' | 'udp'; hostAddress?: string; hostPort: number; guestPort: number; name?: string }): PortForward {
+  return { protocol: forward.protocol ?? 'tcp', hostAddress: forward.hostAddress ?? '127.0.0.1', hostPort: forward.hostPort, guestPort: forward.guestPort, ...(forward.name !== undefined ? { name: forward.name } : {}) };
+}
+
+/** The machine view's stored network; a core older than networking (no `network`) shows no card. */
+export function toNetworkConfig(network: MachineRow['network']): NetworkConfig {
+  if (!network) return { mode: 'none', model: 'auto', mac: '', connected: true, forwards: [] };
+  return { mode: network.mode, model: network.model, mac: network.mac, connected: network.connected, forwards: network.forwards.map(toPortForward) };
+}
+
+/** The answer of `vm.network`. */
+export function toNetworkStatus(value: ApiValue<'vm.network'>): NetworkStatus {
+  return {
+    mode: value.mode,
+    model: value.model,
+    mac: value.mac,
+    connected: value.connected,
+    running: value.running,
+    available: value.available,
+    ...(value.reason !== undefined ? { reason: value.reason } : {}),
+    forwards: value.forwards.map((forward) => ({ ...toPortForward(forward), status: forward.status, ...(forward.error !== undefined ? { error: forward.error } : {}) })),
+    ...(value.rxFrames !== undefined ? { rxFrames: value.rxFrames } : {}),
+    ...(value.txFrames !== undefined ? { txFrames: value.txFrames } : {}),
+  };
+}
+
+/** The `network` of a machines.update patch: only the changed parts (forwards as a whole list); undefined when nothing changed. */
+export function toNetworkPatch(before: NetworkConfig, after: NetworkConfig): NonNullable<ApiArgs<'machines.update'>['patch']['network']> | undefined {
+  const patch: NonNullable<ApiArgs<'machines.update'>['patch']['network']> = {};
+  if (after.mode !== before.mode) patch.mode = after.mode;
+  if (after.model !== before.model) patch.model = after.model;
+  if (after.mac !== before.mac) patch.mac = after.mac.toLowerCase();
+  if (after.connected !== before.connected) patch.connected = after.connected;
+  if (JSON.stringify(after.forwards) !== JSON.stringify(before.forwards)) patch.forwards = after.forwards.map((forward) => ({ ...forward }));
+  return Object.keys(patch).length > 0 ? patch : undefined;
 }
 
 /** The `machines.update` patch that turns `before` into `after` (only changed machine fields). */
@@ -132,6 +173,10 @@ export function toMachinePatch(before: MachineConfig, after: MachineConfig): Api
   if (after.displayDevice !== before.displayDevice) patch.displayDevice = after.displayDevice;
   if (after.serial !== before.serial) patch.serialEnabled = after.serial === 'console';
   if (after.clipboard !== before.clipboard) patch.clipboardMode = after.clipboard;
+  const network = toNetworkPatch(before.network, after.network);
+  if (network) patch.network = network;
+  const shares = toSharesPatch(before.shares, after.shares);
+  if (shares) patch.shares = shares;
   return patch;
 }
 

@@ -6,11 +6,13 @@
 import type { MachineViewValue } from '../../shared/protocol/api/index.js';
 import type { ApiClient } from '../../shared/protocol/api/client.js';
 import { validateApiEvent, validateApiReply } from '../../shared/protocol/api/client.js';
-import { chunkText, toClipboardAgent, toDetectedOs, toMachinePatch, toMachineSummary, toMediaItem, toOsChoice, toScreenText, toSnapshotRow, toUiPreferences } from './api-mapping.js';
+import { chunkText, toClipboardAgent, toDetectedOs, toMachinePatch, toMachineSummary, toMediaItem, toNetworkStatus, toOsChoice, toScreenText, toSnapshotRow, toUiPreferences } from './api-mapping.js';
 import type { MachineUiPreferences } from './api-mapping.js';
-import type { CreateMachineRequest, DetectedOs, DriveSlot, MachineConfig, WatchedFolder, MachineSummary, MediaItem, OsChoice, Progress, SnapshotRow } from './models.js';
+import type { CreateMachineRequest, DetectedOs, DriveSlot, MachineConfig, WatchedFolder, MachineSummary, MediaItem, NetworkStatus, OsChoice, PortForward, Progress, SnapshotRow } from './models.js';
 import type { ApiResult, ApiTransport, ConnectionState, DisplayChannel } from './transport.js';
 import { fromBase64 } from './base64.js';
+import { toSharesStatus } from './share-mapping.js';
+import type { SharesStatus } from '../features/settings/shared-folders-model.js';
 import { BridgeTransport } from './bridge-transport.js';
 import { WebSocketTransport } from './ws-transport.js';
 
@@ -111,6 +113,18 @@ export interface HangarClient {
   serialWrite(id: string, text: string): Promise<ApiResult<{ written: number }>>;
   /** Calls `listener` with each SERIAL_OUTPUT event (bytes the guest wrote to COM1); returns the unsubscribe function. */
   onSerialOutput(listener: (id: string, bytes: Uint8Array) => void): () => void;
+  /** The machine's network (`vm.network`): stored settings, and the engine's view (forward status, cable, frame counters) while it runs. */
+  network(id: string): Promise<ApiResult<NetworkStatus>>;
+  /** Adds a port forward: stored, and live in a running engine (a busy host port is refused and nothing is stored). */
+  addForward(id: string, forward: PortForward): Promise<ApiResult<unknown>>;
+  /** Removes the forward on the same protocol, host address and port: stored and live. */
+  removeForward(id: string, forward: Pick<PortForward, 'protocol' | 'hostAddress' | 'hostPort'>): Promise<ApiResult<unknown>>;
+  /** Connects or disconnects the network cable: stored, and live in a running engine. */
+  setLink(id: string, up: boolean): Promise<ApiResult<unknown>>;
+  /** The machine's shared folders (`vm.shares`): each one's tag, guest mount command and, while it runs, whether the engine serves it. */
+  shares(id: string): Promise<ApiResult<SharesStatus>>;
+  /** Any API call, typed by the call (for features with their own call modules, e.g. send files). */
+  readonly call: ApiClient['call'];
 }
 
 
@@ -235,6 +249,15 @@ export function createApiClient(transport: ApiTransport): HangarClient {
           ...(cdromPath ? { cdrom: cdromPath } : {}),
           ...(floppyPath ? { floppy: floppyPath } : {}),
           ...(diskMiB > 0 ? { diskMib: diskMiB } : {}),
+          network: {
+            mode: config.network.mode,
+            model: config.network.model,
+            connected: config.network.connected,
+            forwards: config.network.forwards.map((forward) => ({ ...forward })),
+            // Empty: the library generates one, unique in the library.
+            ...(config.network.mac ? { mac: config.network.mac } : {}),
+          },
+          ...(config.shares.length > 0 ? { shares: config.shares.map((share) => ({ ...share })) } : {}),
         },
         LONG_CALL_MS,
       );
@@ -311,6 +334,13 @@ export function createApiClient(transport: ApiTransport): HangarClient {
     serialBacklog: async (id) => map(await call('vm.serial-backlog', { id }), (value) => fromBase64(value.data)),
     serialWrite: async (id, text) => map(await call('vm.serial-write', { id, data: text }), (value) => ({ written: value.written })),
     onSerialOutput: (listener) => api.subscribe((event) => event.event === 'SERIAL_OUTPUT' && listener(event.data.id, fromBase64(event.data.data))),
+    network: async (id) => map(await call('vm.network', { id }), toNetworkStatus),
+    addForward: (id, forward) =>
+      call('vm.forward-add', { id, protocol: forward.protocol, hostAddress: forward.hostAddress, hostPort: forward.hostPort, guestPort: forward.guestPort, ...(forward.name ? { name: forward.name } : {}) }),
+    removeForward: (id, forward) => call('vm.forward-remove', { id, protocol: forward.protocol, hostAddress: forward.hostAddress, hostPort: forward.hostPort }),
+    setLink: (id, up) => call('vm.set-link', { id, up }),
+    shares: async (id) => map(await call('vm.shares', { id }), toSharesStatus),
+    call,
   };
 }
 

@@ -3,6 +3,7 @@
  * mapped into these in platform/api-mapping.ts, so components never see the wire format. The
  * closed name sets are the protocol's own (src/shared/protocol/enums.ts).
  */
+import type { ShareSetting } from '../../shared/share-settings.js';
 import type { BootDeviceName, ClipboardModeName, DisplayDeviceName, DriveSlotName, EngineKindName, MachineStateName } from '../../shared/protocol/enums.js';
 
 /** Which emulator backend runs a guest. */
@@ -31,6 +32,49 @@ export interface DriveConfig {
   readonly present?: boolean;
 }
 
+/** One port forward: connections to hostAddress:hostPort on the host reach the guest's guestPort. */
+export interface PortForward {
+  readonly protocol: 'tcp' | 'udp';
+  /** 127.0.0.1 (this computer only) unless the user chose another address. */
+  readonly hostAddress: string;
+  readonly hostPort: number;
+  readonly guestPort: number;
+  readonly name?: string;
+}
+
+/** A machine's network card and port forwards (the API's `network`). */
+export interface NetworkConfig {
+  /** nat: outside network through the host; isolated: forwards only; none: no card. */
+  readonly mode: 'nat' | 'isolated' | 'none';
+  /** `auto` or one of the engine's NIC models. */
+  readonly model: string;
+  readonly mac: string;
+  /** The cable. */
+  readonly connected: boolean;
+  readonly forwards: readonly PortForward[];
+}
+
+/** A forward as `vm.network` reports it: active or failed (with why) in the running engine, or only stored. */
+export interface ForwardState extends PortForward {
+  readonly status: 'active' | 'failed' | 'stored';
+  readonly error?: string;
+}
+
+/** A machine's network as `vm.network` reports it (the engine's view while it runs). */
+export interface NetworkStatus {
+  readonly mode: NetworkConfig['mode'];
+  readonly model: string;
+  readonly mac: string;
+  readonly connected: boolean;
+  readonly running: boolean;
+  readonly available: boolean;
+  readonly reason?: string;
+  readonly forwards: readonly ForwardState[];
+  /** Frame counters of the running engine, when it counts them. */
+  readonly rxFrames?: number;
+  readonly txFrames?: number;
+}
+
 /** A machine's editable configuration. */
 export interface MachineConfig {
   readonly name: string;
@@ -47,6 +91,9 @@ export interface MachineConfig {
   readonly drives: readonly DriveConfig[];
   readonly serial: 'off' | 'console';
   readonly clipboard: ClipboardMode;
+  readonly network: NetworkConfig;
+  /** Host folders served to the guest over 9P (the first under the tag host9p). */
+  readonly shares: readonly ShareSetting[];
 }
 
 /** What to create: the configuration, a new disk (0 = none) and the install media. */

@@ -13,7 +13,9 @@ import { VmWindow } from '../features/vm-window/VmWindow.js';
 import { SerialConsole } from '../features/serial/SerialConsole.js';
 import type { SerialConsoleHandle } from '../features/serial/SerialConsole.js';
 import type { DisplaySource, InputSink } from '../features/display/types.js';
-import type { MachineConfig, MachineSummary, MediaItem, OsChoice, SnapshotRow } from '../platform/models.js';
+import type { MachineConfig, MachineSummary, MediaItem, NetworkStatus, OsChoice, PortForward, SnapshotRow } from '../platform/models.js';
+import { PortForwardingDialog } from '../features/vm-window/PortForwardingDialog.js';
+import type { NetworkActivity } from '../features/vm-window/use-network-status.js';
 import { connectClient } from '../platform/client.js';
 import { VmPage } from '../features/vm-window/VmPage.js';
 import { App } from '../app/App.js';
@@ -45,6 +47,8 @@ export const sampleConfig: MachineConfig = {
     { id: 'c0', kind: 'cdrom', path: '/home/user/ISOs/FD13LIVE.iso' },
   ],
   serial: 'off', clipboard: 'off',
+  network: { mode: 'nat', model: 'auto', mac: '02:54:00:12:34:56', connected: true, forwards: [{ protocol: 'tcp', hostAddress: '127.0.0.1', hostPort: 2222, guestPort: 22, name: 'ssh' }] },
+  shares: [],
 };
 
 const storageConfig: MachineConfig = {
@@ -116,6 +120,42 @@ interface FixtureOptions {
   /** Settings with the real drive slots (cd0, fd0) and the sample library. */
   storageMedia?: boolean;
   backlog?: string;
+  /** The VM window's network indicator. */
+  network?: NetworkActivity;
+  /** The engine's network the settings editor and the forwarding dialog load (running machines). */
+  networkStatus?: NetworkStatus;
+}
+
+/**
+ * The port forwarding dialog on an in-memory engine: forwards are kept in a list, a host port
+ * in `busyPorts` is refused as a real engine refuses it; every call is logged.
+ */
+function ForwardingFixture({ status, busyPorts }: { status: NetworkStatus; busyPorts: readonly number[] }) {
+  const [open, setOpen] = useState(true);
+  const [forwards] = useState(() => [...status.forwards]);
+  const same = (a: Pick<PortForward, 'protocol' | 'hostAddress' | 'hostPort'>, b: typeof a): boolean => a.protocol === b.protocol && a.hostAddress === b.hostAddress && a.hostPort === b.hostPort;
+  return (
+    <PortForwardingDialog
+      open={open}
+      machineName="FreeDOS"
+      onClose={() => (log('close', null), setOpen(false))}
+      api={{
+        load: async () => ({ ok: true, value: { ...status, forwards: [...forwards] } }),
+        add: async (forward) => {
+          log('forward-add', forward);
+          if (busyPorts.includes(forward.hostPort)) return { ok: false, error: { class: 'Conflict', desc: `The engine could not listen: ${forward.hostAddress}:${forward.hostPort} is already in use.` } };
+          forwards.push({ ...forward, status: 'active' });
+          return { ok: true, value: {} };
+        },
+        remove: async (forward) => {
+          log('forward-remove', forward);
+          const index = forwards.findIndex((candidate) => same(candidate, forward));
+          if (index >= 0) forwards.splice(index, 1);
+          return { ok: true, value: {} };
+        },
+      }}
+    />
+  );
 }
 
 /** Mounts the fixture named `name` into `root`. */
@@ -151,8 +191,13 @@ export function mountFixture(root: Root, name: string, raw: unknown): void {
         <SettingsEditor
           config={options.storageMedia ? storageConfig : sampleConfig}
           {...(options.storageMedia ? { media: sampleMedia } : {})}
-          running={options.running ?? false} otherNames={['Other VM']} qemuAvailable={options.qemuAvailable ?? true} onSave={(config) => log('save', config)} onCancel={() => log('cancel', null)} />
+          running={options.running ?? false} otherNames={['Other VM']} qemuAvailable={options.qemuAvailable ?? true} onSave={(config) => log('save', config)} onCancel={() => log('cancel', null)}
+          {...(options.networkStatus ? { loadNetwork: async () => options.networkStatus } : {})} />
       );
+      break;
+    case 'port-forwarding':
+      if (!options.networkStatus) throw new Error('The port-forwarding fixture needs a networkStatus.');
+      element = <ForwardingFixture status={options.networkStatus} busyPorts={[5900]} />;
       break;
     case 'snapshots':
       element = <SnapshotFixture rows={options.rows ?? []} currentId={options.currentId ?? null} />;
@@ -205,6 +250,8 @@ export function mountFixture(root: Root, name: string, raw: unknown): void {
             drives={[{ id: 'cd0', kind: 'cdrom', path: '/isos/grub.iso', present: true }, { id: 'fd0', kind: 'floppy' }]}
             readClipboard={async () => options.clipboard ?? 'dir\n'}
             writeClipboard={async (text) => log('clipboard', text)}
+            networkConfig={{ mode: 'nat', connected: true }}
+            {...(options.network ? { network: options.network } : {})}
           />
         </div>
       );

@@ -1,6 +1,7 @@
 /**
- * `hangar control NAME ACTION`: drives a running machine (power, media, screenshot, keyboard) and
- * `control NAME serial`, its COM1 in this terminal.
+ * `hangar control NAME ACTION`: drives a running machine (power, media, screenshot, keyboard),
+ * `control NAME serial`, its COM1 in this terminal, and `control NAME forward …|link up|down`
+ * (the network commands of ./network.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -9,6 +10,8 @@ import { UsageError, parseArguments } from '../arguments.js';
 import type { CliCommand, CliIo } from '../command.js';
 import { call, exitCodes, withConnection } from '../command.js';
 import type { CoreConnection } from '../connection.js';
+import { forwardAction, linkAction } from './network.js';
+import { sendFilesActions } from './send-files.js';
 
 /** `cd0`/`fd0` (or cdrom/floppy); anything else is a usage error. */
 function driveArgument(drive: string | undefined): DriveSlotName {
@@ -18,7 +21,25 @@ function driveArgument(drive: string | undefined): DriveSlotName {
   return slot;
 }
 
+/**
+ * Control actions that read their own operands and options (everything after `control NAME ACTION`).
+ * Another command module registers its action here with one line.
+ */
+const delegatedActions: Record<string, (name: string, argv: string[], io: CliIo) => Promise<number>> = {
+  forward: async (name, argv, io) => {
+    const parsed = parseArguments(argv, ['name'], ['json']);
+    const [action, ...operands] = parsed.positionals;
+    return forwardAction(name, action, operands, { json: parsed.flags.has('json'), label: parsed.options.get('name') }, io, `control ${name} forward`);
+  },
+  link: async (name, argv, io) => linkAction(name, parseArguments(argv, [], []).positionals, io),
+  ...sendFilesActions,
+};
+
 async function control(argv: string[], io: CliIo): Promise<number> {
+  // The first two words that are not options are NAME and ACTION (control's own options take no value).
+  const words = argv.flatMap((arg, index) => (arg.startsWith('--') ? [] : [index])).slice(0, 2);
+  const delegated = words.length === 2 ? delegatedActions[argv[words[1] as number] as string] : undefined;
+  if (delegated) return delegated(argv[words[0] as number] as string, argv.filter((_arg, index) => !words.includes(index)), io);
   const parsed = parseArguments(argv, [], ['force']);
   const [name, action, ...operands] = parsed.positionals;
   if (!name || !action) throw new UsageError('control takes a machine name and an action.');
@@ -59,7 +80,7 @@ async function control(argv: string[], io: CliIo): Promise<number> {
     if (operands.length === 0) throw new UsageError('control keys takes one or more QKeyCode names (e.g. ctrl alt delete).');
     run = async (connection) => (await call(connection, 'vm.send-keys', { id: name, keys: operands }), `Pressed ${operands.join('+')}.`);
   } else {
-    throw new UsageError(`Unknown control action "${action}": use pause, resume, reset, powerdown, poweroff, eject, insert, screenshot, type, keys or serial.`);
+    throw new UsageError(`Unknown control action "${action}": use pause, resume, reset, powerdown, poweroff, eject, insert, screenshot, type, keys, serial, ${Object.keys(delegatedActions).join(', ')}.`);
   }
   return withConnection(async (connection) => {
     io.out(await run(connection));
@@ -136,8 +157,16 @@ export const controlCommand: CliCommand = {
   name: 'control',
   usage: `  control NAME ACTION                    pause | resume | reset | powerdown | poweroff |
                                          eject DRIVE [--force] | insert DRIVE PATH |
-                                         screenshot FILE | type TEXT | keys KEY... | serial
+                                         screenshot FILE | type TEXT | keys KEY... | serial |
+                                         forward add tcp:[ADDR:]HOSTPORT:GUESTPORT [--name LABEL] |
+                                         forward remove tcp:[ADDR:]HOSTPORT | forward list [--json] |
+                                         link up|down |
+                                         send-files [--floppy|--cd] [--label LABEL] FILE... |
+                                         restore-medium
                                          (DRIVE: cd0 or fd0; KEY: QKeyCode names like ctrl alt delete;
-                                         serial: this terminal is COM1 until EOF, Ctrl+] or power-off)`,
+                                         serial: this terminal is COM1 until EOF, Ctrl+] or power-off;
+                                         forward and link: live on a running machine, and stored;
+                                         send-files: the files on a CD image (or floppy) in its drive,
+                                         restore-medium puts back the medium it replaced)`,
   run: control,
 };

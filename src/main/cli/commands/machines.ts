@@ -8,6 +8,7 @@ import { bootDevices, clipboardModes, isOneOf } from '../../../shared/protocol/e
 import { UsageError, integerOption, nameArgument, parseArguments } from '../arguments.js';
 import type { CliCommand, CliIo } from '../command.js';
 import { networkFromOptions, networkValueOptions, takeRepeated } from '../network-options.js';
+import { sharesFromOptions, takeShareOptions } from '../share-options.js';
 import { call, exitCodes, oneName, table, withConnection } from '../command.js';
 
 async function list(argv: string[], io: CliIo): Promise<number> {
@@ -29,7 +30,7 @@ async function show(argv: string[], io: CliIo): Promise<number> {
     const machine: Record<string, unknown> = await call(connection, 'machines.get', { id: name });
     if (parsed.flags.has('json')) io.out(JSON.stringify(machine, null, 2));
     else {
-      for (const key of ['name', 'id', 'state', 'reason', 'engine', 'osId', 'memoryMib', 'cpus', 'bootOrder', 'displayDevice', 'drives', 'disks', 'qmpSocket']) {
+      for (const key of ['name', 'id', 'state', 'reason', 'engine', 'osId', 'memoryMib', 'cpus', 'bootOrder', 'displayDevice', 'drives', 'disks', 'shares', 'qmpSocket']) {
         const value = machine[key];
         if (value === undefined) continue;
         io.out(`${`${key}:`.padEnd(15)}${typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value)}`);
@@ -49,7 +50,8 @@ export function parseSizeMib(text: string): number | undefined {
 }
 
 async function create(argv: string[], io: CliIo): Promise<number> {
-  const forwards = takeRepeated(argv, 'forward');
+  const shareOptions = takeShareOptions(argv);
+  const forwards = takeRepeated(shareOptions.rest, 'forward');
   const parsed = parseArguments(forwards.rest, ['engine', 'memory', 'cpus', 'cdrom', 'floppy', 'os', 'disk', ...networkValueOptions], []);
   const name = nameArgument(oneName(parsed.positionals, 'create'), 'machine');
   const engine = parsed.options.get('engine');
@@ -61,6 +63,8 @@ async function create(argv: string[], io: CliIo): Promise<number> {
   const args: ApiArgs<'machines.create'> = { name, engine, memoryMib };
   if (cpus !== undefined) args.cpus = cpus;
   if (network !== undefined) args.network = network;
+  const shares = sharesFromOptions(shareOptions, undefined);
+  if (shares !== undefined) args.shares = shares;
   const cdrom = parsed.options.get('cdrom');
   const floppy = parsed.options.get('floppy');
   if (cdrom) args.cdrom = resolve(cdrom);
@@ -90,7 +94,8 @@ async function create(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function modify(argv: string[], io: CliIo): Promise<number> {
-  const forwards = takeRepeated(argv, 'forward');
+  const shareOptions = takeShareOptions(argv);
+  const forwards = takeRepeated(shareOptions.rest, 'forward');
   const removals = takeRepeated(forwards.rest, 'no-forward');
   const parsed = parseArguments(removals.rest, ['name', 'memory', 'cpus', 'os', 'engine', 'boot', 'speed-limit', 'clipboard', 'notes', ...networkValueOptions], []);
   const networkAsked = networkValueOptions.some((option) => parsed.options.has(option)) || forwards.values.length > 0 || removals.values.length > 0;
@@ -125,7 +130,7 @@ async function modify(argv: string[], io: CliIo): Promise<number> {
   }
   const notes = parsed.options.get('notes');
   if (notes !== undefined) patch.notes = notes;
-  if (Object.keys(patch).length === 0 && !networkAsked) throw new UsageError('modify needs at least one option to change (see hangar --help).');
+  if (Object.keys(patch).length === 0 && !networkAsked && !shareOptions.asked) throw new UsageError('modify needs at least one option to change (see hangar --help).');
   return withConnection(async (connection) => {
     if (networkAsked) {
       // Forwards are added to and removed from the stored list, so the current one is read first.
@@ -133,6 +138,7 @@ async function modify(argv: string[], io: CliIo): Promise<number> {
       const network = networkFromOptions(parsed.options, forwards.values, removals.values, patch.engine ?? current.engine, current.network);
       if (network !== undefined) patch.network = network;
     }
+    if (shareOptions.asked) patch.shares = sharesFromOptions(shareOptions, (await call(connection, 'machines.get', { id: name })).shares);
     const machine = await call(connection, 'machines.update', { id: name, patch });
     io.out(`Modified "${machine.name}": ${machine.engine}, ${machine.memoryMib} MiB, ${machine.cpus} CPU(s), OS ${machine.osId}.`);
     if (machine.state !== 'stopped' && machine.state !== 'crashed') io.out('It is running: the new hardware applies once it is powered off and started again.');
@@ -168,7 +174,8 @@ export const machineCommands: readonly CliCommand[] = [
          [--disk SIZE|PATH] [--os OSID]  create a machine (SIZE like 512M or 2G makes a new
                                          qcow2 disk; a PATH attaches an existing image)
          [--nic nat|isolated|none] [--nic-model MODEL] [--mac MAC] [--cable on|off]
-         [--forward tcp:[ADDR:]HOSTPORT:GUESTPORT]...  network card (default nat) and forwards`,
+         [--forward tcp:[ADDR:]HOSTPORT:GUESTPORT]...  network card (default nat) and forwards
+         [--share HOSTPATH[:NAME][:ro]]...  shared folders (the first is mounted as host9p)`,
     run: create,
   },
   {
@@ -176,7 +183,8 @@ export const machineCommands: readonly CliCommand[] = [
     usage: `  modify NAME [--name NEW] [--memory MIB] [--cpus N] [--os OSID] [--engine v86|qemu]
          [--boot cdrom,floppy,disk] [--speed-limit MIPS] [--clipboard MODE] [--notes TEXT]
          [--nic MODE] [--nic-model MODEL] [--mac MAC] [--cable on|off]
-         [--forward tcp:[ADDR:]HOSTPORT:GUESTPORT]... [--no-forward tcp:[ADDR:]HOSTPORT]...`,
+         [--forward tcp:[ADDR:]HOSTPORT:GUESTPORT]... [--no-forward tcp:[ADDR:]HOSTPORT]...
+         [--share HOSTPATH[:NAME][:ro]]... [--no-share NAME]...`,
     run: modify,
   },
   {

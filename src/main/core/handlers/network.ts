@@ -57,6 +57,8 @@ export function networkHandlers(ctx: HandlerContext): Pick<ApiHandlers, NetworkC
           const name = names.get(forwardHostKey(setting));
           return { ...setting, ...(name !== undefined ? { name } : {}), status: forward.status, ...(forward.error !== undefined ? { error: forward.error } : {}) };
         }),
+        ...(live['rx-frames'] !== undefined ? { rxFrames: live['rx-frames'] } : {}),
+        ...(live['tx-frames'] !== undefined ? { txFrames: live['tx-frames'] } : {}),
       };
     },
     'vm.forward-add': async (args: ApiArgs<'vm.forward-add'>) => {

@@ -16,6 +16,8 @@ import { attempt, checkFile } from '../lookups.js';
 import { savedStateKey } from '../saved-state.js';
 import type { HandlerContext, NamespaceHandlers } from './context.js';
 import { networkHandlers } from './network.js';
+import { sendFilesHandlers } from './send-files.js';
+import { shareHandlers } from './shares.js';
 
 /** The handlers of the `vm.*` calls. */
 export function vmHandlers(ctx: HandlerContext): NamespaceHandlers<'vm'> {
@@ -30,6 +32,8 @@ export function vmHandlers(ctx: HandlerContext): NamespaceHandlers<'vm'> {
   };
   return {
     ...networkHandlers(ctx),
+    ...sendFilesHandlers(ctx),
+    ...shareHandlers(ctx),
     'vm.start': async (args: ApiArgs<'vm.start'>) => {
       const machine = ctx.machine(args.id);
       if (supervisor.isActive(machine.id)) throw new CoreError('Conflict', `"${machine.name}" is already running.`);

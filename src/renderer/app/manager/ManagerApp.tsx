@@ -7,7 +7,7 @@
 import Dialog from '@mui/material/Dialog';
 import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import type { MenuCommand } from '../../../shared/bridge.js';
 import type { HangarClient } from '../../platform/client.js';
 import type { MachineConfig, MachineSummary } from '../../platform/models.js';
@@ -123,13 +123,27 @@ export function ManagerApp({ client, theme, onThemeChange }: ManagerAppProps) {
   };
 
   const settingsMachine = machines.find((m) => m.id === dialogs.settingsId);
-  const saveSettings = async (machine: MachineSummary, after: MachineConfig): Promise<void> => {
+  const settingsId = dialogs.settingsId;
+  // Stable per machine: the editor loads the engine's network once per opening of its page.
+  const loadSettingsNetwork = useCallback(async () => {
+    if (settingsId === undefined) return undefined;
+    const result = await client.network(settingsId);
+    return result.ok ? result.value : undefined;
+  }, [client, settingsId]);
+  const loadSettingsShares = useCallback(async () => {
+    if (settingsId === undefined) return undefined;
+    const result = await client.shares(settingsId);
+    return result.ok ? result.value : undefined;
+  }, [client, settingsId]);
+  // Answers the refusal's sentence: the editor shows a shared-folder one next to the share.
+  const saveSettings = async (machine: MachineSummary, after: MachineConfig): Promise<string | undefined> => {
     const result = await saveMachineSettings(client, machine, after);
-    if (fail(result)) return;
+    if (fail(result)) return result.ok ? undefined : result.error.desc;
     dialogs.setSettingsId(undefined);
     const later = result.ok ? result.value.later : [];
     setNotice({ severity: later.length > 0 ? 'info' : 'success', text: later.length > 0 ? 'Saved. Some changes take effect after the machine is powered off and started again.' : 'Settings saved.' });
     void refresh();
+    return undefined;
   };
 
   const deleteMachine = machines.find((m) => m.id === dialogs.deleteId);
@@ -197,7 +211,9 @@ export function ManagerApp({ client, theme, onThemeChange }: ManagerAppProps) {
             qemuAvailable={qemuAvailable}
             media={media}
             {...(hasFileChooser() ? { chooseFile: chooseMediaFile } : {})}
-            onSave={(after) => void saveSettings(settingsMachine, after)}
+            loadNetwork={loadSettingsNetwork}
+            loadShares={loadSettingsShares}
+            onSave={(after) => saveSettings(settingsMachine, after)}
             onCancel={() => dialogs.setSettingsId(undefined)}
           />
         )}

@@ -1,6 +1,6 @@
 /**
  * The manager window: toolbar, VM list (state, OS, live thumbnail), details pane (hardware,
- * storage, media, snapshots), the media library view with missing media marked, and the empty
+ * storage, media, network with its port forwards, snapshots), the media library view with missing media marked, and the empty
  * first-run screen that leads to the wizard. Data comes in as props; actions go out as callbacks
  * the app wires to the API client.
  */
@@ -9,6 +9,7 @@ import Avatar from '@mui/material/Avatar';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
+import Link from '@mui/material/Link';
 import IconButton from '@mui/material/IconButton';
 import List from '@mui/material/List';
 import ListItemButton from '@mui/material/ListItemButton';
@@ -23,6 +24,7 @@ import type { KeyboardEvent, ReactNode } from 'react';
 import type { MachineState, MachineSummary, MediaItem, WatchedFolder } from '../../platform/models.js';
 import { AddIcon, ComputerIcon, DeleteIcon, OpenIcon, PauseIcon, PlayIcon, SettingsIcon, SnapshotIcon, StopIcon } from '../../components/icons.js';
 import { stateColour, stateLabels } from '../../components/machine-state.js';
+import { forwardUrl } from '../settings/network-model.js';
 import { MediaLibrary } from './MediaLibrary.js';
 import { actionsFor } from './manager-actions.js';
 import type { ManagerAction } from './manager-actions.js';
@@ -228,6 +230,40 @@ function Section({ title, rows }: { title: string; rows: readonly (readonly [str
   );
 }
 
+const networkModeNames = { nat: 'NAT', isolated: 'Isolated (no outside network)', none: 'Not attached' } as const;
+
+/** The details pane's network rows: the card, then each forward, with a link for HTTP-like guest ports. */
+function networkRows(network: MachineSummary['config']['network']): (readonly [string, ReactNode])[] {
+  if (network.mode === 'none') return [['Network', 'Not attached (no network card)']];
+  const rows: (readonly [string, ReactNode])[] = [
+    ['Attached to', networkModeNames[network.mode]],
+    ['Adapter', network.model === 'auto' ? 'Automatic' : network.model],
+    ['MAC address', network.mac || '—'],
+    ['Cable', network.connected ? 'Connected' : 'Disconnected'],
+  ];
+  if (network.forwards.length === 0) rows.push(['Port forwards', 'None']);
+  for (const forward of network.forwards) {
+    const url = forwardUrl(forward);
+    // The host side is unique per machine, so it names the row.
+    rows.push([
+      `${forward.protocol.toUpperCase()} ${forward.hostAddress}:${forward.hostPort}`,
+      <Box component="span" data-testid="details-forward" data-forward={`${forward.protocol}:${forward.hostAddress}:${forward.hostPort}`}>
+        → guest port {forward.guestPort}
+        {forward.name ? ` (${forward.name})` : ''}
+        {url && (
+          <>
+            {' · '}
+            <Link href={url} target="_blank" rel="noopener noreferrer">
+              {url}
+            </Link>
+          </>
+        )}
+      </Box>,
+    ]);
+  }
+  return rows;
+}
+
 const bootNames = { disk: 'Hard disk', cdrom: 'CD/DVD', floppy: 'Floppy' } as const;
 const clipboardNames = { off: 'Off', 'host-to-guest': 'Host → guest', 'guest-to-host': 'Guest → host', bidirectional: 'Both directions' } as const;
 
@@ -310,6 +346,7 @@ function MachineDetails({ machine, snapshots, onAction }: { machine: MachineSumm
           ]}
         />
         <Section title="Storage and media" rows={storage} />
+        <Section title="Network" rows={networkRows(config.network)} />
         <Section
           title="Snapshots"
           rows={[

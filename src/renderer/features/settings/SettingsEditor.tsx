@@ -1,6 +1,6 @@
 /**
- * The per-machine settings editor: General, System, Display, Storage, Serial and Clipboard
- * pages. Shows validation next to fields and, for a running machine, which changes take effect
+ * The per-machine settings editor: General, System, Display, Storage, Network, Shared folders,
+ * Serial and Clipboard pages. Shows validation next to fields and, for a running machine, which changes take effect
  * only after a power cycle.
  */
 import Alert from '@mui/material/Alert';
@@ -13,8 +13,11 @@ import Tab from '@mui/material/Tab';
 import Tabs from '@mui/material/Tabs';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { useMemo, useState } from 'react';
-import type { BootDevice, ClipboardMode, DriveConfig, MachineConfig, MediaItem } from '../../platform/models.js';
+import { useEffect, useMemo, useState } from 'react';
+import type { BootDevice, ClipboardMode, DriveConfig, MachineConfig, MediaItem, NetworkStatus } from '../../platform/models.js';
+import { NetworkTab } from './NetworkTab.js';
+import { SharedFoldersTab } from './SharedFoldersTab.js';
+import { sharesSaveProblem, type SharesStatus } from './shared-folders-model.js';
 import { changedSettings, validateSettings } from './settings-model.js';
 
 /** Props of the settings editor. */
@@ -23,7 +26,8 @@ export interface SettingsEditorProps {
   readonly running: boolean;
   readonly otherNames: readonly string[];
   readonly qemuAvailable: boolean;
-  readonly onSave: (config: MachineConfig) => void;
+  /** Saves; may answer the refusal's sentence (a shared-folder one is shown on that page, next to the share). */
+  readonly onSave: (config: MachineConfig) => void | Promise<string | undefined>;
   readonly onCancel: () => void;
   /** The media library, offered for the CD and floppy drives. */
   readonly media?: readonly MediaItem[];
@@ -31,23 +35,48 @@ export interface SettingsEditorProps {
   readonly chooseFile?: (kind: 'cdrom' | 'floppy') => Promise<string | null>;
   /** The page to open first (e.g. "Serial" from the serial console tab). */
   readonly initialPage?: SettingsPage;
+  /** The running engine's network (`vm.network`): each forward's state on the Network page. */
+  readonly loadNetwork?: () => Promise<NetworkStatus | undefined>;
+  /** The machine's shares as `vm.shares` reports them (tags, mount command, served or not while running). */
+  readonly loadShares?: () => Promise<SharesStatus | undefined>;
 }
 
 /** The editor's pages. */
 export type SettingsPage = (typeof pages)[number];
 
-const pages = ['General', 'System', 'Display', 'Storage', 'Serial', 'Clipboard'] as const;
+const pages = ['General', 'System', 'Display', 'Storage', 'Network', 'Shared folders', 'Serial', 'Clipboard'] as const;
 const bootLabels: Record<BootDevice, string> = { disk: 'Hard disk', cdrom: 'CD/DVD', floppy: 'Floppy' };
 const fieldLabels: Partial<Record<keyof MachineConfig, string>> = {
   name: 'Name', engine: 'Engine', memoryMiB: 'Memory', cpus: 'CPUs', bootOrder: 'Boot order', forceTcg: 'Force TCG',
-  speedLimitMips: 'Speed limit', displayDevice: 'Display device', scaling: 'Scaling', drives: 'Storage', serial: 'Serial port', clipboard: 'Clipboard', osId: 'Operating system',
+  speedLimitMips: 'Speed limit', displayDevice: 'Display device', scaling: 'Scaling', drives: 'Storage', serial: 'Serial port', clipboard: 'Clipboard', osId: 'Operating system', network: 'Network card', shares: 'Shared folders',
 };
 
 /** The settings editor component. */
-export function SettingsEditor({ config, running, otherNames, qemuAvailable, onSave, onCancel, media = [], chooseFile, initialPage }: SettingsEditorProps) {
+export function SettingsEditor({ config, running, otherNames, qemuAvailable, onSave, onCancel, media = [], chooseFile, initialPage, loadNetwork, loadShares }: SettingsEditorProps) {
   const [page, setPage] = useState(initialPage ? Math.max(0, pages.indexOf(initialPage)) : 0);
+  const shown = pages[page];
+  const [networkStatus, setNetworkStatus] = useState<NetworkStatus | undefined>(undefined);
+  useEffect(() => {
+    if (!running || !loadNetwork || shown !== 'Network') return undefined;
+    let live = true;
+    void loadNetwork().then((status) => live && setNetworkStatus(status));
+    return () => {
+      live = false;
+    };
+  }, [running, loadNetwork, shown]);
+  const [sharesStatus, setSharesStatus] = useState<SharesStatus | undefined>(undefined);
+  useEffect(() => {
+    if (!loadShares || shown !== 'Shared folders') return undefined;
+    let live = true;
+    void loadShares().then((status) => live && setSharesStatus(status));
+    return () => {
+      live = false;
+    };
+  }, [loadShares, shown]);
   const [draft, setDraft] = useState<MachineConfig>(config);
+  const [saveError, setSaveError] = useState<string | undefined>(undefined);
   const errors = useMemo(() => validateSettings(draft, otherNames, qemuAvailable), [draft, otherNames, qemuAvailable]);
+  const sharesError = errors.shares ?? sharesSaveProblem(saveError);
   const changes = useMemo(() => changedSettings(config, draft), [config, draft]);
   const restartNeeded = running ? changes.filter((change) => change.needsPowerCycle) : [];
   const valid = Object.keys(errors).length === 0;
@@ -69,8 +98,8 @@ export function SettingsEditor({ config, running, otherNames, qemuAvailable, onS
           ))}
         </Tabs>
         <Box role="tabpanel" id={`settings-page-${pages[page]}`} aria-labelledby={`settings-tab-${pages[page]}`} sx={{ flex: 1, p: 2, display: 'flex', flexDirection: 'column', gap: 1 }}>
-          {page === 0 && <TextField label="Name" value={draft.name} onChange={(e) => update('name', e.target.value)} {...fieldProps('name')} />}
-          {page === 1 && (
+          {shown === 'General' && <TextField label="Name" value={draft.name} onChange={(e) => update('name', e.target.value)} {...fieldProps('name')} />}
+          {shown === 'System' && (
             <>
               <TextField select label="Engine" value={draft.engine} onChange={(e) => update('engine', e.target.value as MachineConfig['engine'])} {...fieldProps('engine')}>
                 <MenuItem value="v86">v86</MenuItem>
@@ -97,7 +126,7 @@ export function SettingsEditor({ config, running, otherNames, qemuAvailable, onS
               <TextField label="Speed limit (MIPS, 0 = unlimited)" type="number" value={Number.isNaN(draft.speedLimitMips) ? '' : draft.speedLimitMips} onChange={(e) => update('speedLimitMips', numeric(e.target.value))} {...fieldProps('speedLimitMips')} />
             </>
           )}
-          {page === 2 && (
+          {shown === 'Display' && (
             <>
               <TextField select label="Display device" value={draft.displayDevice} onChange={(e) => update('displayDevice', e.target.value as MachineConfig['displayDevice'])} {...fieldProps('displayDevice')}>
                 <MenuItem value="std">Standard VGA</MenuItem>
@@ -112,7 +141,7 @@ export function SettingsEditor({ config, running, otherNames, qemuAvailable, onS
               </TextField>
             </>
           )}
-          {page === 3 && (
+          {shown === 'Storage' && (
             <Box aria-label="Drives" role="list" sx={{ display: 'flex', flexDirection: 'column', gap: 1 }}>
               {draft.drives.map((drive) =>
                 drive.kind === 'disk' ? (
@@ -137,13 +166,35 @@ export function SettingsEditor({ config, running, otherNames, qemuAvailable, onS
               {errors.drives && <Alert severity="error">{errors.drives}</Alert>}
             </Box>
           )}
-          {page === 4 && (
+          {shown === 'Network' && (
+            <NetworkTab
+              network={draft.network}
+              saved={config.network}
+              engine={draft.engine}
+              running={running}
+              {...(networkStatus ? { status: networkStatus } : {})}
+              {...(errors.network ? { error: errors.network } : {})}
+              onChange={(network) => update('network', network)}
+            />
+          )}
+          {shown === 'Shared folders' && (
+            <SharedFoldersTab
+              shares={draft.shares}
+              engine={draft.engine}
+              osId={draft.osId}
+              running={running}
+              {...(sharesStatus ? { status: sharesStatus } : {})}
+              {...(sharesError !== undefined ? { error: sharesError } : {})}
+              onChange={(shares) => update('shares', shares)}
+            />
+          )}
+          {shown === 'Serial' && (
             <TextField select label="Serial port" value={draft.serial} onChange={(e) => update('serial', e.target.value as MachineConfig['serial'])} {...fieldProps('serial')}>
               <MenuItem value="off">Off</MenuItem>
               <MenuItem value="console">Console tab</MenuItem>
             </TextField>
           )}
-          {page === 5 && (
+          {shown === 'Clipboard' && (
             <TextField select label="Shared clipboard" value={draft.clipboard} onChange={(e) => update('clipboard', e.target.value as ClipboardMode)} {...fieldProps('clipboard')}>
               <MenuItem value="off">Off</MenuItem>
               <MenuItem value="host-to-guest">Host to guest</MenuItem>
@@ -165,7 +216,7 @@ export function SettingsEditor({ config, running, otherNames, qemuAvailable, onS
       )}
       <Box sx={{ display: 'flex', justifyContent: 'flex-end', gap: 1, p: 1 }}>
         <Button onClick={onCancel}>Cancel</Button>
-        <Button variant="contained" disabled={!valid || changes.length === 0} onClick={() => onSave(draft)}>
+        <Button variant="contained" disabled={!valid || changes.length === 0} onClick={() => void Promise.resolve(onSave(draft)).then((refused) => setSaveError(typeof refused === 'string' ? refused : undefined))}>
           Save
         </Button>
       </Box>

@@ -1,6 +1,7 @@
 /** The settings editor's rules: validation per field and which changes need a power cycle. */
 import type { MachineConfig } from '../../platform/models.js';
 import { engineLimits, nameProblem } from '../wizard/validation.js';
+import { networkProblem } from './network-model.js';
 
 /** Field → message, only for fields with a problem. */
 export type SettingsErrors = Partial<Record<keyof MachineConfig, string>>;
@@ -20,11 +21,21 @@ export interface SettingsChange {
   readonly needsPowerCycle: boolean;
 }
 
+/**
+ * Whether a network change needs a power cycle: forwards and the cable reach a running engine
+ * at once (vm.forward-add/remove, vm.set-link); the card itself (mode, model, MAC) does not change
+ * under a running guest.
+ */
+function networkNeedsPowerCycle(before: MachineConfig['network'], after: MachineConfig['network']): boolean {
+  return before.mode !== after.mode || before.model !== after.model || before.mac !== after.mac;
+}
+
 /** The fields that differ between `before` and `after`. */
 export function changedSettings(before: MachineConfig, after: MachineConfig): SettingsChange[] {
   const changes: SettingsChange[] = [];
   for (const field of Object.keys(after) as (keyof MachineConfig)[]) {
-    if (JSON.stringify(before[field]) !== JSON.stringify(after[field])) changes.push({ field, needsPowerCycle: !liveFields.has(field) });
+    if (JSON.stringify(before[field]) === JSON.stringify(after[field])) continue;
+    changes.push({ field, needsPowerCycle: field === 'network' ? networkNeedsPowerCycle(before.network, after.network) : !liveFields.has(field) });
   }
   return changes;
 }
@@ -51,6 +62,8 @@ export function validateSettings(config: MachineConfig, otherNames: readonly str
   if (config.engine === 'v86' && !['std', 'cirrus'].includes(config.displayDevice)) {
     errors.displayDevice = 'v86 emulates a standard VGA adapter only; choose "Standard VGA".';
   }
+  const network = networkProblem(config.network, config.engine);
+  if (network) errors.network = network;
   if (config.drives.filter((drive) => drive.kind === 'floppy').length > 2) errors.drives = 'A PC has at most two floppy drives.';
   if (config.drives.filter((drive) => drive.kind !== 'floppy').length > 4) errors.drives = 'IDE has room for at most four disks and CD drives.';
   return errors;

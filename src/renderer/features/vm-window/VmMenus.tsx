@@ -12,7 +12,7 @@ import Tab from '@mui/material/Tab';
 import Tabs from '@mui/material/Tabs';
 import Typography from '@mui/material/Typography';
 import type { MouseEvent, ReactNode } from 'react';
-import type { DriveConfig, DriveSlot, EngineKind, MachineState, MediaItem } from '../../platform/models.js';
+import type { DriveConfig, DriveSlot, EngineKind, MachineState, MediaItem, NetworkConfig } from '../../platform/models.js';
 import type { SurfaceMode } from '../display/display-surface.js';
 import { keyCombos } from '../display/keyboard.js';
 import type { ScalingMode } from '../display/types.js';
@@ -42,6 +42,8 @@ export interface VmMenusProps {
   readonly fullScreen: boolean;
   readonly typing: boolean;
   readonly hostKey?: string;
+  /** The network card's mode and cable (the engine's view while it runs, else the stored one). */
+  readonly network?: Pick<NetworkConfig, 'mode' | 'connected'>;
   /** The Display / Serial console tabs, when the window has a serial console. */
   readonly views?: { readonly current: VmView; readonly show: (view: VmView) => void };
   readonly onCommand: (command: VmCommand) => void;
@@ -108,6 +110,18 @@ export function VmMenus(props: VmMenusProps) {
     ];
   };
 
+  const networkMenu = () => {
+    const network = props.network;
+    const card = network !== undefined && network.mode !== 'none';
+    return [
+      <ListSubheader key="network-head" sx={{ lineHeight: '32px' }}>
+        Network: {!network ? 'unknown' : !card ? 'no network card' : `${network.mode === 'nat' ? 'NAT' : 'isolated'}, cable ${network.connected ? 'connected' : 'disconnected'}`}
+      </ListSubheader>,
+      item(network?.connected === false ? 'Connect network cable' : 'Disconnect network cable', () => onCommand({ kind: 'cable', up: network?.connected === false }), !card),
+      item('Port forwarding…', () => onCommand({ kind: 'forwarding' }), !card),
+    ];
+  };
+
   return (
     <>
       <Box role="menubar" aria-label={`${name} menus`} sx={{ display: 'flex', alignItems: 'center', gap: 0.25, px: 1, minHeight: 36, borderBottom: 1, borderColor: 'divider', bgcolor: 'background.paper' }}>
@@ -141,6 +155,10 @@ export function VmMenus(props: VmMenusProps) {
         {slotMenu('cd0', 'CD/DVD')}
         <Divider />
         {slotMenu('fd0', 'Floppy')}
+        <Divider />
+        {item('Send files…', () => onCommand({ kind: 'send-files' }), false, 'Put host files on a disc in the guest\'s drive (or drop them on the window)')}
+        <Divider />
+        {networkMenu()}
       </Menu>
       <Menu anchorEl={open?.anchor} open={open?.name === 'input'} onClose={close}>
         {item('Type clipboard text', props.onTypeClipboard, !running || props.typing)}

@@ -23,6 +23,10 @@ import type { SettingsPage } from '../settings/SettingsEditor.js';
 import { saveMachineSettings } from '../settings/save-settings.js';
 import { machineSerialChannel } from '../serial/serial-channel.js';
 import type { DisplaySource, InputSink } from '../display/types.js';
+import { PortForwardingDialog } from './PortForwardingDialog.js';
+import type { PortForwardingApi } from './PortForwardingDialog.js';
+import { useNetworkStatus } from './use-network-status.js';
+import { useSendFiles } from './use-send-files.js';
 import { VmWindow } from './VmWindow.js';
 import type { VmCommand } from './VmWindow.js';
 
@@ -88,6 +92,24 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
   }, [machine]);
 
   const active = machine !== undefined && isActive(machine.state) && machine.state !== 'stopping';
+
+  // The network indicator and the Devices menu's cable follow the engine, polled while visible.
+  const loadNetwork = useCallback(() => client.network(machineId), [client, machineId]);
+  const { network, refresh: refreshNetwork } = useNetworkStatus(loadNetwork, active && machine?.config.network.mode !== 'none');
+  const [forwarding, setForwarding] = useState(false);
+  const forwardingApi = useMemo(
+    (): PortForwardingApi => ({ load: loadNetwork, add: (forward) => client.addForward(machineId, forward), remove: (forward) => client.removeForward(machineId, forward) }),
+    [client, machineId, loadNetwork],
+  );
+  const sendFiles = useSendFiles(client, machineId, machine?.config.name ?? '', setError);
+  const settingsNetwork = useCallback(async () => {
+    const result = await client.network(machineId);
+    return result.ok ? result.value : undefined;
+  }, [client, machineId]);
+  const settingsShares = useCallback(async () => {
+    const result = await client.shares(machineId);
+    return result.ok ? result.value : undefined;
+  }, [client, machineId]);
 
   // The accelerator in use (KVM may have fallen back to TCG), asked once the engine runs.
   const [accelerator, setAccelerator] = useState<string | undefined>(undefined);
@@ -176,14 +198,17 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
     const names = list.ok ? list.value.filter((m) => m.id !== machineId).map((m) => m.config.name) : [];
     setSettings({ names, qemuAvailable: engines.ok && engines.value.qemuAvailable, ...(page ? { page } : {}) });
   };
-  const saveSettings = async (after: MachineConfig): Promise<void> => {
-    if (!machine) return;
+  // Answers the refusal's sentence: the editor shows a shared-folder one next to the share.
+  const saveSettings = async (after: MachineConfig): Promise<string | undefined> => {
+    if (!machine) return undefined;
     const result = await saveMachineSettings(client, machine, after);
-    if (!report(result)) return;
+    if (!report(result)) return result.ok ? undefined : result.error.desc;
     setSettings(undefined);
     setSlots({});
+    refreshNetwork();
     if (result.ok && result.value.later.length > 0) setInfo('Saved. Some changes take effect after the machine is powered off and started again.');
     void refresh();
+    return undefined;
   };
 
   const onCommand = (command: VmCommand): void => {
@@ -202,7 +227,20 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
         void client.setDrive(machineId, command.slot, command.path).then((result) => report(result) && setSlots((old) => ({ ...old, [command.slot]: command.path })));
         return;
       case 'eject':
-        void client.setDrive(machineId, command.slot, null).then((result) => report(result) && setSlots((old) => ({ ...old, [command.slot]: null })));
+        void client.setDrive(machineId, command.slot, null).then((result) => report(result) && (setSlots((old) => ({ ...old, [command.slot]: null })), sendFiles.afterEject(command.slot)));
+        return;
+      case 'cable':
+        void client.setLink(machineId, command.up).then((result) => {
+          report(result);
+          refreshNetwork();
+          void refresh();
+        });
+        return;
+      case 'forwarding':
+        setForwarding(true);
+        return;
+      case 'send-files':
+        sendFiles.open();
         return;
       default:
         void client.power(machineId, command.kind).then(report);
@@ -277,6 +315,9 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
         onCaptureChange={reportKeyboardCapture}
         {...(menuCommands ? { menuCommands } : {})}
         serial={{ channel: serialChannel, enabled: machine.config.serial === 'console' }}
+        networkConfig={machine.config.network}
+        onFilesDropped={sendFiles.open}
+        {...(network ? { network } : {})}
         onHostKeyChange={(code) => {
           setHostKey(code);
           void client.setSetting(HOST_KEY_SETTING, code).then(report);
@@ -298,12 +339,16 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
             qemuAvailable={settings.qemuAvailable}
             media={media}
             {...(settings.page ? { initialPage: settings.page } : {})}
+            loadNetwork={settingsNetwork}
+            loadShares={settingsShares}
             {...(hasFileChooser() ? { chooseFile: chooseMediaFile } : {})}
-            onSave={(after) => void saveSettings(after)}
+            onSave={(after) => saveSettings(after)}
             onCancel={() => setSettings(undefined)}
           />
         )}
       </Dialog>
+      {sendFiles.element}
+      <PortForwardingDialog open={forwarding} machineName={machine.config.name} api={forwardingApi} onClose={() => setForwarding(false)} onChanged={refreshNetwork} />
       {machine.state === 'starting' && (
         <Typography variant="caption" sx={{ position: 'fixed', top: 44, right: 12, color: 'text.secondary' }}>
           Starting…

@@ -1,4 +1,4 @@
-/** The VM window's status bar: run state, engine and accelerator, screen mode, media, clipboard agent and capture state. */
+/** The VM window's status bar: run state, engine and accelerator, screen mode, media, network, clipboard agent and capture state. */
 import Box from '@mui/material/Box';
 import Chip from '@mui/material/Chip';
 import Tooltip from '@mui/material/Tooltip';
@@ -7,6 +7,8 @@ import type { ClipboardMode, DriveConfig, EngineKind, MachineState } from '../..
 import { stateColour, stateLabels } from '../../components/machine-state.js';
 import { DiscIcon, FloppyIcon } from '../../components/icons.js';
 import type { SurfaceMode } from '../display/display-surface.js';
+import { NetworkIndicator } from './NetworkIndicator.js';
+import type { NetworkActivity } from './use-network-status.js';
 import { fileName } from './VmMenus.js';
 
 const acceleratorLabels: Record<string, string> = { 'v86-jit': 'v86 · JIT', 'v86-interpreter': 'v86 · interpreter', tcg: 'QEMU · TCG', kvm: 'QEMU · KVM' };
@@ -34,6 +36,8 @@ export interface VmStatusBarProps {
   readonly inputText: string;
   readonly captured: boolean;
   readonly hidden: boolean;
+  /** The running engine's network and its recent activity (absent until known). */
+  readonly network?: NetworkActivity;
 }
 
 /** A drive's medium, with the full path as its tooltip. */
@@ -61,6 +65,7 @@ export function VmStatusBar(props: VmStatusBarProps) {
       </Typography>
       <DriveStatus drive={drives.find((d) => d.id === 'cd0')} empty="CD drive empty" testId="cd-status" icon="cd" />
       <DriveStatus drive={drives.find((d) => d.id === 'fd0')} empty="Floppy drive empty" testId="floppy-status" icon="floppy" />
+      {props.network && <NetworkIndicator network={props.network} />}
       {clipboardMode !== 'off' && (
         <Typography variant="caption" sx={{ color: props.agentConnected ? 'success.main' : 'text.secondary' }} data-testid="agent-state">
           {props.agentConnected ? 'Clipboard agent connected' : 'No clipboard agent'}

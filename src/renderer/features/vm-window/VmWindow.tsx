@@ -10,7 +10,7 @@ import Box from '@mui/material/Box';
 import { useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { MenuCommand } from '../../../shared/bridge.js';
-import type { ClipboardMode, DriveConfig, DriveSlot, EngineKind, MachineState, MediaItem } from '../../platform/models.js';
+import type { ClipboardMode, DriveConfig, DriveSlot, EngineKind, MachineState, MediaItem, NetworkConfig } from '../../platform/models.js';
 import { useMenuCommands } from '../../components/use-menu-commands.js';
 import { DisplayView } from '../display/DisplayView.js';
 import type { DisplayViewHandle } from '../display/DisplayView.js';
@@ -25,8 +25,10 @@ import { SerialView } from './SerialView.js';
 import type { TypingControl, VmCommand, VmView } from './types.js';
 import { useFullScreen } from './use-full-screen.js';
 import { useMenus } from './use-menus.js';
+import type { NetworkActivity } from './use-network-status.js';
 import { usePasteTyping } from './use-paste-typing.js';
 import { usePathPrompt } from './use-path-prompt.js';
+import { useFileDrop } from './use-file-drop.js';
 import { useTransientNotice } from './use-transient-notice.js';
 import { vmMenuOutcome } from './vm-menu-commands.js';
 import { VmMenus } from './VmMenus.js';
@@ -76,6 +78,12 @@ export interface VmWindowProps {
   readonly menuCommands?: (listener: (command: MenuCommand) => void) => () => void;
   /** The serial console tab: the machine's COM1, and whether its settings turn the console on. */
   readonly serial?: { readonly channel: SerialChannel; readonly enabled: boolean };
+  /** The stored network card (the Devices menu's Network part until the engine reports). */
+  readonly networkConfig?: Pick<NetworkConfig, 'mode' | 'connected'>;
+  /** The running engine's network with its activity (the status bar's indicator). */
+  readonly network?: NetworkActivity;
+  /** Files dropped on the window (the owner offers to send them to the guest); without it drops are ignored. */
+  readonly onFilesDropped?: (files: File[]) => void;
 }
 
 /** The VM window component. */
@@ -91,6 +99,7 @@ export function VmWindow(props: VmWindowProps) {
   const menus = useMenus();
   const fullScreen = useFullScreen(() => say('The browser refused full screen.'));
   const pathPrompt = usePathPrompt();
+  const fileDrop = useFileDrop((files) => props.onFilesDropped?.(files), props.onFilesDropped !== undefined);
   const readClipboard = props.readClipboard ?? (() => navigator.clipboard.readText());
   const writeClipboard = props.writeClipboard ?? ((text: string) => navigator.clipboard.writeText(text));
   const { typing, typeClipboard } = usePasteTyping(props.typeText, readClipboard, say);
@@ -139,6 +148,7 @@ export function VmWindow(props: VmWindowProps) {
     else if (outcome?.kind === 'scaling') changeScaling(outcome.scaling);
   });
 
+  const networkMenu = props.network?.status ?? props.networkConfig;
   const serialShown = serial !== undefined && view === 'serial';
   const inputText = serialShown
     ? 'Serial console: what you type goes to the guest\'s COM1 · Ctrl+Shift+C copies'
@@ -147,7 +157,7 @@ export function VmWindow(props: VmWindowProps) {
       : 'Click the screen to capture keyboard and mouse';
 
   return (
-    <Box sx={{ display: 'flex', flexDirection: 'column', height: '100%', bgcolor: 'background.default', color: 'text.primary' }}>
+    <Box sx={{ display: 'flex', flexDirection: 'column', height: '100%', bgcolor: 'background.default', color: 'text.primary' }} {...fileDrop.handlers}>
       <VmMenus
         name={name}
         engine={engine}
@@ -160,6 +170,7 @@ export function VmWindow(props: VmWindowProps) {
         fullScreen={fullScreen.fullScreen}
         typing={typing !== undefined}
         {...(props.hostKey ? { hostKey: props.hostKey } : {})}
+        {...(networkMenu ? { network: networkMenu } : {})}
         {...(serial ? { views: { current: view, show: showView } } : {})}
         onCommand={onCommand}
         onScreenshot={screenshot}
@@ -178,6 +189,7 @@ export function VmWindow(props: VmWindowProps) {
         <DisplayView ref={display} source={source} sink={sink} scaling={scaling} onCaptureChange={captureChanged} onModeChange={setMode} label={`Screen of ${name}`} {...(props.hostKey ? { hostKey: props.hostKey } : {})} />
         {typing && <TypingProgress typing={typing} />}
         {notice && <DisplayNotice text={notice} />}
+        {fileDrop.dragging && <DisplayNotice text="Drop the files to send them to the guest on a disc" />}
       </Box>
       <VmStatusBar
         state={state}
@@ -190,6 +202,7 @@ export function VmWindow(props: VmWindowProps) {
         inputText={inputText}
         captured={captured}
         hidden={fullScreen.fullScreen}
+        {...(props.network ? { network: props.network } : {})}
       />
       <InsertPathDialog prompt={pathPrompt} onInsert={(slot, path) => onCommand({ kind: 'insert', slot, path })} />
     </Box>

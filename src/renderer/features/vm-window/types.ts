@@ -6,7 +6,13 @@ export type VmCommand =
   | { readonly kind: 'pause' | 'resume' | 'reset' | 'powerdown' | 'poweroff' | 'start' | 'snapshot' | 'snapshots' }
   | { readonly kind: 'settings'; readonly page?: 'Serial' }
   | { readonly kind: 'insert'; readonly slot: DriveSlot; readonly path: string }
-  | { readonly kind: 'eject'; readonly slot: DriveSlot };
+  | { readonly kind: 'eject'; readonly slot: DriveSlot }
+  /** Connects (up) or disconnects the network cable. */
+  | { readonly kind: 'cable'; readonly up: boolean }
+  /** Opens the port forwarding dialog. */
+  | { readonly kind: 'forwarding' }
+  /** Opens "Send files…". */
+  | { readonly kind: 'send-files' };
 
 /** Options the owner's typing function gets. */
 export interface TypingControl {

@@ -250,6 +250,7 @@ export function NewVmWizard({ media: libraryMedia, osChoices: catalog, existingN
             ['Memory', `${draft.memoryMiB} MiB`],
             ['CPUs', String(draft.cpus)],
             ['Disk', draft.diskMiB === 0 ? 'None' : `${draft.diskMiB} MiB (new, grows as used)`],
+            ['Network', 'NAT (port forwards in Settings → Network)'],
           ].map(([term, value]) => (
             <Box key={term} sx={{ display: 'contents' }}>
               <Typography component="dt" sx={{ color: 'text.secondary' }}>

@@ -13,7 +13,7 @@ test('a CD boots first and goes in the CD drive; unknown OS is "other"', () => {
   assert.deepEqual(request, {
     config: {
       name: 'DOS', osId: 'other', engine: 'v86', memoryMiB: 32, cpus: 1, bootOrder: ['cdrom', 'disk'], forceTcg: false, speedLimitMips: 0, displayDevice: 'std', scaling: 'fit', drives: [],
-      serial: 'console', clipboard: 'off',
+      serial: 'console', clipboard: 'off', network: { mode: 'nat', model: 'auto', mac: '', connected: true, forwards: [] }, shares: [],
     },
     diskMiB: 64,
     cdromPath: '/isos/dos.iso',
@@ -32,4 +32,10 @@ test('a floppy boots first and goes in the floppy drive; without media the disk 
   assert.equal(none.cdromPath, undefined);
   assert.equal(none.floppyPath, undefined);
   assert.equal(none.diskMiB, 0);
+});
+
+test('a new machine gets NAT with the engine\'s own card and the cable in; the library makes its MAC', () => {
+  for (const engine of ['v86', 'qemu'] as const) {
+    assert.deepEqual(createRequest({ ...answers, engine }).config.network, { mode: 'nat', model: 'auto', mac: '', connected: true, forwards: [] });
+  }
 });

@@ -1,5 +1,6 @@
 /** What the wizard's answers ask the app core to create: the machine's configuration, its new disk and its install medium. */
 import type { BootDevice, CreateMachineRequest, MediaItem } from '../../platform/models.js';
+import { defaultNetwork } from '../settings/network-model.js';
 import type { HardwareDraft } from './validation.js';
 
 /** What the wizard hands to `onCreate`. */
@@ -37,6 +38,9 @@ export function createRequest(request: NewMachineRequest): CreateMachineRequest 
       drives: [],
       serial: request.serialConsole ? 'console' : 'off',
       clipboard: 'off',
+      // NAT, as every new machine (issue 14): the guest reaches the outside network at once.
+      network: defaultNetwork,
+      shares: [],
     },
     diskMiB: request.diskMiB,
     ...(request.mediaPath && request.mediaKind === 'cdrom' ? { cdromPath: request.mediaPath } : {}),

@@ -26,7 +26,7 @@ export const apiEvents = {
     since: '0.2',
     data: s.object({
       machineId: s.optional(s.string()),
-      operation: s.required(s.string(), 'snapshot-take, snapshot-restore, snapshot-delete or disk-create.'),
+      operation: s.required(s.string(), 'snapshot-take, snapshot-restore, snapshot-delete, disk-create or send-files.'),
       fraction: s.required(s.number({ min: 0, max: 1 })),
       done: s.required(s.boolean()),
       error: s.optional(s.string()),

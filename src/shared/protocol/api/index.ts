@@ -11,12 +11,14 @@ import { machineStateNames } from '../enums.js';
 import { apiEvents } from './events.js';
 import { libraryCommands } from './library-commands.js';
 import { networkCommands } from './network-commands.js';
+import { sendFilesCommands } from './send-files-commands.js';
+import { shareCommands } from './share-commands.js';
 import { snapshotCommands } from './snapshot-commands.js';
 import { vmCommands } from './vm-commands.js';
 import { MachineView, SnapshotView } from './views.js';
 
 /** The API's version (bumped when entries are added). */
-export const apiProtocolVersion = '0.5';
+export const apiProtocolVersion = '0.6';
 
 /** Error classes an API call can answer with. */
 export const apiErrorClasses = ['NotFound', 'InvalidArgument', 'Conflict', 'EngineFailed', 'Timeout', 'Unavailable', 'NotSupported', 'NoSpace'] as const;
@@ -34,7 +36,7 @@ export { machineStateNames };
 export { MachineView, SnapshotView, apiEvents };
 
 /** Every command of the app API (one module per group). */
-export const apiCommands = { ...libraryCommands, ...vmCommands, ...networkCommands, ...snapshotCommands } as const;
+export const apiCommands = { ...libraryCommands, ...vmCommands, ...networkCommands, ...shareCommands, ...sendFilesCommands, ...snapshotCommands } as const;
 
 export type ApiCommands = typeof apiCommands;
 export type ApiEvents = typeof apiEvents;

@@ -33,6 +33,8 @@ export const networkCommands = {
       available: s.required(s.boolean(), 'False when the running engine could not set up its network (or it is not running with one).'),
       reason: s.optional(s.string(), 'Why the network is not available, and what to do.'),
       forwards: s.required(s.array(forwardStatus, { maxItems: 1024 })),
+      rxFrames: s.optional(s.integer({ min: 0 }), 'Frames delivered to the guest since its engine started, when the engine counts them (for an activity light).', '0.6'),
+      txFrames: s.optional(s.integer({ min: 0 }), 'Frames the guest sent since its engine started, when the engine counts them.', '0.6'),
     }),
     errors: [{ class: 'NotFound', when: 'no such machine' }],
   }),

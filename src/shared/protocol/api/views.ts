@@ -35,6 +35,16 @@ export const networkSettingsFields = {
   forwards: s.optional(s.array(ForwardView, { maxItems: 256 }), 'Port forwards; each host address and port once. In an update, the whole list.'),
 } as const;
 
+/** One shared folder (the library's ShareSetting, src/shared/share-settings.ts). */
+export const ShareView = s.named(
+  'SharedFolder',
+  s.object({
+    hostPath: s.required(s.string({ minLength: 1, maxLength: 4096 }), 'Absolute path of the host folder; it must exist, be a folder and be readable.'),
+    name: s.optional(s.string({ minLength: 1, maxLength: 31 }), 'Letters, digits, . _ - (1–31), unique in the machine; default the folder\'s own name. The mount tag of every share but the first (whose tag is host9p).'),
+    readOnly: s.optional(s.boolean(), 'Default false; true: the guest\'s writes fail (EROFS).'),
+  }),
+);
+
 /** A machine's editable configuration (all fields optional in updates). */
 export const machineConfigFields = {
   name: s.optional(s.string({ minLength: 1, maxLength: 100 }), 'Display name, unique in the library.'),
@@ -50,6 +60,7 @@ export const machineConfigFields = {
   serialEnabled: s.optional(s.boolean()),
   notes: s.optional(s.string({ maxLength: 10000 })),
   network: s.optional(s.object(networkSettingsFields), 'Network card and port forwards (fields left out keep their value).', '0.5'),
+  shares: s.optional(s.array(ShareView, { maxItems: 16 }), 'Shared folders, served to the guest over 9P (the first one as host9p). In an update, the whole list.', '0.6'),
 } as const;
 
 /** A machine as the API shows it: its stored configuration plus its run state. */
@@ -79,6 +90,7 @@ export const MachineView = s.named(
         'The stored network settings.',
         '0.5',
       ),
+      shares: s.optional(s.array(ShareView, { maxItems: 16 }), 'The stored shared folders (name and readOnly always present).', '0.6'),
     },
     { allowUnknown: true },
   ),

@@ -9,6 +9,7 @@ import { jobCommands, jobEvents } from './jobs.js';
 import { machineCommands, machineEvents } from './machine.js';
 import { mediaCommands, mediaEvents } from './media.js';
 import { networkCommands, networkEvents } from './network.js';
+import { shareCommands } from './shares.js';
 
 export * from './types.js';
 export { BlockInfo } from './media.js';
@@ -24,6 +25,7 @@ export const engineCommands = {
   ...machineCommands,
   ...clipboardCommands,
   ...networkCommands,
+  ...shareCommands,
 } as const;
 
 export const engineEvents = {
