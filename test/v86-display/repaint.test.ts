@@ -72,10 +72,12 @@ test('a guest repainting mode 13h back to back yields display frames with changi
   assert.deepEqual(mode, { type: 'mode', mode: 'graphics', width: 320, height: 200 });
   const from = host.messages.length;
   const framesBefore = guestFrames();
-  const deadline = performance.now() + 5000;
+  // A liveness check, not a speed one (bench/v86-repaint.ts measures the rate): on a loaded
+  // machine the display can fall far behind the guest for seconds, so the window is generous.
+  const deadline = performance.now() + 20_000;
   while (performance.now() < deadline && changingFrames(from) < 5) await new Promise((resolve) => setTimeout(resolve, 50));
   const frames = changingFrames(from);
-  assert.ok(frames >= 5, `expected at least 5 changing display frames within 5 s, got ${frames} (guest painted ${guestFrames() - framesBefore})`);
+  assert.ok(frames >= 5, `expected at least 5 changing display frames within 20 s, got ${frames} (guest painted ${guestFrames() - framesBefore})`);
 });
 
 test('the engine keeps answering while the guest repaints', async () => {
