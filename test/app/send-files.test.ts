@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { HangarCore } from '../../src/main/core/hangar-core.js';
 import type { CoreEvent } from '../../src/main/core/hangar-core.js';
-import type { ApiArgs, ApiCallName, ApiValue } from '../../src/shared/protocol/api/client.js';
+import type { ApiCallName } from '../../src/shared/protocol/api/client.js';
+import { coreCalls } from '../support/core-calls.js';
 import { sendFilesCalls, UPLOAD_CHUNK_BYTES, uploadFiles } from '../../src/renderer/features/vm-window/send-files-calls.js';
 import { coreConsole, ensureGuestIso, guestRun, guestShell, waitForGuestBoot } from '../support/linux-guest.js';
 
@@ -34,22 +35,12 @@ after(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-type Settled<N extends ApiCallName> = { ok: true; value: ApiValue<N> } | { ok: false; error: { class: string; desc: string } };
-async function api<N extends ApiCallName>(name: N, args: ApiArgs<N>): Promise<Settled<N>> {
-  return (await core.call(name, args)) as Settled<N>;
-}
-async function ok<N extends ApiCallName>(name: N, args: ApiArgs<N>): Promise<ApiValue<N>> {
-  const settled = await api(name, args);
-  if (!settled.ok) assert.fail(`${name}: ${settled.error.class}: ${settled.error.desc}`);
-  return settled.value;
-}
-async function refused<N extends ApiCallName>(name: N, args: ApiArgs<N>, errorClass: string, desc: RegExp): Promise<void> {
-  const settled = await api(name, args);
-  assert.equal(settled.ok, false, `${name} should have been refused`);
-  if (!settled.ok) {
-    assert.equal(settled.error.class, errorClass, settled.error.desc);
-    assert.match(settled.error.desc, desc);
-  }
+const { ok, failure } = coreCalls(() => core);
+
+async function refused(name: ApiCallName, args: unknown, errorClass: string, pattern: RegExp): Promise<void> {
+  const error = await failure(name, args);
+  assert.equal(error.class, errorClass, error.desc);
+  assert.match(error.desc, pattern);
 }
 
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
@@ -196,7 +187,7 @@ for (const engine of ['qemu', 'v86'] as const) {
       await guestRun(guest, 'umount /mnt/cd');
     } finally {
       guest.close();
-      await api('vm.poweroff', { id: machine.id });
+      await core.call('vm.poweroff', { id: machine.id });
     }
   });
 }

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { HangarCore } from '../../src/main/core/hangar-core.js';
-import type { ApiArgs, ApiCallName, ApiValue } from '../../src/shared/protocol/api/client.js';
+import type { ApiCallName } from '../../src/shared/protocol/api/client.js';
+import { coreCalls } from '../support/core-calls.js';
 import { coreConsole, ensureGuestIso, guestShell, waitForGuestBoot } from '../support/linux-guest.js';
 import type { GuestConsole } from '../support/linux-guest.js';
 
@@ -30,24 +31,12 @@ after(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-type Settled<N extends ApiCallName> = { ok: true; value: ApiValue<N> } | { ok: false; error: { class: string; desc: string } };
+const { ok, failure } = coreCalls(() => core);
 
-async function api<N extends ApiCallName>(name: N, args: ApiArgs<N>): Promise<Settled<N>> {
-  return (await core.call(name, args)) as Settled<N>;
-}
-
-async function ok<N extends ApiCallName>(name: N, args: ApiArgs<N>): Promise<ApiValue<N>> {
-  const settled = await api(name, args);
-  if (!settled.ok) assert.fail(`${name}: ${settled.error.class}: ${settled.error.desc}`);
-  return settled.value;
-}
-
-async function refused<N extends ApiCallName>(name: N, args: ApiArgs<N>, errorClass: string, pattern: RegExp): Promise<void> {
-  const settled = await api(name, args);
-  assert.equal(settled.ok, false, `${name} should have been refused`);
-  if (settled.ok) return;
-  assert.equal(settled.error.class, errorClass, settled.error.desc);
-  assert.match(settled.error.desc, pattern);
+async function refused(name: ApiCallName, args: unknown, errorClass: string, pattern: RegExp): Promise<void> {
+  const error = await failure(name, args);
+  assert.equal(error.class, errorClass, error.desc);
+  assert.match(error.desc, pattern);
 }
 
 function folder(name: string): string {
