@@ -22,15 +22,9 @@ import { assertAllGone, describeProcesses, processTree } from '../support/proces
 import type { QmpClient } from '../support/qmp-client.js';
 import { until } from '../support/waiting.js';
 import { conformanceBackends, engineArguments } from './backends.js';
+import type { ShareStatus } from '../../src/emulator/common/share-control.js';
 
-interface ShareState {
-  name: string;
-  tag: string;
-  'host-path': string;
-  'read-only': boolean;
-  status: 'active' | 'failed';
-  error?: string;
-}
+type ShareState = ShareStatus;
 
 const mountCommand = (tag: string, at: string): string => `mkdir -p ${at} && mount -t 9p -o trans=virtio,version=9p2000.L ${tag} ${at}`;
 
