@@ -4,7 +4,9 @@
  * ever downloads a browser.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -37,8 +39,60 @@ export interface UiHarness {
   close(): Promise<void>;
 }
 
-/** Builds the renderer into a temp folder (not dist/, which other runs may be using). */
+/**
+ * Builds the renderer into `outDir` (a temp folder, not dist/, which other runs may be using).
+ * One build per content: the bundle is built once into a cache folder named by a hash of what
+ * goes into it (the renderer and shared sources, the vite config, the lockfile) and copied from
+ * there, so the ten or so suites that need it do not each spend half a minute in vite.
+ */
 export async function buildRenderer(outDir: string): Promise<void> {
+  const cacheRoot = join(tmpdir(), 'hangar-renderer-builds');
+  const built = join(cacheRoot, await rendererInputsHash());
+  if (!existsSync(join(built, 'index.html'))) {
+    await mkdir(cacheRoot, { recursive: true });
+    // Built aside and renamed into place, so a concurrent suite never copies half a build; if
+    // two build at once, the second rename finds the folder there and its own copy is dropped.
+    const staging = await mkdtemp(join(cacheRoot, 'staging-'));
+    try {
+      await runViteBuild(staging);
+      await rename(staging, built).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+      });
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+    await pruneOldBuilds(cacheRoot, built);
+  }
+  await cp(built, outDir, { recursive: true });
+}
+
+/** A hash of every input of the renderer bundle. */
+async function rendererInputsHash(): Promise<string> {
+  const hash = createHash('sha256');
+  const repository = fileURLToPath(new URL('../../', import.meta.url));
+  for (const folder of ['src/renderer', 'src/shared']) {
+    const entries = (await readdir(join(repository, folder), { recursive: true, withFileTypes: true }))
+      .filter((entry) => entry.isFile())
+      .map((entry) => join(entry.parentPath, entry.name))
+      .sort();
+    for (const file of entries) hash.update(file).update('\0').update(await readFile(file)).update('\0');
+  }
+  for (const file of ['package-lock.json']) hash.update(await readFile(join(repository, file)));
+  return hash.digest('hex').slice(0, 24);
+}
+
+/** Removes cached builds other than `keep` that are more than an hour old (sources changed since). */
+async function pruneOldBuilds(cacheRoot: string, keep: string): Promise<void> {
+  const hourAgo = Date.now() - 3_600_000;
+  for (const name of await readdir(cacheRoot)) {
+    const path = join(cacheRoot, name);
+    if (path === keep) continue;
+    const info = await stat(path).catch(() => undefined);
+    if (info !== undefined && info.mtimeMs < hourAgo) await rm(path, { recursive: true, force: true });
+  }
+}
+
+async function runViteBuild(outDir: string): Promise<void> {
   // In a child process: vite's build listens on its process's stdin (to stop when a parent goes
   // away, unless CI=true) and leaves the stdin handle open, which the leak check refuses.
   const viteBin = fileURLToPath(new URL('../../node_modules/vite/bin/vite.js', import.meta.url));
