@@ -10,12 +10,12 @@
  *   <library>/machines/<id>/logs/   engine logs
  *   <library>/lost+found/           files reconcile found without a row (never deleted)
  *   <library>/backups/              database backups
- *   <library>/run/                  engine sockets (mode 0700)
+ *   <library>/run/                  engine sockets (mode 0700; under /tmp for a long library path)
  */
-import { chmodSync, closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, lstatSync, openSync, renameSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, relative, resolve, isAbsolute, sep } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { LibraryError } from './errors.js';
 
 /** Default library folder: $HANGAR_HOME, else $XDG_DATA_HOME/hangar, else ~/.local/share/hangar. */
@@ -51,16 +51,31 @@ export class LibraryLayout {
   get backupsFolder(): string {
     return join(this.root, 'backups');
   }
-  /** Private folder (mode 0700) for engine sockets; see ensureRuntimeFolder. */
+  /**
+   * Private folder (mode 0700) for engine sockets: `<library>/run`, unless the library's path is
+   * so long that a socket inside would pass the kernel's ~107-byte limit for UNIX socket paths
+   * (QEMU then refuses to start); then a short per-user, per-library folder under /tmp
+   * (`/tmp/hangar-<uid>/<hash of the library path>`), stable across runs so a crashed run's
+   * leftovers are still found. See ensureRuntimeFolder.
+   */
   get runtimeFolder(): string {
-    return join(this.root, 'run');
+    const inLibrary = join(this.root, 'run');
+    if (inLibrary.length <= maxRuntimeFolderLength) return inLibrary;
+    return join(shortRuntimeParent(), createHash('sha256').update(this.root).digest('hex').slice(0, 16));
   }
 
-  /** Creates the runtime folder with mode 0700 (also tightening an existing one) and returns it. */
+  /**
+   * Creates the runtime folder with mode 0700 (also tightening an existing one) and returns it.
+   * A short folder under /tmp must be a real folder owned by this user and closed to others
+   * (another user could have made it first); else this throws and says what to remove.
+   */
   ensureRuntimeFolder(): string {
-    mkdirSync(this.runtimeFolder, { recursive: true, mode: 0o700 });
-    chmodSync(this.runtimeFolder, 0o700);
-    return this.runtimeFolder;
+    const folder = this.runtimeFolder;
+    if (!folder.startsWith(this.root + sep)) checkPrivateFolder(dirname(folder));
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    if (!folder.startsWith(this.root + sep)) checkPrivateFolder(folder);
+    chmodSync(folder, 0o700);
+    return folder;
   }
 
   /** Folder of one machine; the id must be a library-made id, never a name. */
@@ -190,4 +205,26 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   closeSync(fd);
   renameSync(temp, path);
   fsyncFolder(folder);
+}
+
+/**
+ * Longest runtime folder kept inside the library: engine sockets sit two levels below it
+ * (`<vm>-<pid>/qemu-serial.sock`, ~36 bytes), and UNIX socket paths end at 107 bytes.
+ */
+const maxRuntimeFolderLength = 64;
+
+/** `/tmp/hangar-<uid>` (mode 0700), made when missing. */
+function shortRuntimeParent(): string {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  return `/tmp/hangar-${uid}`;
+}
+
+/** Refuses a folder someone else could have planted: a symlink, not ours, or open to others. */
+function checkPrivateFolder(folder: string): void {
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const info = lstatSync(folder);
+  const uid = typeof process.getuid === 'function' ? process.getuid() : info.uid;
+  if (!info.isDirectory() || info.uid !== uid || (info.mode & 0o077) !== 0) {
+    throw new LibraryError('IoError', `${folder} (for engine sockets, because the library's path is too long for them) is not a private folder of this user; remove it, or move the library to a shorter path.`);
+  }
 }

@@ -152,16 +152,28 @@ export function describeExit(exit: EngineExit): string {
 const maxQuotedLine = 300;
 const failedPrefix = '[engine] failed: ';
 
+/** The engine's own progress notes: true in the log, noise in a crash reason. */
+const engineNotePrefix = '[engine] ';
+/** QEMU's stderr as the engine forwards it; quoted without the prefix. */
+const qemuStderrPrefix = '[engine] qemu stderr: ';
+
 /**
  * Why an engine failed, from the tail of its stderr: its own `[engine] failed: …` report (and
- * the lines that continue it) when there is one, else the last lines; long lines are cut, so a
- * logged command line never becomes the reason.
+ * the lines that continue it) when there is one; else the last lines that are not the engine's
+ * progress notes (QEMU's stderr, a Node.js stack trace), since notes such as the accelerator
+ * choice or QEMU's command line say nothing about the failure. Long lines are cut.
  */
 export function engineFailureReason(tail: string): string {
   const lines = tail.trim().split('\n').filter((line) => line.trim() !== '');
   let failed = -1;
   for (let index = lines.length - 1; index >= 0 && failed < 0; index--) if (lines[index]?.startsWith(failedPrefix)) failed = index;
-  const picked = failed >= 0 ? lines.slice(failed, failed + 3).map((line) => line.replace(failedPrefix, '')) : lines.slice(-3);
+  const picked =
+    failed >= 0
+      ? lines.slice(failed, failed + 3).map((line) => line.replace(failedPrefix, ''))
+      : lines
+          .filter((line) => line.startsWith(qemuStderrPrefix) || !line.startsWith(engineNotePrefix))
+          .slice(-3)
+          .map((line) => (line.startsWith(qemuStderrPrefix) ? `QEMU: ${line.slice(qemuStderrPrefix.length)}` : line));
   return picked.map((line) => (line.length > maxQuotedLine ? `${line.slice(0, maxQuotedLine - 1)}…` : line)).join(' ');
 }
 
