@@ -5,7 +5,7 @@
  * half-created image under the final name. A qcow2 image with a damaged header is never taken
  * for raw (src/shared/disk-header.ts).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -309,4 +309,109 @@ function summarize(stderr: string, corruptions: number, leaks: number, fixed: { 
   if (leaks > 0) parts.push(`${leaks} leaked cluster(s): wasted space, no harm to data.`);
   if (parts.length === 0) parts.push('No errors were found on the image.');
   return [...parts, ...shown].join('\n');
+}
+
+/** Options of `resizeDiskImage`. */
+export interface ResizeDiskOptions {
+  /** The format the library stores for the image (checked against its header). */
+  format: DiskFormat;
+  /** The new virtual size; must not be smaller than the current one. */
+  sizeBytes: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Grows an image to `sizeBytes` (`qemu-img resize`; a raw image without qemu-img is extended
+ * sparsely). Shrinking is refused: it would cut off whatever the guest keeps at the end of the
+ * disk. The image must not be in use. Resolves with the image as it is afterwards.
+ */
+export async function resizeDiskImage(path: string, options: ResizeDiskOptions): Promise<DiskImageInfo> {
+  if (!Number.isInteger(options.sizeBytes) || options.sizeBytes < 512 || options.sizeBytes > maxDiskBytes) {
+    throw invalid('sizeBytes', `${options.sizeBytes} is out of range; use 512 bytes to 16 TiB.`);
+  }
+  const problem = diskHeaderProblem(path, options.format);
+  if (problem !== undefined) throw new LibraryError('Corrupt', `${problem}; nothing was resized.`);
+  const before = await inspectDiskImage(path);
+  if (options.sizeBytes < before.virtualSizeBytes) {
+    throw invalid(
+      'sizeBytes',
+      `${formatBytes(options.sizeBytes)} is smaller than the disk's ${formatBytes(before.virtualSizeBytes)}; Hangar only grows disks (shrinking would cut off what the guest stored at the end). Shrink the partitions in the guest and copy them to a new, smaller disk instead.`,
+    );
+  }
+  if (options.sizeBytes === before.virtualSizeBytes) return before;
+  if (options.format === 'raw' && !(await hasQemuImg())) {
+    const fd = openSync(path, 'r+');
+    try {
+      ftruncateSync(fd, options.sizeBytes);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return inspectDiskImage(path);
+  }
+  const result = await run(qemuImg, ['resize', '-q', '-f', options.format, path, String(options.sizeBytes)], options.signal);
+  if (result.code !== 0) {
+    const detail = result.stderr.trim() || `exit ${result.code}`;
+    if (/lock/i.test(detail)) throw new LibraryError('Locked', `${path} is in use by another process (a QEMU holds its write lock); power that machine off before resizing its disk.`);
+    throw new LibraryError('IoError', `qemu-img resize failed: ${detail}`);
+  }
+  fsyncFile(path);
+  return inspectDiskImage(path);
+}
+
+/** Options of `convertDiskImage`. */
+export interface ConvertDiskOptions {
+  /** The format the source is stored with. */
+  from: DiskFormat;
+  to: DiskFormat;
+  onProgress?: DiskProgress;
+  signal?: AbortSignal;
+}
+
+/**
+ * Copies the image at `source` into a new image at `target` in another format (`qemu-img convert`,
+ * progress from its `-p` output). Written under a temporary name and renamed into place like a
+ * new image; refuses to overwrite `target`. The source is left as it was.
+ */
+export async function convertDiskImage(source: string, target: string, options: ConvertDiskOptions): Promise<DiskImageInfo> {
+  const problem = diskHeaderProblem(source, options.from);
+  if (problem !== undefined) throw new LibraryError('Corrupt', `${problem}; nothing was converted.`);
+  if (existsSync(target)) throw new LibraryError('Duplicate', `${target} already exists; existing images are never overwritten.`);
+  if (!(await hasQemuImg())) throw new LibraryError('ToolMissing', 'qemu-img is not installed; install qemu-utils (Debian: apt install qemu-utils) to convert disk images.');
+  const progress = options.onProgress ?? (() => undefined);
+  const temp = join(dirname(target), `${basename(target)}${tempMarker}${randomBytes(4).toString('hex')}`);
+  progress(0, 'converting');
+  try {
+    await new Promise<void>((resolvePromise, reject) => {
+      const child = spawn(qemuImg, ['convert', '-p', '-f', options.from, '-O', options.to, source, temp], { stdio: ['ignore', 'pipe', 'pipe'], ...(options.signal ? { signal: options.signal } : {}) });
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (text: string) => {
+        // "    (42.00/100%)\r" per step.
+        const matches = [...text.matchAll(/\((\d+(?:\.\d+)?)\/100%\)/g)];
+        const last = matches.at(-1)?.[1];
+        if (last !== undefined) progress(Math.min(0.99, Number(last) / 100), 'converting');
+      });
+      child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+      child.on('error', (error) => reject((error as NodeJS.ErrnoException).code === 'ENOENT' ? new LibraryError('ToolMissing', 'qemu-img is not installed; install qemu-utils to convert disk images.') : new LibraryError('IoError', `qemu-img convert: ${error.message}`)));
+      child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new LibraryError('IoError', `qemu-img convert failed: ${stderr.trim() || `exit ${String(code)}`}`))));
+    });
+    chmodSync(temp, 0o600);
+    fsyncFile(temp);
+    if (existsSync(target)) throw new LibraryError('Duplicate', `${target} appeared while the image was being converted; nothing was overwritten.`);
+    renameSync(temp, target);
+    fsyncFolder(dirname(target));
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  progress(1, 'done');
+  return inspectDiskImage(target);
+}
+
+/** "8 GiB", "512 MiB" or bytes, for messages. */
+function formatBytes(bytes: number): string {
+  for (const [unit, size] of [['TiB', 2 ** 40], ['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+    if (bytes >= size && bytes % (size / 1024) === 0) return `${Number((bytes / size).toFixed(2))} ${unit}`;
+  }
+  return `${bytes} bytes`;
 }

@@ -23,7 +23,7 @@
  *                     setCurrent(machineId, id|null) · delete(id)
  *   library.settings  get(key, fallback) · set(key, value) · delete(key) · all()
  *   library.detectOs(path) → OsDetection · library.osCatalog() → OsCatalog
- *   proposeMachine(detection, engine?) → wizard defaults (engine, memory, CPUs, disk size)
+ *   proposeMachine(detection, engine?, {qemu}?) → wizard defaults (engine and why, memory, CPUs, disk size)
  *   library.mediaChecked → Promise of the background media presence check started by open
  *   library.layout.ensureRuntimeFolder() → <library>/run (0700) for engine sockets
  *   library.backup(destination?) → path (SQLite online backup) · library.reconcile()
@@ -55,16 +55,19 @@ export { proposeMachine, type MachineProposal } from './proposal.js';
 export { isMediaFile, mediaKind, slotKindProblem } from './media-probe.js';
 export {
   checkDiskImage,
+  convertDiskImage,
   createDiskImage,
   diskHeaderProblem,
   hasQemuImg,
   inspectDiskImage,
+  resizeDiskImage,
   type CreateDiskOptions,
   type DiskCheck,
   type DiskCheckOptions,
   type DiskImageInfo,
   type DiskProgress,
 } from './disk-images.js';
+export { addNewDisk, attachExistingDisk, convertMachineDisk, removeMachineDisk, type MachineDiskStore } from './machine-disks.js';
 export { type ReconcileIssue, type ReconcileIssueKind, type ReconcileReport } from './reconcile.js';
 export { type LockOwner } from './lock.js';
 export { listBackups, restoreAdvice, type BackupEntry } from './backups.js';

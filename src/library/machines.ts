@@ -334,6 +334,20 @@ export class MachineRepository {
     this.#touch(row.machine_id);
   }
 
+  /**
+   * Changes a disk row after its image changed on disk: grown (sizeBytes), or converted to
+   * another format in a new file (path and format). Validated like a new disk.
+   */
+  updateDisk(diskId: string, patch: Partial<Pick<DiskInput, 'path' | 'format' | 'sizeBytes'>>): Disk {
+    const row = this.#db.prepare('SELECT * FROM disks WHERE id = ?').get(diskId) as DiskRow | undefined;
+    if (!row) throw new LibraryError('NotFound', `No disk with id ${diskId}.`);
+    const current = diskFromRow(row);
+    const next = validateDisk({ path: patch.path ?? current.path, format: patch.format ?? current.format, sizeBytes: patch.sizeBytes ?? current.sizeBytes, bus: current.bus });
+    this.#db.prepare('UPDATE disks SET path = ?, format = ?, size_bytes = ? WHERE id = ?').run(next.path, next.format, next.sizeBytes, diskId);
+    this.#touch(row.machine_id);
+    return diskFromRow(this.#db.prepare('SELECT * FROM disks WHERE id = ?').get(diskId) as DiskRow);
+  }
+
   /** Puts a media row in a drive, or empties it (null). */
   setDrive(machineId: string, slot: DriveSlot, mediaId: string | null): void {
     if (!driveSlots.includes(slot)) throw invalid('slot', `${JSON.stringify(slot)} is not one of ${driveSlots.join(', ')}.`);

@@ -9,8 +9,12 @@
  *
  * When nothing matches exactly, a "similar" pass retries the volume-id patterns with their
  * version digits generalised ("Debian 11.\d+.\d+ amd64 n" → "Debian \d+.\d+.\d+ amd64 n"), so
- * media newer than the installed database (Debian 12 with osinfo-db 2022) is still named after
- * its distribution, using the newest matching release's defaults ("Debian 11 or newer").
+ * media newer than the installed database (Debian 12 with osinfo-db 2022) is named after its own
+ * release ("Debian 12") with the defaults of the closest known one, which the detection names
+ * ("closest known: Debian 11").
+ *
+ * The architecture comes from the medium itself (media-arch.ts: volume id, `.disk/info`, boot
+ * files, El Torito), else from the osinfo media entry that matched.
  *
  * Hangar adds two OS ids of its own: "other" (unknown media; generic defaults) and "grub"
  * (GRUB rescue media, recognised by a /boot/grub folder on an El Torito ISO or a GRUB boot
@@ -19,8 +23,10 @@
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
+import { unknownOsMemoryMib, unknownOsMinimumMib } from '../shared/guest-os.js';
 import { isoHasFolder } from './iso-tree.js';
 import { readIsoIdentity, type IsoIdentity } from './iso9660.js';
+import { detectMediumArch, type ArchSource } from './media-arch.js';
 
 /** What the wizard needs to know about an OS. */
 export interface OsInfo {
@@ -43,9 +49,23 @@ export interface OsInfo {
 export interface OsDetection extends OsInfo {
   /** exact: an osinfo media entry matched; similar: matched ignoring version numbers; builtin: Hangar's own rule; none: unknown ("other"). */
   match: 'exact' | 'similar' | 'builtin' | 'none';
-  /** Architecture of the matched media entry (x86_64, i686, …), when known. */
+  /** Architecture of the medium (osinfo names: x86_64, i686, aarch64, …), when known. */
   arch: string | null;
+  /** Where the architecture was read, in words a user can check; null when unknown. */
+  archSource: { from: ArchSource; evidence: string } | null;
+  /** For a "similar" match naming a release the database does not know: the known entry whose defaults apply. */
+  closestKnown: { id: string; name: string } | null;
+  /** Why a machine will not boot from this disc (no boot record, UEFI only), or null. */
+  bootProblem: string | null;
   iso: IsoIdentity | null;
+}
+
+/** What `OsCatalog.match` found. */
+export interface CatalogMatch {
+  os: OsInfo;
+  arch: string | null;
+  match: 'exact' | 'similar';
+  closestKnown: { id: string; name: string } | null;
 }
 
 export const otherOsId = 'other';
@@ -64,7 +84,7 @@ const builtinOs: Record<string, OsInfo> = {
     vendor: null,
     releaseDate: null,
     iconHint: 'other',
-    memory: { minimumMib: 32, recommendedMib: 512 },
+    memory: { minimumMib: unknownOsMinimumMib, recommendedMib: unknownOsMemoryMib },
     disk: { minimumBytes: 512 * mib, recommendedBytes: 8 * gib },
   },
   [grubOsId]: {
@@ -84,7 +104,10 @@ const builtinOs: Record<string, OsInfo> = {
 interface MediaMatcher {
   arch: string | null;
   volumeId: RegExp | null;
+  /** The volume-id pattern with its literal digit runs captured as (?<hangarN>\d+). */
   similarVolumeId: RegExp | null;
+  /** The literal digit runs the similar pattern captures, in order. */
+  similarLiterals: string[];
   systemId: RegExp | null;
   publisherId: RegExp | null;
   applicationId: RegExp | null;
@@ -105,7 +128,7 @@ export interface OsCatalog {
   /** All OS entries (osinfo's and Hangar's own). */
   all(): OsInfo[];
   /** Matches an ISO identity. */
-  match(iso: IsoIdentity): { os: OsInfo; arch: string | null; match: 'exact' | 'similar' } | null;
+  match(iso: IsoIdentity): CatalogMatch | null;
 }
 
 /** Default osinfo database folders, in libosinfo's order of precedence (later wins). */
@@ -139,15 +162,26 @@ function regex(pattern: string | null): RegExp | null {
   }
 }
 
-/** Replaces literal digit runs (not quantifier bounds) with \d+. */
-function generaliseDigits(pattern: string): string | null {
+/**
+ * Replaces literal digit runs (not quantifier bounds or escapes) with named captures
+ * (?<hangar0>\d+), … and lists the runs replaced; null when there are none.
+ */
+function generaliseDigits(pattern: string): { pattern: string; literals: string[] } | null {
   let out = '';
-  let changed = false;
+  const literals: string[] = [];
   for (let index = 0; index < pattern.length; index++) {
     const char = pattern[index] as string;
     if (char === '\\') {
       out += char + (pattern[index + 1] ?? '');
       index++;
+      continue;
+    }
+    if (char === '[') {
+      // A character class: digits in it are not a version.
+      let close = index + 1;
+      while (close < pattern.length && pattern[close] !== ']') close += pattern[close] === '\\' ? 2 : 1;
+      out += pattern.slice(index, close + 1);
+      index = close;
       continue;
     }
     if (char === '{') {
@@ -159,14 +193,49 @@ function generaliseDigits(pattern: string): string | null {
       }
     }
     if (/[0-9]/.test(char)) {
+      const start = index;
       while (index + 1 < pattern.length && /[0-9]/.test(pattern[index + 1] as string)) index++;
-      out += '\\d+';
-      changed = true;
+      out += `(?<hangar${literals.length}>\\d+)`;
+      literals.push(pattern.slice(start, index + 1));
       continue;
     }
     out += char;
   }
-  return changed ? out : null;
+  return literals.length > 0 ? { pattern: out, literals } : null;
+}
+
+/**
+ * The version a similar match names: the known entry's version with each literal digit run of
+ * its pattern replaced by what the medium has there ("11" with 11→12 gives "12"); null when it
+ * is the known version itself or cannot be derived.
+ */
+function mediaVersion(known: string | null, literals: string[], groups: Record<string, string | undefined>): string | null {
+  if (!known) return null;
+  let version = known;
+  let cursor = 0;
+  let changed = false;
+  literals.forEach((literal, index) => {
+    const found = groups[`hangar${index}`];
+    const at = version.indexOf(literal, cursor);
+    if (found === undefined || at < 0) return;
+    version = version.slice(0, at) + found + version.slice(at + literal.length);
+    cursor = at + found.length;
+    if (Number(found) !== Number(literal)) changed = true;
+  });
+  return changed ? version : null;
+}
+
+/** How far apart two versions are, comparing numbers part by part (major first). */
+function versionDistance(a: string, b: string): number {
+  const parts = (text: string): number[] => (text.match(/\d+/g) ?? []).map(Number);
+  const left = parts(a);
+  const right = parts(b);
+  if (left.length === 0 || right.length === 0) return Number.POSITIVE_INFINITY;
+  let distance = 0;
+  for (let index = 0; index < Math.max(left.length, right.length); index++) {
+    distance += Math.abs((left[index] ?? 0) - (right[index] ?? 0)) / 1000 ** index;
+  }
+  return distance;
 }
 
 interface RawResources {
@@ -249,7 +318,8 @@ export function loadOsCatalog(folders: string[] = osinfoFolders()): OsCatalog {
     const distro = textOf(os.distro);
     const resources = resourcesOf(id);
     const other = builtinOs[otherOsId] as OsInfo;
-    const minimumMib = resources?.minimum.ram ? Math.ceil(resources.minimum.ram / mib) : other.memory.minimumMib;
+    // An osinfo entry without resources is a known OS (often DOS-era): no minimum beyond 32 MiB.
+    const minimumMib = resources?.minimum.ram ? Math.ceil(resources.minimum.ram / mib) : 32;
     const recommendedMib = resources?.recommended.ram ? Math.ceil(resources.recommended.ram / mib) : Math.max(minimumMib, other.memory.recommendedMib);
     const minimumBytes = resources?.minimum.storage || other.disk.minimumBytes;
     const info: OsInfo = {
@@ -270,10 +340,12 @@ export function loadOsCatalog(folders: string[] = osinfoFolders()): OsCatalog {
         const field = (name: string): string | null => plainText(iso[name]);
         const volumePattern = field('volume-id');
         const generalised = volumePattern ? generaliseDigits(volumePattern) : null;
+        const arch = entry['@arch'] ?? null;
         const matcher: MediaMatcher = {
-          arch: entry['@arch'] ?? null,
+          arch: arch === 'all' ? null : arch,
           volumeId: regex(volumePattern),
-          similarVolumeId: regex(generalised),
+          similarVolumeId: regex(generalised?.pattern ?? null),
+          similarLiterals: generalised?.literals ?? [],
           systemId: regex(field('system-id')),
           publisherId: regex(field('publisher-id')),
           applicationId: regex(field('application-id')),
@@ -310,7 +382,7 @@ class Catalog implements OsCatalog {
     return [...Object.values(builtinOs), ...[...this.#index.values()].map((entry) => entry.info)];
   }
 
-  match(iso: IsoIdentity): { os: OsInfo; arch: string | null; match: 'exact' | 'similar' } | null {
+  match(iso: IsoIdentity): CatalogMatch | null {
     const fieldMatches = (pattern: RegExp | null, value: string): boolean => pattern === null || (value.length > 0 && pattern.test(value));
     let best: { entry: IndexedOs; matcher: MediaMatcher; score: number } | null = null;
     for (const entry of this.#index.values()) {
@@ -327,29 +399,33 @@ class Catalog implements OsCatalog {
         }
       }
     }
-    if (best) return { os: best.entry.info, arch: best.matcher.arch, match: 'exact' };
+    if (best) return { os: best.entry.info, arch: best.matcher.arch, match: 'exact', closestKnown: null };
 
-    let similar: { entry: IndexedOs; matcher: MediaMatcher } | null = null;
+    // The closest release by version; among equally close ones, the newer.
+    let similar: { entry: IndexedOs; matcher: MediaMatcher; version: string | null; distance: number } | null = null;
     for (const entry of this.#index.values()) {
       for (const matcher of entry.media) {
+        if (!matcher.similarVolumeId || iso.volumeId.length === 0) continue;
+        const found = matcher.similarVolumeId.exec(iso.volumeId);
         if (
-          matcher.similarVolumeId &&
-          iso.volumeId.length > 0 &&
-          matcher.similarVolumeId.test(iso.volumeId) &&
+          found &&
           fieldMatches(matcher.systemId, iso.systemId) &&
           fieldMatches(matcher.publisherId, iso.publisherId) &&
           fieldMatches(matcher.applicationId, iso.applicationId)
         ) {
-          if (!similar || newer(entry.info, similar.entry.info)) similar = { entry, matcher };
+          const version = mediaVersion(entry.info.version, matcher.similarLiterals, found.groups ?? {});
+          const distance = version === null ? 0 : versionDistance(version, entry.info.version ?? '');
+          if (!similar || distance < similar.distance || (distance === similar.distance && newer(entry.info, similar.entry.info))) similar = { entry, matcher, version, distance };
         }
       }
     }
     if (!similar) return null;
     const info = similar.entry.info;
-    const mediaVersion = Number(/\d+/.exec(iso.volumeId)?.[0] ?? NaN);
-    const knownVersion = Number(/\d+/.exec(info.version ?? '')?.[0] ?? NaN);
-    const name = mediaVersion > knownVersion ? `${info.name} or newer` : info.name;
-    return { os: { ...info, name }, arch: similar.matcher.arch, match: 'similar' };
+    if (similar.version === null || !info.version || !info.name.includes(info.version)) {
+      return { os: info, arch: similar.matcher.arch, match: 'similar', closestKnown: similar.version === null ? null : { id: info.id, name: info.name } };
+    }
+    const name = info.name.replace(info.version, similar.version);
+    return { os: { ...info, name, version: similar.version }, arch: similar.matcher.arch, match: 'similar', closestKnown: { id: info.id, name: info.name } };
   }
 }
 
@@ -381,8 +457,25 @@ function readBootSector(path: string): Buffer {
   }
 }
 
-function detection(os: OsInfo, match: OsDetection['match'], arch: string | null, iso: IsoIdentity | null): OsDetection {
-  return { ...os, match, arch, iso };
+function detection(path: string, os: OsInfo, match: OsDetection['match'], iso: IsoIdentity | null, found?: CatalogMatch): OsDetection {
+  // The medium's own word first: osinfo media entries that share a volume-id pattern across
+  // architectures cannot tell them apart.
+  const medium = iso ? detectMediumArch(path, iso) : null;
+  const archSource: OsDetection['archSource'] = medium
+    ? { from: medium.source, evidence: medium.evidence }
+    : found?.arch
+      ? { from: 'osinfo', evidence: `the osinfo entry matching its volume id "${iso?.volumeId ?? ''}"` }
+      : null;
+  return { ...os, match, arch: medium?.arch ?? found?.arch ?? null, archSource, closestKnown: found?.closestKnown ?? null, bootProblem: iso ? bootProblem(iso) : null, iso };
+}
+
+/** Why a PC with a BIOS (both engines' machines) cannot boot from this disc, or null. */
+function bootProblem(iso: IsoIdentity): string | null {
+  if (!iso.bootable) return 'The disc has no El Torito boot record: a machine cannot start from it (fine for a data disc).';
+  if (iso.bootPlatforms.length > 0 && !iso.bootPlatforms.includes('bios')) {
+    return `The disc boots only through ${iso.bootPlatforms.map((platform) => ({ efi: 'UEFI', ppc: 'PowerPC firmware', mac: 'Mac firmware', bios: 'BIOS' })[platform]).join(' or ')} (its El Torito catalog has no BIOS entry); Hangar's machines start with a PC BIOS, so they will not boot from it.`;
+  }
+  return null;
 }
 
 /**
@@ -395,11 +488,11 @@ export function detectOs(path: string, catalog: OsCatalog = osCatalog()): OsDete
   const iso = readIsoIdentity(path);
   if (iso) {
     const found = catalog.match(iso);
-    if (found) return detection(found.os, found.match, found.arch, iso);
-    if (iso.bootable && isoHasFolder(path, ['boot', 'grub'])) return detection(grub, 'builtin', null, iso);
-    return detection(other, 'none', null, iso);
+    if (found) return detection(path, found.os, found.match, iso, found);
+    if (iso.bootable && isoHasFolder(path, ['boot', 'grub'])) return detection(path, grub, 'builtin', iso);
+    return detection(path, other, 'none', iso);
   }
   const boot = readBootSector(path);
-  if (boot.length === 512 && boot[510] === 0x55 && boot[511] === 0xaa && boot.includes('GRUB')) return detection(grub, 'builtin', null, null);
-  return detection(other, 'none', null, null);
+  if (boot.length === 512 && boot[510] === 0x55 && boot[511] === 0xaa && boot.includes('GRUB')) return detection(path, grub, 'builtin', null);
+  return detection(path, other, 'none', null);
 }

@@ -2,6 +2,7 @@
  * The wizard's proposal for a new machine from a detected OS: engine, memory, CPUs, disk size
  * and boot order, within the chosen engine's limits.
  */
+import { recommendEngine } from '../shared/guest-os.js';
 import type { OsDetection, OsInfo } from './osinfo.js';
 import type { EngineId, MachineInput } from './types.js';
 import { engineLimits } from './validate.js';
@@ -14,22 +15,26 @@ export interface MachineProposal {
   notes: string[];
 }
 
-const thirtyTwoBit = new Set(['i386', 'i486', 'i586', 'i686']);
+/** The engines this host has besides the built-in v86. */
+export interface InstalledEngines {
+  qemu: boolean;
+}
 
 /**
- * Proposes settings for an OS. Without `engine`, v86 is chosen for 32-bit or unknown-arch guests
- * that recommend at most 512 MiB (and are not Windows NT), QEMU otherwise.
+ * Proposes settings for an OS. Without `engine`, the engine comes from the shared rule
+ * (src/shared/guest-os.ts: architecture, size and what is installed) and its reason is the
+ * first note; memory is the OS's recommendation (at least its minimum), within the engine.
  */
-export function proposeMachine(os: OsInfo | OsDetection, engine?: EngineId): MachineProposal {
+export function proposeMachine(os: OsInfo | OsDetection, engine?: EngineId, installed: InstalledEngines = { qemu: true }): MachineProposal {
   const notes: string[] = [];
   const arch = 'arch' in os ? os.arch : null;
   let chosen = engine;
   if (!chosen) {
-    const fitsV86 = (arch === null || thirtyTwoBit.has(arch)) && os.memory.minimumMib <= engineLimits.v86.memoryMib.max && os.family !== 'winnt';
-    // v86 emulates a Pentium-class PC at modest speed: fine for small 32-bit guests only.
-    chosen = fitsV86 && os.memory.recommendedMib <= 512 ? 'v86' : 'qemu';
-    notes.push(chosen === 'v86' ? 'v86 runs this 32-bit guest without QEMU.' : 'QEMU: the guest needs 64-bit or more memory than v86 offers.');
+    const recommendation = recommendEngine({ name: os.name, arch, bits: os.family === 'msdos' ? 16 : undefined, family: os.family, recommendedMemoryMib: os.memory.recommendedMib }, installed);
+    chosen = recommendation.engine;
+    notes.push(recommendation.reason);
   }
+  if ('bootProblem' in os && os.bootProblem) notes.push(os.bootProblem);
   const limits = engineLimits[chosen];
   let memoryMib = Math.max(os.memory.recommendedMib, os.memory.minimumMib);
   if (memoryMib > limits.memoryMib.max) {

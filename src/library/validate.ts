@@ -2,10 +2,12 @@
  * Validation of machine configuration, per engine. Every error names the field, the rule and
  * the allowed values, so the settings editor can show it next to the field.
  */
+import { unknownOsMemoryMib } from '../shared/guest-os.js';
 import { checkName } from '../shared/names.js';
 import { checkNetworkSettings, randomMacAddress } from '../shared/network-settings.js';
 import { checkShareSettings } from '../shared/share-settings.js';
 import { invalid } from './errors.js';
+import { builtinOsInfo } from './osinfo.js';
 import {
   bootDevices,
   clipboardModes,
@@ -38,7 +40,8 @@ export function defaultConfig(input: Pick<MachineInput, 'name' | 'osId' | 'engin
     name: input.name,
     osId: input.osId,
     engine: input.engine,
-    memoryMib: input.engine === 'v86' ? 128 : 1024,
+    // 128 MiB made a current Linux kernel panic: Hangar's own OSes get their recommendation, others 512 MiB.
+    memoryMib: input.engine === 'v86' ? (builtinOsInfo(input.osId)?.memory.recommendedMib ?? unknownOsMemoryMib) : 1024,
     cpus: 1,
     bootOrder: ['cdrom', 'disk', 'floppy'],
     displayDevice: 'std',

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { HangarCore } from '../../src/main/core/hangar-core.js';
+import { sentMediumKey } from '../../src/main/core/send-files.js';
 import type { CoreEvent } from '../../src/main/core/hangar-core.js';
 import type { ApiCallName } from '../../src/shared/protocol/api/client.js';
 import { coreCalls } from '../support/core-calls.js';
@@ -110,6 +111,16 @@ test('a stopped machine gets the files in its stored drive, and its medium back'
   assert.equal(await cdPath(machine.id), guestIso);
   assert.equal(existsSync(again.image), false);
   assert.deepEqual(leftovers(machine.id), []);
+});
+
+test('deleting a machine drops the record of what was sent to it', { timeout: 120_000 }, async () => {
+  const machine = await ok('machines.create', { name: 'Deleted after a send', engine: 'v86', memoryMib: 64, cdrom: guestIso });
+  const file = join(files, 'deleted.txt');
+  writeFileSync(file, 'for a machine about to go\n');
+  await ok('vm.send-files', { id: machine.id, paths: [file] });
+  assert.notEqual((await ok('settings.get', { key: sentMediumKey(machine.id) })).value, null);
+  await ok('machines.delete', { id: machine.id });
+  assert.equal((await ok('settings.get', { key: sentMediumKey(machine.id) })).value, null);
 });
 
 for (const engine of ['qemu', 'v86'] as const) {

@@ -16,7 +16,7 @@ import type { EngineBackend } from '../../src/emulator/backend.js';
 import { chooseAccelerator } from '../../src/emulator/qemu/accelerator.js';
 import { buildArguments, icountPreset, socketPaths } from '../../src/emulator/qemu/arguments.js';
 import { findQemuBinary } from '../../src/emulator/qemu/discovery.js';
-import { hostStatePath, readHostState, writeHostState } from '../../src/emulator/qemu/host-state.js';
+import { hostFingerprint, hostStatePath, readHostState, writeHostState } from '../../src/emulator/qemu/host-state.js';
 import { createQemuBackend } from '../../src/emulator/qemu/index.js';
 import { RecordingHost, poll } from './recording-host.js';
 
@@ -71,12 +71,19 @@ describe('QEMU accelerator choice and KVM fallback', () => {
   it('forces TCG when asked, and goes straight to TCG on a host remembered as KVM-unusable', async () => {
     const statePath = hostStatePath(join(folder, 'remembered'));
     assert.deepEqual(await chooseAccelerator(findQemuBinary(), 'tcg', statePath), { accelerator: 'tcg', reason: 'TCG was chosen in the machine settings' });
-    writeHostState(statePath, { kvmUnusable: { reason: 'test', at: new Date().toISOString() } });
+    writeHostState(statePath, { kvmUnusable: { reason: 'test', at: new Date().toISOString(), fingerprint: hostFingerprint(findQemuBinary()) } });
     const started = Date.now();
     const choice = await chooseAccelerator(findQemuBinary(), 'auto', statePath, kvmDevice);
     assert.equal(choice.accelerator, 'tcg');
     assert.equal(choice.reason, 'KVM was found unusable on this host: test');
     assert.ok(Date.now() - started < 1000, 'no probe run');
+    // Learnt under another kernel: forgotten, and KVM is probed again (the stand-in device has no
+    // KVM behind it, so the fresh probe fails and is remembered with today's fingerprint).
+    writeHostState(statePath, { kvmUnusable: { reason: 'test', at: new Date().toISOString(), fingerprint: hostFingerprint(findQemuBinary(), 'another-kernel') } });
+    const again = await chooseAccelerator(findQemuBinary(), 'auto', statePath, kvmDevice);
+    assert.equal(again.accelerator, 'tcg');
+    assert.match(String(again.reason), /^KVM is unusable on this host: a probe guest failed under kvm/);
+    assert.equal(readHostState(statePath).kvmUnusable?.fingerprint?.kernel, hostFingerprint(findQemuBinary()).kernel);
     const missing = await chooseAccelerator(findQemuBinary(), 'auto', hostStatePath(join(folder, 'fresh')), join(folder, 'no-such-kvm'));
     assert.deepEqual(missing, { accelerator: 'tcg', reason: '/dev/kvm is missing or not accessible to this user (add it to the kvm group)' });
   });
@@ -90,8 +97,10 @@ describe('QEMU accelerator choice and KVM fallback', () => {
       host,
     );
     backends.push(backend);
-    const engine = (await call(backend, 'query-engine')) as { accelerator: string };
+    const engine = (await call(backend, 'query-engine')) as { accelerator: string; 'accelerator-reason'?: string };
     assert.equal(engine.accelerator, 'tcg');
+    // The reason travels with the engine's description, for the status bar and the manager.
+    assert.match(String(engine['accelerator-reason']), /failed to initialize kvm/);
     const report = host.events.find((event) => event.name === 'ENGINE_ERROR');
     assert.match(String(report?.data.reason), /failed to initialize kvm/);
     assert.equal(report?.data.fatal, false);

@@ -122,14 +122,16 @@ test('OS catalog entries keep their recommendations; the architecture beyond the
     { id: 'http://debian.org/debian/12', name: 'Debian 12', family: 'linux', arch: 'x86_64', memory: { minimumMib: 256, recommendedMib: 2048 }, disk: { minimumBytes: 0, recommendedBytes: 20 * 1024 ** 3 } },
   ]);
   assert.ok(dos && linux);
-  assert.deepEqual(toOsChoice(dos), { id: 'http://freedos.org/freedos/1.3', name: 'FreeDOS 1.3', bits: 16, family: 'msdos', recommendedMemoryMiB: 16, recommendedDiskMiB: 100 });
-  assert.deepEqual(toOsChoice(linux), { id: 'http://debian.org/debian/12', name: 'Debian 12', bits: 64, family: 'linux', recommendedMemoryMiB: 2048, recommendedDiskMiB: 20 * 1024 });
+  assert.deepEqual(toOsChoice(dos), { id: 'http://freedos.org/freedos/1.3', name: 'FreeDOS 1.3', bits: 16, family: 'msdos', minimumMemoryMiB: 1, recommendedMemoryMiB: 16, recommendedDiskMiB: 100 });
+  assert.deepEqual(toOsChoice(linux), { id: 'http://debian.org/debian/12', name: 'Debian 12', bits: 64, arch: 'x86_64', family: 'linux', minimumMemoryMiB: 256, recommendedMemoryMiB: 2048, recommendedDiskMiB: 20 * 1024 });
 });
 
 test('engine answers through vm.execute (any in the schema) are read field by field', () => {
-  assert.deepEqual(toClipboardAgent(reply('vm.execute', { enabled: true, attached: true, text: 'hi' })), { connected: true, text: 'hi' });
-  assert.deepEqual(toClipboardAgent(reply('vm.execute', { enabled: true, attached: false, text: 7 })), { connected: false });
-  assert.deepEqual(toClipboardAgent(reply('vm.execute', null)), { connected: false });
+  // A plugged-in channel is not an agent: only the guest opening it (connected) is.
+  assert.deepEqual(toClipboardAgent(reply('vm.execute', { enabled: true, attached: true, text: 'hi' })), { channel: true, connected: false, text: 'hi' });
+  assert.deepEqual(toClipboardAgent(reply('vm.execute', { enabled: true, attached: true, connected: true, text: 'hi' })), { channel: true, connected: true, text: 'hi' });
+  assert.deepEqual(toClipboardAgent(reply('vm.execute', { enabled: true, attached: false, connected: true, text: 7 })), { channel: false, connected: false });
+  assert.deepEqual(toClipboardAgent(reply('vm.execute', null)), { channel: false, connected: false });
   assert.deepEqual(toScreenText(reply('vm.execute', { mode: 'text', lines: ['A', 'B'] })), { mode: 'text', lines: ['A', 'B'] });
   assert.deepEqual(toScreenText(reply('vm.execute', 'nonsense')), { mode: 'off', lines: [] });
   assert.equal(member({ a: 1 }, 'a'), 1);
@@ -146,4 +148,22 @@ test('paste-as-typing pieces never split a character', () => {
   assert.deepEqual(chunkText('abcdefg', 3), ['abc', 'def', 'g']);
   assert.deepEqual(chunkText('a😀b', 2), ['a😀', 'b']);
   assert.deepEqual(chunkText('', 4), []);
+});
+
+test('a detection carries the architecture, its evidence, the closest known entry and the OS memory to the wizard', () => {
+  const detected = toDetectedOs(reply('os.detect', {
+    detection: {
+      id: 'http://debian.org/debian/11', name: 'Debian 12', family: 'linux', arch: 'x86_64',
+      archSource: { from: 'volume-id', evidence: 'the volume id "Debian 12.8.0 amd64 n"' },
+      closestKnown: { id: 'http://debian.org/debian/11', name: 'Debian 11' },
+      memory: { minimumMib: 256, recommendedMib: 1024 },
+    },
+    proposal: { machine: { engine: 'qemu', memoryMib: 1024, cpus: 2 }, diskBytes: 20 * 1024 ** 3, notes: ['QEMU: Debian 12 is a 64-bit guest (x86_64), and 64-bit guests cannot run on v86, which emulates a 32-bit CPU.'] },
+  }));
+  assert.deepEqual({ ...detected, notes: [] }, {
+    osId: 'http://debian.org/debian/11', name: 'Debian 12', bits: 64, arch: 'x86_64', archEvidence: 'the volume id "Debian 12.8.0 amd64 n"', family: 'linux',
+    closestKnown: 'Debian 11', minimumMemoryMiB: 256, recommendedMemoryMiB: 1024, engine: 'qemu', memoryMiB: 1024, cpus: 2, diskMiB: 20480, notes: [],
+  });
+  const choice = toOsChoice(reply('os.list', [{ id: 'http://debian.org/debian/11', name: 'Debian 11', family: 'linux', memory: { minimumMib: 256, recommendedMib: 1024 }, disk: { minimumBytes: 1, recommendedBytes: 20 * 1024 ** 3 } }])[0]!);
+  assert.equal(choice.minimumMemoryMiB, 256);
 });

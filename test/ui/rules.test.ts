@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { changedSettings, validateSettings } from '../../src/renderer/features/settings/settings-model.js';
 import { buildSnapshotTree, descendantIds, flattenSnapshotTree } from '../../src/renderer/features/snapshots/tree.js';
-import { nameProblem, recommendedEngine, recommendedHardware, validateHardware } from '../../src/renderer/features/wizard/validation.js';
+import { memoryWarning, nameProblem, recommendedEngine, recommendedHardware, validateHardware } from '../../src/renderer/features/wizard/validation.js';
 import { computeLayout } from '../../src/renderer/features/display/scaling.js';
 import { KeyboardCapture, keyComboEvents, keyInputEvent } from '../../src/renderer/features/display/keyboard.js';
 import { absoluteAxis, relativeMoveEvents, wheelEvents } from '../../src/renderer/features/display/pointer.js';
@@ -53,14 +53,37 @@ test('wizard hardware ranges follow the engine', () => {
 });
 
 test('the recommended engine and hardware follow the OS', () => {
-  assert.equal(recommendedEngine(16, true), 'v86');
-  assert.equal(recommendedEngine(32, true), 'v86');
-  assert.equal(recommendedEngine(64, true), 'qemu');
-  assert.equal(recommendedEngine(64, false), 'v86');
+  const os = (bits: 16 | 32 | 64, recommendedMemoryMiB = 256) => ({ id: `os${bits}`, name: `OS${bits}`, bits, recommendedMemoryMiB, recommendedDiskMiB: 1024 });
+  assert.equal(recommendedEngine(os(16), true).engine, 'v86');
+  assert.equal(recommendedEngine(os(32), true).engine, 'v86');
+  assert.equal(recommendedEngine(os(64), true).engine, 'qemu');
+  // 64-bit guests cannot run on v86: QEMU stays proposed, and the engine error says to install it.
+  assert.equal(recommendedEngine(os(64), false).engine, 'qemu');
+  assert.match(validateHardware({ name: 'A', engine: 'qemu', memoryMiB: 1024, cpus: 1, diskMiB: 0 }, { ...context, qemuAvailable: false, osBits: 64 }).engine ?? '', /cannot run on v86.*Install qemu-system-x86/);
+  // A large 32-bit guest runs on both; QEMU when installed, with a reason that is true for it.
+  const i386 = { id: 'http://debian.org/debian/11', name: 'Debian 11', bits: 32 as const, arch: 'i686', family: 'linux', minimumMemoryMiB: 256, recommendedMemoryMiB: 1024, recommendedDiskMiB: 20480 };
+  const large = recommendedEngine(i386, true);
+  assert.equal(large.engine, 'qemu');
+  assert.match(large.reason, /32-bit guest \(i686\), which both engines run/);
+  assert.doesNotMatch(large.reason, /64-bit/);
+  assert.equal(recommendedEngine(i386, false).engine, 'v86');
+  assert.match(recommendedEngine(undefined, true).reason, /does not say whether this OS is 32- or 64-bit/);
   const debian = { id: 'debian12', name: 'Debian 12', bits: 64 as const, recommendedMemoryMiB: 4096, recommendedDiskMiB: 20480 };
   assert.deepEqual(recommendedHardware(debian, 'qemu'), { memoryMiB: 4096, cpus: 2, diskMiB: 20480 });
   assert.deepEqual(recommendedHardware(debian, 'v86'), { memoryMiB: 2048, cpus: 1, diskMiB: 20480 }, 'clamped to v86 limits');
   assert.equal(recommendedHardware({ ...debian, recommendedMemoryMiB: 4 }, 'v86').memoryMiB, 8);
+});
+
+test('an unknown OS gets 512 MiB, and memory below an OS minimum is warned about', () => {
+  // 128 MiB made a Linux kernel panic: unknown OSes start at 512 MiB on both engines.
+  assert.equal(recommendedHardware(undefined, 'v86').memoryMiB, 512);
+  assert.ok(recommendedHardware(undefined, 'qemu').memoryMiB >= 512);
+  assert.match(memoryWarning(128, undefined) ?? '', /Less than 256 MiB .*kernel panics/);
+  assert.equal(memoryWarning(512, undefined), undefined);
+  const debian = { id: 'debian11', name: 'Debian 11', minimumMemoryMiB: 256, recommendedMemoryMiB: 1024, recommendedDiskMiB: 20480 };
+  assert.match(memoryWarning(200, debian) ?? '', /^Debian 11 needs at least 256 MiB/);
+  assert.equal(memoryWarning(256, debian), undefined);
+  assert.match(memoryWarning(64, { id: 'other', name: 'Other', minimumMemoryMiB: 256, recommendedMemoryMiB: 512, recommendedDiskMiB: 8192 }) ?? '', /Less than 256 MiB/);
 });
 
 const config: MachineConfig = {
@@ -105,8 +128,8 @@ test('snapshot tree: order, orphans, cycles and the current-state marker', () =>
 
 test('layout: fit, native and integer, on whole device pixels', () => {
   const base = { guestWidth: 640, guestHeight: 480, boxWidth: 1000, boxHeight: 1000, devicePixelRatio: 1 };
-  assert.deepEqual(computeLayout({ ...base, mode: 'native' }), { cssWidth: 640, cssHeight: 480, scale: 1 });
-  assert.deepEqual(computeLayout({ ...base, mode: 'integer' }), { cssWidth: 640, cssHeight: 480, scale: 1 });
+  assert.deepEqual(computeLayout({ ...base, mode: 'native' }), { cssWidth: 640, cssHeight: 480, scale: 1, smooth: false });
+  assert.deepEqual(computeLayout({ ...base, mode: 'integer' }), { cssWidth: 640, cssHeight: 480, scale: 1, smooth: false });
   assert.equal(computeLayout({ ...base, mode: 'fit' }).cssWidth, 1000);
   assert.equal(computeLayout({ ...base, boxWidth: 300, mode: 'integer' }).scale, 1, 'integer never goes below 1');
   const hi = computeLayout({ ...base, devicePixelRatio: 1.25, mode: 'native' });
@@ -114,7 +137,7 @@ test('layout: fit, native and integer, on whole device pixels', () => {
   const fit = computeLayout({ ...base, boxWidth: 333, boxHeight: 333, devicePixelRatio: 1.5, mode: 'fit' });
   for (const css of [fit.cssWidth, fit.cssHeight]) assert.ok(Math.abs(css * 1.5 - Math.round(css * 1.5)) < 1e-9, `${css} CSS px is not whole device pixels`);
   assert.ok(fit.cssWidth <= 333 && fit.cssHeight <= 333);
-  assert.deepEqual(computeLayout({ ...base, guestWidth: 0, mode: 'fit' }), { cssWidth: 0, cssHeight: 0, scale: 1 });
+  assert.deepEqual(computeLayout({ ...base, guestWidth: 0, mode: 'fit' }), { cssWidth: 0, cssHeight: 0, scale: 1, smooth: false });
 });
 
 test('keys, combos, pointer axes and wheel', () => {

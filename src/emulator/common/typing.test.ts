@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KEY_TAKE_LIMIT_MS, KeyQueue, biosKeyBufferHasRoom, planTyping, typePlan, type PlannedStroke } from './typing.js';
+import { KEY_TAKE_LIMIT_MS, KeyQueue, biosKeyBufferHasRoom, keyboardControllerDrained, planTyping, typePlan, type PlannedStroke } from './typing.js';
 
 const keysOf = (text: string): string[] => planTyping(text).strokes.map((stroke) => stroke.filter((key) => key.down).map((key) => key.key).join('+'));
 
@@ -32,6 +32,13 @@ test('the BIOS buffer rule: room while at most 8 keys wait; other pointers mean 
   assert.equal(biosKeyBufferHasRoom(pointers(0x1e, 0x1e + 18)), false, '9 keys queued');
   assert.equal(biosKeyBufferHasRoom(pointers(0x3a, 0x1e + 14)), false, 'wrapped around: 9 keys');
   assert.equal(biosKeyBufferHasRoom(pointers(0x1234, 0x5678)), true);
+});
+
+test('the keyboard controller rule: drained only when its output buffer is empty', () => {
+  // Status 0x1c: self test passed, command, unlocked; 0x1d the same with a byte waiting.
+  assert.equal(keyboardControllerDrained(0x1c), true);
+  assert.equal(keyboardControllerDrained(0x1d), false);
+  assert.equal(keyboardControllerDrained(0x3d), false, 'a mouse byte waiting also holds the keys back');
 });
 
 test('typing waits for the guest to take each key, but no longer than the limit', async () => {

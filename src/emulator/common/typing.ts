@@ -1,8 +1,9 @@
 /**
  * The typing plan both engines use for `input-type-text`: text → key strokes on a US layout
  * (a CR LF pair, a lone CR and a lone LF are each exactly one Enter), sent one stroke at a time,
- * paced by a fixed delay and then by what the guest has taken, and serialised so that two
- * commands never interleave half-pressed keys.
+ * paced by a fixed delay and then by what the guest has taken (the keyboard controller drained,
+ * and room in the BIOS key buffer for guests that read keys through the BIOS), and serialised so
+ * that two commands never interleave half-pressed keys.
  */
 import { keyStrokeFor } from '../../shared/input/us-layout.js';
 
@@ -82,6 +83,20 @@ export async function typePlan(plan: TypingPlan, target: TypingTarget, delayMs: 
     await untilGuestTookKeys(target);
   }
   return { typed, skipped: plan.skipped };
+}
+
+/** The i8042 keyboard controller's status port; bit 0 says a byte waits for the guest to read it. */
+export const KEYBOARD_STATUS_PORT = 0x64;
+const OUTPUT_BUFFER_FULL = 0x01;
+
+/**
+ * Whether the guest has read every byte the keyboard controller holds, from its status byte:
+ * while the output buffer is full, the emulator's PS/2 queue behind it (QEMU's holds a few keys
+ * and drops the rest) is not empty either. This is what a guest with its own keyboard driver
+ * (Linux, or anything with the BIOS's keyboard interrupt off) has taken.
+ */
+export function keyboardControllerDrained(status: number): boolean {
+  return (status & OUTPUT_BUFFER_FULL) === 0;
 }
 
 /** Where the BIOS keeps its keyboard buffer's head and tail pointers (BDA 0x41A, 4 bytes). */

@@ -128,6 +128,9 @@ export function buildArguments(config: MachineConfig, sockets: QemuSockets, opti
   args.push('-device', 'ide-cd,drive=drive-cd0,id=cd0,bus=ide.1,unit=0');
   args.push('-drive', `if=none,id=drive-fd0${plan.floppy === undefined ? '' : `,format=raw,file=${escape(plan.floppy)}`}`);
   args.push('-device', 'floppy,drive=drive-fd0,id=fd0,unit=0');
+  // An fd0 empty at launch would become a 2.88 MB drive (QEMU's fallback), whose geometry the
+  // BIOS keeps: a 1.44 MB floppy inserted later is then unreadable past its first track.
+  args.push('-global', 'isa-fdc.fallback=144');
   if (plan.disk !== undefined) {
     const node = plan.disk.format === 'qcow2' ? `,node-name=${qcow2NodeName}` : '';
     args.push('-drive', `if=none,id=drive-hd0,file=${escape(plan.disk.path)},format=${plan.disk.format}${node},werror=stop,rerror=stop`);

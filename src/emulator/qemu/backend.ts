@@ -59,6 +59,8 @@ export class QemuBackend implements EngineBackend {
         engine: 'qemu',
         version: `${qemu.qemuVersion.major}.${qemu.qemuVersion.minor}.${qemu.qemuVersion.micro}`,
         accelerator: machine.session?.accelerator ?? 'tcg',
+        ...(machine.session?.accelerator !== 'kvm' && qemu.acceleratorReason !== undefined ? { 'accelerator-reason': qemu.acceleratorReason } : {}),
+        'clipboard-agent': true,
         'memory-mib': config.memoryMib,
       }),
     });

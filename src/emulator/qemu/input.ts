@@ -1,9 +1,10 @@
 /**
  * Keyboard and pointer input: input-send-event (keys as QEMU extended key events over VNC when
- * possible, otherwise QMP), send-key, and input-type-text (common/typing.ts's plan and pacing).
+ * possible, otherwise QMP), send-key, and input-type-text (common/typing.ts's plan and pacing,
+ * with what the guest took read from the keyboard controller and the BIOS key buffer).
  */
 import { qkeycodeToXt } from '../../shared/input/qkeycode.js';
-import { BIOS_KEY_POINTERS, KeyQueue, biosKeyBufferHasRoom, planTyping, typePlan } from '../common/typing.js';
+import { BIOS_KEY_POINTERS, KEYBOARD_STATUS_PORT, KeyQueue, biosKeyBufferHasRoom, keyboardControllerDrained, planTyping, typePlan } from '../common/typing.js';
 import { toQemuKey } from './keys.js';
 import type { QemuMachine } from './machine.js';
 
@@ -40,8 +41,9 @@ export class QemuInput {
   }
 
   /**
-   * Types through QMP one stroke at a time, paced as on v86 (common/typing.ts): QEMU's own queue
-   * cannot tell whether the guest took a key, so the BIOS buffer is read with HMP `xp`.
+   * Types through QMP one stroke at a time with the plan and pacing both engines use
+   * (common/typing.ts). QEMU has no query for its PS/2 queue, so what the guest took is read
+   * where the guest reads it: the keyboard controller's status port and the BIOS key buffer.
    */
   private typeText(text: string, delayMs: number): Promise<{ typed: number; skipped: number }> {
     const plan = planTyping(text);
@@ -52,7 +54,7 @@ export class QemuInput {
           send: async (stroke) => {
             await this.machine.call('input-send-event', { events: stroke.map((key) => ({ type: 'key', data: { down: key.down, key: { type: 'qcode', data: key.key } } })) });
           },
-          guestTookKeys: () => this.biosBufferHasRoom(),
+          guestTookKeys: () => this.guestTookKeys(),
           running: () => this.machine.runState === 'running',
         },
         delayMs,
@@ -60,9 +62,16 @@ export class QemuInput {
     );
   }
 
-  /** Whether the guest's BIOS keyboard buffer has room; true when QEMU cannot say. */
-  private async biosBufferHasRoom(): Promise<boolean> {
+  /**
+   * Whether the guest has taken the keys sent so far: the keyboard controller's output buffer is
+   * empty (nothing queued behind it either) and a BIOS-reading guest's key buffer has room.
+   * True when QEMU cannot say, so typing never hangs on a monitor problem.
+   */
+  private async guestTookKeys(): Promise<boolean> {
     try {
+      const status = await this.machine.call<string>('human-monitor-command', { 'command-line': `i /b 0x${KEYBOARD_STATUS_PORT.toString(16)}` });
+      const value = /=\s*0x([0-9a-f]+)/i.exec(status)?.[1];
+      if (value !== undefined && !keyboardControllerDrained(Number.parseInt(value, 16))) return false;
       const { address, length } = BIOS_KEY_POINTERS;
       const output = await this.machine.call<string>('human-monitor-command', { 'command-line': `xp /${length}bx 0x${address.toString(16)}` });
       const bytes = (output.split(':')[1] ?? '').trim().split(/\s+/).map((word) => Number.parseInt(word, 16));

@@ -39,6 +39,8 @@ export class QemuProcess {
   speedLimit: { shift: number; mips: number } | undefined;
   /** Set once the machine ran with -icount: its state can only move to another -icount QEMU. */
   icountSticky = false;
+  /** Why the machine runs on TCG rather than KVM (query-engine reports it); undefined on KVM. */
+  acceleratorReason: string | undefined;
 
   constructor(
     private readonly machine: QemuMachine,
@@ -67,7 +69,9 @@ export class QemuProcess {
       if (config.options?.accelerator === 'kvm') throw new Error('A speed limit needs TCG; KVM runs at host speed. Remove the speed limit or let Hangar choose the accelerator.');
       choice = { accelerator: 'tcg', reason: 'a speed limit is set, which needs TCG' };
     }
-    if (choice.reason !== undefined) this.machine.host.log(`qemu: using TCG: ${choice.reason}`);
+    // The decision and its reason go to the engine log either way: a slow guest is often TCG.
+    this.machine.host.log(choice.reason !== undefined ? `qemu: accelerator ${choice.accelerator}: ${choice.reason}` : `qemu: accelerator ${choice.accelerator} (${config.options?.accelerator === choice.accelerator ? 'asked for by the engine options' : 'it works on this host'})`);
+    this.acceleratorReason = choice.reason;
     await this.launchWithFallback(choice.accelerator, []);
     if (config.paused !== true) await this.machine.resume();
   }
@@ -85,7 +89,8 @@ export class QemuProcess {
 
   /** Marks KVM unusable on this host and tells the user the machine moves to TCG. */
   kvmFailed(reason: string): void {
-    rememberKvmUnusable(this.statePath, reason);
+    rememberKvmUnusable(this.statePath, reason, this.binary);
+    this.acceleratorReason = reason;
     this.machine.host.log(`qemu: ${reason}; relaunching on TCG`);
     const message = `${reason}. KVM is now marked unusable on this host and the machine runs on TCG (slower, but works). The guest was restarted.`;
     this.machine.emit('ENGINE_ERROR', { reason: message, fatal: false });
@@ -116,6 +121,14 @@ export class QemuProcess {
     };
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
+    // QEMU's own warnings and errors, line by line, into the engine log (through the engine's stderr).
+    let partial = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = (lines.pop() ?? '').slice(-4000);
+      for (const line of lines) if (line.trim() !== '') machine.host.log(`qemu stderr: ${line}`);
+    });
+    child.stderr?.once('end', () => partial.trim() !== '' && machine.host.log(`qemu stderr: ${partial}`));
     child.on('error', (error) => {
       session.exited = { code: null, signal: null };
       session.output += `\n${error.message}`;
@@ -156,6 +169,7 @@ export class QemuProcess {
   /** Connects QMP events, serial and VNC of a freshly started QEMU. */
   private async connectSession(session: Session, qmp: QmpClient): Promise<void> {
     qmp.onEvent((event) => this.parts.onEvent(session, event));
+    this.parts.clipboard.connect(qmp);
     if (this.qemuVersion.package === '') {
       const version = await qmp.execute<{ qemu: { major: number; minor: number; micro: number }; package: string }>('query-version');
       this.qemuVersion = { ...version.qemu, package: version.package };

@@ -7,6 +7,7 @@ import { installDisplayCommands } from './display-commands.js';
 import { findFirmware, loadFirmware } from './firmware.js';
 import { installInput } from './input.js';
 import { installNetwork } from './network.js';
+import { installNoClipboardAgent } from './no-clipboard-agent.js';
 import { V86Machine, v86Version } from './machine.js';
 import { addConfiguredMedia } from './media-config.js';
 import { installPciHotplug } from './pci-hotplug.js';
@@ -72,10 +73,12 @@ export async function prepareV86Machine(
       engine: 'v86',
       version: v86Version(),
       accelerator: 'v86-jit',
+      'clipboard-agent': false,
       'memory-mib': config.memoryMib,
     }),
     'query-version': () => ({ qemu: { major: 0, minor: 1, micro: 0 }, package: `v86 ${v86Version()}` }),
   });
+  installNoClipboardAgent(machine);
   installStorageFeatures(machine);
   for (const module of modules) await module(machine);
   const getSliceBound = (): SliceBound => {

@@ -14,6 +14,7 @@ import { libraryCommand } from './commands/library.js';
 import { logsCommand } from './commands/logs.js';
 import { machineCommands } from './commands/machines.js';
 import { mediaCommand } from './commands/media.js';
+import { qemuCommand } from './commands/qemu.js';
 import { networkCommands } from './commands/network.js';
 import { sharesCommand } from './commands/shares.js';
 import { shellCommands } from './commands/shells.js';
@@ -34,6 +35,7 @@ const commands: readonly CliCommand[] = [
   mediaCommand,
   diskCommand,
   logsCommand,
+  qemuCommand,
   libraryCommand,
   ...shellCommands,
 ];

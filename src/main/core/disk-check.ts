@@ -8,6 +8,7 @@ import { checkDiskImage, diskHeaderProblem, hasQemuImg, LibraryError } from '../
 import type { Disk, DiskCheck, Machine } from '../../library/index.js';
 import type { ApiArgs, ApiReturn } from '../../shared/protocol/api/index.js';
 import { CoreError } from './core-error.js';
+import { diskDriveName } from './disk-names.js';
 
 /** How long the check before a start may take; a slower one is skipped (the engine still checks the header). */
 const startCheckTimeoutMs = 60_000;
@@ -77,7 +78,8 @@ export async function assertDisksUsable(machine: Machine, disks: readonly Disk[]
 /** The disks a `machines.check-disk` call is about: one by drive name or id, else all. */
 function selectDisks(machine: Machine, drive: string | undefined): Disk[] {
   if (drive === undefined) return machine.disks;
-  const disk = machine.disks.find((candidate) => candidate.id === drive || driveName(candidate) === drive);
+  // hda, hdb… (as Settings → Storage and `hangar disk resize` name them) are accepted too.
+  const disk = machine.disks.find((candidate) => candidate.id === drive || driveName(candidate) === drive || diskDriveName(candidate) === drive.toLowerCase());
   if (!disk) {
     const known = machine.disks.map(driveName);
     throw new CoreError('NotFound', `"${machine.name}" has no hard disk ${drive}; ${known.length > 0 ? `its disks are ${known.join(', ')}` : 'it has no hard disks'}.`);

@@ -17,9 +17,11 @@ import { Owner } from '../../node/disposables.js';
 import { toFailure } from './api-failure.js';
 import { CoreError } from './core-error.js';
 import { appHandlers } from './handlers/app.js';
+import { diskHandlers } from './handlers/disks.js';
 import { handlerContext } from './handlers/context.js';
 import type { HandlerContext } from './handlers/context.js';
 import { machineHandlers } from './handlers/machines.js';
+import { qemuHandlers } from './handlers/qemu.js';
 import { mediaHandlers } from './handlers/media.js';
 import { snapshotHandlers } from './handlers/snapshots.js';
 import { vmHandlers } from './handlers/vm.js';
@@ -235,6 +237,8 @@ export class HangarCore implements AsyncDisposable {
       ...vmHandlers(context),
       ...snapshotHandlers(context),
       ...appHandlers(context),
+      ...diskHandlers(context),
+      ...qemuHandlers(),
     };
   }
 }

@@ -23,6 +23,7 @@ import { screenThumbnail } from '../display/screen-thumbnail.js';
 import type { Supervisor } from '../supervisor/index.js';
 import { CoreError } from './core-error.js';
 import { readSnapshotFileHeader, verifySnapshotFile } from './snapshot-file.js';
+import { snapshotBlocker } from './snapshot-requirements.js';
 import { libraryStep, withStorageExplained } from './storage-failure.js';
 
 const execFileAsync = promisify(execFile);
@@ -61,7 +62,8 @@ export class SnapshotService {
 
   list(machine: Machine): ApiReturn<'snapshots.list'> {
     const snapshots = this.host.library.snapshots.list(machine.id).map((snapshot) => this.view(snapshot));
-    return { snapshots, currentId: machine.currentSnapshotId };
+    const takeBlocked = snapshotBlocker(machine);
+    return { snapshots, currentId: machine.currentSnapshotId, ...(takeBlocked !== undefined ? { takeBlocked } : {}) };
   }
 
   /** The snapshot of `machine` with that id, or that name when exactly one has it. */
@@ -96,6 +98,9 @@ export class SnapshotService {
     const named = checkName(args.name, 'snapshot');
     if (!named.ok) throw new CoreError('InvalidArgument', named.error);
     if (!supervisor.isActive(machine.id)) throw new CoreError('Unavailable', `"${machine.name}" is not running; start it first (snapshots save the running machine's memory).`);
+    // What the machine lacks is said before the engine is asked (QEMU would fail mid-job).
+    const blocked = snapshotBlocker(machine);
+    if (blocked !== undefined) throw new CoreError('NotSupported', blocked);
     const root = library.layout.root;
     return this.exclusive(machine, 'snapshot-take', (report) => withStorageExplained(root, 'take', async () => {
       const thumbnail = await this.screenThumbnail(machine.id, thumbnailWidth).catch(() => null);
@@ -171,7 +176,10 @@ export class SnapshotService {
       report(0.2);
       try {
         await this.runJob(machine.id, 'snapshot-load', { tag: snapshot.id }, (fraction) => report(0.2 + fraction * 0.7));
-        if (!wasRunning || wasOff) await supervisor.execute(machine.id, 'cont', {});
+        if (!wasRunning || wasOff) {
+          await supervisor.execute(machine.id, 'cont', {});
+          await supervisor.syncRunState(machine.id);
+        }
       } catch (error) {
         // A machine started only for this restore is not left half-loaded.
         if (!wasRunning) await supervisor.stop(machine.id);
@@ -296,6 +304,8 @@ export class SnapshotService {
       if (job['total-progress'] > 0) onProgress(job['current-progress'] / job['total-progress']);
       if (job.status === 'concluded') {
         await supervisor.execute(machineId, 'job-dismiss', { id: jobId }).catch(() => undefined);
+        // The job stopped and resumed the guest: what is shown next is the engine's run state.
+        await supervisor.syncRunState(machineId);
         if (job.error) throw new CoreError('EngineFailed', `${type} failed: ${job.error}`);
         return;
       }

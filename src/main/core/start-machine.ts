@@ -63,6 +63,8 @@ export async function startMachine(
     boot: machine.bootOrder,
     stateDir,
     logFile: library.layout.logFile(machine.id, 'engine'),
+    // The serial console setting also keeps the guest's COM1 output in logs/serial.log.
+    ...(machine.serialEnabled ? { serialLogFile: library.layout.logFile(machine.id, 'serial') } : {}),
     ...(machine.shares.length > 0 ? { shares: machine.shares.map(shareFlagText) } : {}),
     ...(repairs.length > 0 ? { notes: repairs } : {}),
     ...(options.paused ? { paused: true } : {}),

@@ -5,12 +5,87 @@ import type { DisplayMessage } from '../../shared/protocol/display.js';
 import { screenImage, screenThumbnail, shrink } from './screen-thumbnail.js';
 import { ScreenCache } from './screen-cache.js';
 
-/** A screen source with nothing but main's copy: there is no engine to ask. */
-function sourceOf(messages: DisplayMessage[]): { cache: ScreenCache; onDisplay(): () => void; screen(): DisplayMessage[] } {
+/** A screen source with nothing but main's copy (there is no engine to ask); a subscriber gets the copy first, as from an engine session. */
+function sourceOf(messages: DisplayMessage[]): { cache: ScreenCache; onDisplay(listener: (message: DisplayMessage) => void): () => void; screen(): DisplayMessage[] } {
   const cache = new ScreenCache();
   for (const message of messages) cache.apply(message);
-  return { cache, onDisplay: () => () => undefined, screen: () => cache.replay() };
+  return {
+    cache,
+    onDisplay: (listener) => {
+      for (const message of cache.replay()) listener(message);
+      return () => undefined;
+    },
+    screen: () => cache.replay(),
+  };
 }
+
+/**
+ * An engine session's display as main sees it: nothing until the first subscriber attaches the
+ * display, then the engine's messages one at a time (`deliver`), each into the copy first.
+ */
+function attachingSource(): { deliver(message: DisplayMessage): void; attached(): boolean; onDisplay(listener: (message: DisplayMessage) => void): () => void; screen(): DisplayMessage[] } {
+  const cache = new ScreenCache();
+  const listeners = new Set<(message: DisplayMessage) => void>();
+  let attached = false;
+  return {
+    deliver(message) {
+      cache.apply(message);
+      for (const listener of listeners) listener(message);
+    },
+    attached: () => attached,
+    onDisplay(listener) {
+      if (attached) for (const message of cache.replay()) listener(message);
+      attached = true;
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    screen: () => cache.replay(),
+  };
+}
+
+/** Whether any pixel of a decoded PNG is not black. */
+function lit(png: Buffer): boolean {
+  const { data } = PNG.sync.read(png);
+  for (let at = 0; at < data.length; at += 4) if ((data[at] ?? 0) + (data[at + 1] ?? 0) + (data[at + 2] ?? 0) > 0) return true;
+  return false;
+}
+
+test('the first thumbnail after the display is attached waits for the screen, not the blank a mode starts as', async () => {
+  const source = attachingSource();
+  const cells = Uint32Array.from([0xdb, 0xffffff, 0x0000ff, 0xdb, 0xffffff, 0x0000ff]);
+  const pending = screenThumbnail(source, 160, 10_000);
+  assert.ok(source.attached(), 'asking for a thumbnail attaches the display');
+  // The engine sends the mode, then (a moment later, as separate messages) the content.
+  source.deliver({ type: 'mode', mode: 'text', cols: 2, rows: 2, width: 16, height: 32 });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  source.deliver({ type: 'text', row: 0, rowCount: 1, cols: 2, cells });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  source.deliver({ type: 'text', row: 1, rowCount: 1, cols: 2, cells });
+  const png = await pending;
+  assert.ok(png);
+  assert.ok(lit(png), 'the thumbnail shows the text, not a black screen');
+  // Graphics: a mode switch, then the frame in two strips.
+  const strip = (y: number): DisplayMessage => ({ type: 'rect', x: 0, y, width: 64, height: 16, pixels: new Uint8Array(64 * 16 * 4).fill(200) });
+  source.deliver({ type: 'mode', mode: 'graphics', width: 64, height: 32 });
+  const next = screenThumbnail(source, 160, 10_000);
+  source.deliver(strip(0));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  source.deliver(strip(16));
+  const frame = await next;
+  assert.ok(frame);
+  const decoded = PNG.sync.read(frame);
+  assert.deepEqual([...decoded.data.subarray(decoded.data.length - 4, decoded.data.length - 1)], [200, 200, 200], 'the bottom strip is in the thumbnail');
+});
+
+test('a screen that never arrives in full: after the wait, what did arrive', async () => {
+  const source = attachingSource();
+  const pending = screenThumbnail(source, 160, 100);
+  source.deliver({ type: 'mode', mode: 'graphics', width: 4, height: 4 });
+  source.deliver({ type: 'rect', x: 0, y: 0, width: 4, height: 1, pixels: new Uint8Array(16).fill(255) });
+  const png = await pending;
+  assert.ok(png);
+  assert.deepEqual([PNG.sync.read(png).width, PNG.sync.read(png).height], [4, 4]);
+});
 
 test('graphics: the thumbnail is the frame buffer shrunk, aspect ratio and colours kept', async () => {
   const width = 720;

@@ -8,6 +8,7 @@ import type { DisplayMessage } from '../../shared/protocol/display.js';
 import { renderTextScreen } from '../../shared/display/text-render.js';
 import type { RenderedImage } from '../../shared/display/text-render.js';
 import type { DisplaySource } from './display-feed.js';
+import { ScreenCoverage } from './screen-coverage.js';
 
 /** How long a thumbnail waits for a screen that main does not have yet (display just attached). */
 const firstScreenTimeoutMs = 5_000;
@@ -74,22 +75,42 @@ export function shrink(image: RenderedImage, maxWidth: number): RenderedImage {
   return { width, height, pixels };
 }
 
+/** How far each source's screen has arrived, followed from its first thumbnail on. */
+const coverages = new WeakMap<DisplaySource, ScreenCoverage>();
+
 /**
- * A PNG of the current screen at most `maxWidth` wide. Subscribing attaches the engine's display
- * if nothing has yet (main then keeps the copy up to date for good); a screen main does not have
- * yet is waited for up to 5 s; undefined when none came (the guest's display is off).
+ * The coverage of a source's screen. Subscribing attaches the engine's display if nothing has
+ * yet; the subscription lasts as long as the source, like main's screen copy itself (a source
+ * subscribed to already replays its copy first, which is taken as drawn).
+ */
+function coverageOf(source: DisplaySource): ScreenCoverage {
+  const known = coverages.get(source);
+  if (known) return known;
+  const coverage = new ScreenCoverage();
+  coverages.set(source, coverage);
+  source.onDisplay((message) => coverage.apply(message));
+  return coverage;
+}
+
+/**
+ * A PNG of the current screen at most `maxWidth` wide. A screen main does not have in full yet
+ * (display just attached: the mode has come but not all of its content) is waited for up to 5 s,
+ * so the first thumbnail is never the blank screen a mode starts as; after the wait, what has
+ * arrived is used; undefined when no screen came (the guest's display is off).
  */
 export async function screenThumbnail(source: DisplaySource, maxWidth: number, timeoutMs = firstScreenTimeoutMs): Promise<Buffer | undefined> {
-  let image = screenImage(source.screen());
+  const coverage = coverageOf(source);
+  let image = coverage.complete ? screenImage(source.screen()) : undefined;
   if (!image) {
     let timer: NodeJS.Timeout | undefined;
     let stop: (() => void) | undefined;
     try {
       image = await new Promise<RenderedImage | undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), timeoutMs);
+        timer = setTimeout(() => resolve(screenImage(source.screen())), timeoutMs);
         let done = false;
+        // Registered after the coverage's listener, so it sees each message already counted.
         stop = source.onDisplay(() => {
-          const now = done ? undefined : screenImage(source.screen());
+          const now = done || !coverage.complete ? undefined : screenImage(source.screen());
           if (now) {
             done = true;
             resolve(now);

@@ -217,7 +217,7 @@ export async function readEngineLog(path: string, lines?: number): Promise<Engin
     return await readLogFile(path, lines);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path, text: '' };
-    throw new EngineCommandError('Unavailable', `Cannot read the engine log ${path}: ${(error as Error).message}. Check the file's permissions.`);
+    throw new EngineCommandError('Unavailable', `Cannot read the log ${path}: ${(error as Error).message}. Check the file's permissions.`);
   }
 }
 

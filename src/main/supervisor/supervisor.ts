@@ -12,6 +12,8 @@ import type { EngineChannel, EngineLauncher } from './engine-launcher.js';
 import { forkLauncher } from './engine-launcher.js';
 import { EngineCommandError, EngineSession, describeExit, engineFailureReason } from './engine-session.js';
 import { EngineLog } from './engine-log.js';
+import { commandFailureLogLine, commandLogLine, eventLogLine, stateLogLine } from './engine-log-lines.js';
+import { SerialLogWriter } from './serial-log.js';
 import type { EngineExit } from './engine-launcher.js';
 import { cleanStaleRuntime } from './stale-runtime.js';
 import { Owner } from '../../node/disposables.js';
@@ -37,6 +39,8 @@ export interface VmLaunchSpec {
   shares?: readonly string[];
   /** Where this run's engine output is appended (the machine's logs/engine.log); crash reasons name it. */
   logFile?: string;
+  /** Where the guest's COM1 output is appended with a timestamp per line (the machine's logs/serial.log), when the machine keeps one. */
+  serialLogFile?: string;
   /** What main did to the machine before this start (a disk repaired): written to the engine log and reported. */
   notes?: readonly string[];
 }
@@ -85,8 +89,24 @@ interface RunningVm {
   /** The engine log of this run, until the engine has exited. */
   log?: EngineLog;
   logFile?: string;
+  /** The serial log of this run (COM1 output), when the machine keeps one. */
+  serialLog?: SerialLogWriter;
   /** This run's timers (watchdog, kill after a stop timeout): disposed when the engine has exited. */
   owner: Owner;
+  /** How many times the engine was asked for its run state; only the latest answer is shown. */
+  runStateQueries?: number;
+}
+
+/** Engine events after which the run state is asked again (common/run-state.ts says when they come). */
+const runEvents: ReadonlySet<string> = new Set(['STOP', 'RESUME', 'SHUTDOWN', 'RESET']);
+/** The states main shows from the engine's query-status; the others (starting, stopping, ...) are main's own. */
+const engineRunStates: ReadonlySet<VmStatus['state']> = new Set(['running', 'paused', 'shutdown']);
+/** How long the engine may take to say its run state (QEMU answers after a snapshot save ends). */
+const runStateQueryTimeoutMs = 60_000;
+
+/** The state main shows for an engine run state: running, shutdown (the guest powered off), or paused for any other. */
+export function shownRunState(status: string): 'running' | 'paused' | 'shutdown' {
+  return status === 'running' ? 'running' : status === 'shutdown' ? 'shutdown' : 'paused';
 }
 
 /**
@@ -177,6 +197,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> implements AsyncD
       vm.log = engineLog;
       vm.logFile = spec.logFile;
     }
+    if (spec.serialLogFile) vm.serialLog = new SerialLogWriter(new EngineLog(spec.serialLogFile, { report: log }), `engine started: ${spec.engine}, pid ${channel.pid ?? 'unknown'}`);
     vm.exited = new Promise((resolve) =>
       channel.onExit((exit) => {
         if (this.active().length === 0) process.off('exit', this.killOnExit);
@@ -201,13 +222,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> implements AsyncD
     this.crashes.delete(vmId);
     this.emit('state', vmId, vm.status);
     session.onEvent((event) => {
-      // A guest power-off sends SHUTDOWN then STOP: it stays 'shutdown', not 'paused'.
-      if (event.event === 'STOP') {
-        if (vm.status.state !== 'shutdown') this.setStatus(vmId, vm, { state: 'paused' });
-      }
-      else if (event.event === 'RESUME') this.setStatus(vmId, vm, { state: 'running' });
-      else if (event.event === 'SHUTDOWN') this.setStatus(vmId, vm, { state: 'shutdown' });
+      // SHUTDOWN is the engine's report that the guest powered off (an engine that then ends has
+      // stopped, not crashed); otherwise the run state is the engine's answer after each run
+      // event, never a guess from the event.
+      if (event.event === 'SHUTDOWN') this.setStatus(vmId, vm, { state: 'shutdown' });
+      if (runEvents.has(event.event)) void this.refreshRunState(vmId, vm);
       else if (event.event === 'ENGINE_ERROR') this.onEngineError(vmId, vm, event.data);
+      if (event.event === 'SERIAL_OUTPUT') vm.serialLog?.output(event.data);
+      const line = eventLogLine(event);
+      if (line !== undefined) vm.log?.note(line);
       this.emit('engine-event', vmId, event);
     });
     try {
@@ -244,11 +267,42 @@ export class Supervisor extends EventEmitter<SupervisorEvents> implements AsyncD
     vm.owner.setTimeout(() => vm.session.channel.kill('SIGKILL'), this.options.stopTimeoutMs ?? 5000);
   }
 
+  /**
+   * Asks the engine for its run state and shows it; resolves once shown (or when the engine could
+   * not say, which leaves the state as it was). Callers use it at the end of jobs that stop and
+   * resume the guest (snapshots), so what they report next is the engine's word.
+   */
+  async syncRunState(vmId: string): Promise<void> {
+    const vm = this.vms.get(vmId);
+    if (vm) await this.refreshRunState(vmId, vm);
+  }
+
+  private async refreshRunState(vmId: string, vm: RunningVm): Promise<void> {
+    const asked = (vm.runStateQueries = (vm.runStateQueries ?? 0) + 1);
+    let status: string;
+    try {
+      status = ((await vm.session.execute('query-status', {}, runStateQueryTimeoutMs)) as { status: string }).status;
+    } catch (error) {
+      // The engine ending is reported by its exit; a slow answer leaves the last state shown.
+      if (!vm.session.exit) vm.log?.note(`run state not refreshed: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    // A later question's answer is newer; while starting or stopping, main decides the state.
+    if (asked !== vm.runStateQueries || vm.session.exit || vm.stopRequested || !engineRunStates.has(vm.status.state)) return;
+    this.setStatus(vmId, vm, { state: shownRunState(status) });
+  }
+
   /** Runs an engine command on a running VM. */
   execute(vmId: string, name: string, args: Record<string, unknown> = {}, timeoutMs?: number): Promise<unknown> {
     const vm = this.vms.get(vmId);
     if (!vm || vm.session.exit) return Promise.reject(new EngineCommandError('Unavailable', 'The machine is not running; start it first.'));
-    return vm.session.execute(name, args, timeoutMs);
+    // The engine log traces what main asked of the engine and what the engine refused.
+    const line = commandLogLine(name, args);
+    if (line !== undefined) vm.log?.note(line);
+    return vm.session.execute(name, args, timeoutMs).catch((error: unknown) => {
+      vm.log?.note(commandFailureLogLine(name, error));
+      throw error;
+    });
   }
 
   /** Path of the running engine's QMP UNIX socket (it appears once the engine is up), or undefined. */
@@ -326,20 +380,23 @@ export class Supervisor extends EventEmitter<SupervisorEvents> implements AsyncD
     if (status.state === 'crashed' && status.reason !== undefined && vm.logFile && !status.reason.endsWith(`(engine log: ${vm.logFile})`)) status = { ...status, reason: `${status.reason} (engine log: ${vm.logFile})` };
     if (vm.status.state === status.state && vm.status.reason === status.reason) return;
     vm.status = status;
+    vm.log?.note(stateLogLine(status.state, status.reason?.replace(` (engine log: ${vm.logFile})`, '')));
     this.emit('state', vmId, status);
   }
 }
 
 /** Ends the run's engine log with how the engine ended (and the crash reason), and closes it. */
 function closeLog(vm: RunningVm, exit: EngineExit): Promise<void> {
+  const serial = vm.serialLog?.close(`engine exited (${describeExit(exit)})`) ?? Promise.resolve();
+  vm.serialLog = undefined;
   const log = vm.log;
-  if (!log) return Promise.resolve();
+  if (!log) return serial;
   vm.log = undefined;
   const hint = ` (engine log: ${vm.logFile})`;
   const reason = vm.status.reason?.endsWith(hint) ? vm.status.reason.slice(0, -hint.length) : vm.status.reason;
   const crashed = vm.status.state === 'crashed' && reason ? `; crashed: ${reason}` : '';
   log.note(`engine exited (${describeExit(exit)})${crashed}`);
-  return log.close();
+  return Promise.all([log.close(), serial]).then(() => undefined);
 }
 
 /** The state of a VM whose engine has ended; `unexpected` is the reason when nobody asked it to. */

@@ -69,11 +69,16 @@ export function toUiPreferences(value: unknown): MachineUiPreferences {
   return scaling === 'fit' || scaling === 'native' || scaling === 'integer' ? { scaling } : {};
 }
 
-/** The answer of the engine's `query-clipboard` (through vm.execute): whether the agent is there, and the guest's last text. */
-export function toClipboardAgent(value: unknown): { connected: boolean; text?: string } {
-  const connected = member(value, 'enabled') === true && member(value, 'attached') === true;
+/**
+ * The answer of the engine's `query-clipboard` (through vm.execute): whether the agent channel is
+ * plugged in (`channel`), whether an agent in the guest has answered on it (`connected`: only
+ * this means a shared clipboard works), and the guest's last text.
+ */
+export function toClipboardAgent(value: unknown): { channel: boolean; connected: boolean; text?: string } {
+  const channel = member(value, 'enabled') === true && member(value, 'attached') === true;
+  const connected = channel && member(value, 'connected') === true;
   const agentText = text(member(value, 'text'));
-  return { connected, ...(agentText !== undefined ? { text: agentText } : {}) };
+  return { channel, connected, ...(agentText !== undefined ? { text: agentText } : {}) };
 }
 
 /** The answer of the engine's `query-screen-text` (through vm.execute). */
@@ -194,11 +199,14 @@ export function osBits(os: { id?: unknown; family?: unknown; arch?: unknown }): 
 /** An entry of `os.list`. */
 export function toOsChoice(os: OsRow): OsChoice {
   const bits = osBits(os);
+  const arch = text(os.arch);
   return {
     id: os.id,
     name: os.name,
     ...(bits ? { bits } : {}),
+    ...(arch ? { arch } : {}),
     ...(os.family ? { family: os.family } : {}),
+    ...(os.memory.minimumMib > 0 ? { minimumMemoryMiB: os.memory.minimumMib } : {}),
     recommendedMemoryMiB: os.memory.recommendedMib,
     recommendedDiskMiB: Math.round(os.disk.recommendedBytes / MIB),
   };
@@ -209,10 +217,25 @@ export function toDetectedOs({ detection, proposal }: ApiValue<'os.detect'>): De
   const machine = member(proposal, 'machine');
   const notes = member(proposal, 'notes');
   const bits = osBits({ id: member(detection, 'id'), family: member(detection, 'family'), arch: member(detection, 'arch') });
+  const arch = text(member(detection, 'arch'));
+  const archEvidence = text(member(member(detection, 'archSource'), 'evidence'));
+  const family = text(member(detection, 'family'));
+  const closestKnown = text(member(member(detection, 'closestKnown'), 'name'));
+  const memory = member(detection, 'memory');
+  const minimumMemoryMiB = number(member(memory, 'minimumMib'));
+  const recommendedMemoryMiB = number(member(memory, 'recommendedMib'));
+  const bootProblem = text(member(detection, 'bootProblem'));
   return {
     osId: String(member(detection, 'id') ?? 'other'),
     name: String(member(detection, 'name') ?? 'Other'),
     ...(bits ? { bits } : {}),
+    ...(arch ? { arch } : {}),
+    ...(archEvidence ? { archEvidence } : {}),
+    ...(family ? { family } : {}),
+    ...(closestKnown ? { closestKnown } : {}),
+    ...(minimumMemoryMiB !== undefined ? { minimumMemoryMiB } : {}),
+    ...(recommendedMemoryMiB !== undefined ? { recommendedMemoryMiB } : {}),
+    ...(bootProblem ? { bootProblem } : {}),
     engine: member(machine, 'engine') === 'qemu' ? 'qemu' : 'v86',
     memoryMiB: number(member(machine, 'memoryMib')) ?? 128,
     cpus: number(member(machine, 'cpus')) ?? 1,

@@ -77,9 +77,13 @@ export interface HangarClient {
   /** Caps a machine's speed (0: no limit): stored, and applied at once when it runs. */
   speedLimit(id: string, mips: number): Promise<ApiResult<unknown>>;
   /** The clipboard agent's state (query-clipboard): whether it is there and the guest's last copied text. */
-  clipboardAgent(id: string): Promise<ApiResult<{ connected: boolean; text?: string }>>;
+  clipboardAgent(id: string): Promise<ApiResult<{ channel: boolean; connected: boolean; text?: string }>>;
   /** Offers text to the guest's clipboard through the agent. */
   setGuestClipboard(id: string, text: string): Promise<ApiResult<unknown>>;
+  /** This host's KVM state for QEMU (qemu.host): /dev/kvm usable, and a remembered KVM failure. */
+  qemuHost(): Promise<ApiResult<{ qemuInstalled: boolean; kvmDevice: boolean; kvmUnusable?: { reason: string; at: string } }>>;
+  /** "Try KVM again" (qemu.recheck): forgets a remembered KVM failure and probes afresh. */
+  recheckKvm(): Promise<ApiResult<{ accelerator: 'kvm' | 'tcg'; reason?: string }>>;
   /** Types text as keystrokes in pieces, reporting progress; cancellable. Resolves with what was typed. */
   typeText(id: string, text: string, options?: TypeTextOptions): Promise<ApiResult<{ typed: number; cancelled: boolean }>>;
   screenText(id: string): Promise<ApiResult<ScreenText>>;
@@ -282,6 +286,10 @@ export function createApiClient(transport: ApiTransport): HangarClient {
     speedLimit: (id, mips) => call('vm.speed-limit', { id, mips }),
     clipboardAgent: async (id) => map(await call('vm.execute', { id, command: 'query-clipboard' }), toClipboardAgent),
     setGuestClipboard: (id, text) => call('vm.execute', { id, command: 'clipboard-set', arguments: { text } }),
+    qemuHost: async () =>
+      map(await call('qemu.host', {}), (value) => ({ qemuInstalled: value.qemuPath !== undefined, kvmDevice: value.kvmDevice, ...(value.kvmUnusable ? { kvmUnusable: value.kvmUnusable } : {}) })),
+    // The probe runs a guest under KVM and then TCG: up to ~30 s, longer on a loaded host.
+    recheckKvm: async () => map(await call('qemu.recheck', {}, 90_000), (value) => ({ accelerator: value.accelerator, ...(value.reason !== undefined ? { reason: value.reason } : {}) })),
     async typeText(id, value, options = {}) {
       const pieces = chunkText(value, TYPE_CHUNK);
       const total = Array.from(value).length;

@@ -144,9 +144,15 @@ export interface OsChoice {
   readonly name: string;
   /** 16 for DOS-era, 32 or 64 when known; decides the engine. */
   readonly bits?: 16 | 32 | 64;
+  /** osinfo architecture (x86_64, i686, aarch64, …) when a medium told it. */
+  readonly arch?: string;
   readonly family?: string;
+  /** Below this the OS fails to start (osinfo's minimum); the wizard warns. */
+  readonly minimumMemoryMiB?: number;
   readonly recommendedMemoryMiB: number;
   readonly recommendedDiskMiB: number;
+  /** For a release newer than the OS database: the known entry whose defaults apply. */
+  readonly closestKnown?: string;
 }
 
 /** An item of the media library. */
@@ -175,6 +181,17 @@ export interface DetectedOs {
   readonly osId: string;
   readonly name: string;
   readonly bits?: 16 | 32 | 64;
+  /** osinfo architecture of the medium, when known. */
+  readonly arch?: string;
+  /** Where the architecture was read, e.g. `the volume id "Debian 11.7.0 i386 n"`. */
+  readonly archEvidence?: string;
+  readonly family?: string;
+  /** For a release newer than the OS database: the name of the known entry whose defaults apply. */
+  readonly closestKnown?: string;
+  readonly minimumMemoryMiB?: number;
+  readonly recommendedMemoryMiB?: number;
+  /** Why a machine will not boot from the disc (no boot record, UEFI only). */
+  readonly bootProblem?: string;
   readonly engine: EngineKind;
   readonly memoryMiB: number;
   readonly cpus: number;

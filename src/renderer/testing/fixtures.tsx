@@ -19,6 +19,7 @@ import type { NetworkActivity } from '../features/vm-window/use-network-status.j
 import { connectClient } from '../platform/client.js';
 import { VmPage } from '../features/vm-window/VmPage.js';
 import { App } from '../app/App.js';
+import { clipboardKvmFixture } from './clipboard-kvm-fixtures.js';
 import { installFakeBridge } from './fake-bridge.js';
 
 /** Everything fixtures report back (read by tests through window.hangarFixture). */
@@ -266,7 +267,8 @@ export function mountFixture(root: Root, name: string, raw: unknown): void {
       root.render(<App client={connectClient()} />);
       return;
     default:
-      throw new Error(`No fixture named "${name}".`);
+      element = clipboardKvmFixture(name, raw, sampleConfig, log);
+      if (element === undefined) throw new Error(`No fixture named "${name}".`);
   }
   root.render(<Themed mode={mode}>{element}</Themed>);
 }

@@ -8,6 +8,7 @@ import { UsageError, parseArguments } from '../arguments.js';
 import type { CliCommand } from '../command.js';
 import type { CoreConnection } from '../connection.js';
 import { openConnection } from '../connection.js';
+import { parseSizeMib } from './machines.js';
 
 /** Output streams, as main.ts passes them. */
 export interface DiskCommandIo {
@@ -18,7 +19,9 @@ export interface DiskCommandIo {
 export const diskUsage = `  disk check NAME [DRIVE] [--repair | --repair-all] [--json]
                                          check a machine's hard disks (header, qemu-img check);
                                          --repair frees leaked clusters, --repair-all also lets
-                                         qemu-img fix errors (back the image up first); DRIVE: hd0…`;
+                                         qemu-img fix errors (back the image up first); DRIVE: hda…
+  disk resize NAME DRIVE SIZE            grow a powered-off machine's disk (like: hda 16G; never shrinks)
+  disk convert NAME DRIVE qcow2|raw      convert it (QEMU snapshots need qcow2)`;
 
 type CheckResult = ApiReturn<'machines.check-disk'>;
 
@@ -29,7 +32,8 @@ type CheckResult = ApiReturn<'machines.check-disk'>;
  */
 export async function runDiskCommand(argv: string[], io: DiskCommandIo, connect: () => Promise<CoreConnection> = openConnection): Promise<number> {
   const [action, ...rest] = argv;
-  if (action !== 'check') throw new UsageError(action === undefined ? 'disk needs an action: check.' : `Unknown disk action "${action}"; the action is check.`);
+  if (action === 'resize' || action === 'convert') return runDiskChange(action, rest, io, connect);
+  if (action !== 'check') throw new UsageError(action === undefined ? 'disk needs an action: check, resize or convert.' : `Unknown disk action "${action}"; the actions are check, resize and convert.`);
   const parsed = parseArguments(rest, [], ['repair', 'repair-all', 'json']);
   const [name, drive, ...extra] = parsed.positionals;
   if (!name || extra.length > 0) throw new UsageError('disk check takes a machine name and optionally a drive (hd0…).');
@@ -51,6 +55,50 @@ export async function runDiskCommand(argv: string[], io: DiskCommandIo, connect:
   if (parsed.flags.has('json')) io.out(JSON.stringify(value, null, 2));
   else report(value, io);
   return value.disks.every((disk) => disk.ok) ? 0 : 1;
+}
+
+/**
+ * `disk resize NAME DRIVE SIZE` (grow only) and `disk convert NAME DRIVE raw|qcow2`, on a
+ * powered-off machine (API `disks.resize`, `disks.convert`). Exit 0 done, 1 refused, 3 not found.
+ */
+async function runDiskChange(action: 'resize' | 'convert', argv: string[], io: DiskCommandIo, connect: () => Promise<CoreConnection>): Promise<number> {
+  const parsed = parseArguments(argv, [], []);
+  const [name, drive, value, ...extra] = parsed.positionals;
+  if (!name || !drive || !value || extra.length > 0) {
+    throw new UsageError(action === 'resize' ? 'disk resize takes a machine name, a drive (hda…) and the new size (like 16G).' : 'disk convert takes a machine name, a drive (hda…) and the format (qcow2 or raw).');
+  }
+  let result: ApiResult<unknown>;
+  const connection = await connect();
+  try {
+    if (action === 'resize') {
+      const sizeMib = parseSizeMib(value);
+      if (sizeMib === undefined) throw new UsageError(`"${value}" is not a size; give one like 16G or 20480M.`);
+      result = await connection.call('disks.resize', { id: name, drive, sizeMib }, 600_000);
+    } else {
+      if (value !== 'qcow2' && value !== 'raw') throw new UsageError(`"${value}" is not a disk format; give qcow2 or raw.`);
+      result = await connection.call('disks.convert', { id: name, drive, format: value }, 3_600_000);
+    }
+  } finally {
+    await connection.close();
+  }
+  if (!result.ok) {
+    io.err(`hangar: ${result.error.desc} (${result.error.class})`);
+    return result.error.class === 'NotFound' ? 3 : 1;
+  }
+  const machine = result.value as { name: string; disks?: { position: number; path: string; format: string; sizeBytes: number }[] };
+  const disk = machine.disks?.[0];
+  io.out(
+    disk
+      ? `${action === 'resize' ? 'Resized' : 'Converted'} the hard disk ${drive} of "${machine.name}": ${disk.path} (${disk.format}, ${formatMib(disk.sizeBytes)}).${action === 'resize' ? ' Grow the partition inside the guest to use the new space.' : ''}`
+      : `${action === 'resize' ? 'Resized' : 'Converted'} the hard disk ${drive} of "${machine.name}".`,
+  );
+  return 0;
+}
+
+/** Bytes as "16 GiB" or "512 MiB". */
+function formatMib(bytes: number): string {
+  const mib = bytes / 1048576;
+  return mib >= 1024 && mib % 1024 === 0 ? `${mib / 1024} GiB` : `${Math.round(mib)} MiB`;
 }
 
 function report(value: CheckResult, io: DiskCommandIo): void {

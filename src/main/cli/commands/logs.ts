@@ -1,6 +1,7 @@
 /**
- * `hangar logs NAME [--lines N] [--follow]`: a machine's engine log (its engine's output with
- * timestamps, QEMU's command line, a line per start and exit). An API client like every command
+ * `hangar logs NAME [--lines N] [--follow] [--serial]`: a machine's engine log (its engine's
+ * output with timestamps, QEMU's command line, a line per start, exit, state change, media change
+ * and refused command), or with `--serial` its serial log (the guest's COM1 output). An API client like every command
  * (`machines.logs`, over the control socket when an instance holds the library, else on the
  * library opened here); `--follow` then reads the file itself, which is on this machine either
  * way (the control socket is a local UNIX socket), until Ctrl+C or the machine stops.
@@ -20,9 +21,13 @@ export interface LogsCommandIo {
   err(text: string): void;
 }
 
-export const logsUsage = `  logs NAME [--lines N] [--follow]       print a machine's engine log (engine output, QEMU's
-                                         command line, each start and exit with its reason);
-                                         --follow keeps printing until Ctrl+C or the machine stops`;
+export const logsUsage = `  logs NAME [--lines N] [--follow] [--serial]
+                                         print a machine's engine log (engine output, QEMU's
+                                         command line, each start and exit with its reason, state
+                                         and media changes, refused commands); --serial: the
+                                         guest's COM1 output instead (kept while the serial port
+                                         is "console"); --follow keeps printing until Ctrl+C or
+                                         the machine stops`;
 
 /** How often --follow looks for new output. */
 const pollMs = 200;
@@ -55,20 +60,21 @@ function unwrap<T>(result: ApiResult<unknown>): T {
  * 1 failed, 3 no such machine. Usage mistakes throw UsageError (main prints the usage, exit 2).
  */
 export async function runLogsCommand(argv: string[], io: LogsCommandIo, connect: () => Promise<CoreConnection> = openConnection): Promise<number> {
-  const parsed = parseArguments(argv, ['lines'], ['follow']);
+  const parsed = parseArguments(argv, ['lines'], ['follow', 'serial']);
   const [name, ...extra] = parsed.positionals;
   if (!name || extra.length > 0) throw new UsageError('logs takes one machine name.');
   const lines = integerOption(parsed, 'lines', 1, 100_000);
+  const kind: LogKind = parsed.flags.has('serial') ? 'serial' : 'engine';
   const connection = await connect();
   try {
     const machine = unwrap<MachineViewValue>(await connection.call('machines.get', { id: name }));
     if (!parsed.flags.has('follow')) {
-      const log = unwrap<{ path: string; text: string }>(await connection.call('machines.logs', { id: machine.id, ...(lines !== undefined ? { lines } : {}) }));
-      if (log.text === '') io.err(`No engine log for "${machine.name}" yet (${log.path}): it is written from the machine's next start.`);
+      const log = unwrap<{ path: string; text: string }>(await connection.call('machines.logs', { id: machine.id, log: kind, ...(lines !== undefined ? { lines } : {}) }));
+      if (log.text === '') io.err(noLogYet(kind, machine, log.path));
       else io.out(log.text.replace(/\n$/, ''));
       return 0;
     }
-    return await follow(connection, machine, lines, io);
+    return await follow(connection, machine, lines, kind, io);
   } catch (error) {
     if (!(error instanceof Failed)) throw error;
     io.err(`hangar: ${error.message}`);
@@ -79,7 +85,7 @@ export async function runLogsCommand(argv: string[], io: LogsCommandIo, connect:
 }
 
 /** Prints the end of the log, then what is appended, until Ctrl+C or the machine stops. */
-async function follow(connection: CoreConnection, machine: MachineViewValue, lines: number | undefined, io: LogsCommandIo): Promise<number> {
+async function follow(connection: CoreConnection, machine: MachineViewValue, lines: number | undefined, kind: LogKind, io: LogsCommandIo): Promise<number> {
   let stoppedAt: number | undefined;
   // Subscribed before the state is read, so a stop in between is not missed.
   const unsubscribe = connection.onEvent((event) => {
@@ -94,7 +100,7 @@ async function follow(connection: CoreConnection, machine: MachineViewValue, lin
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const { path } = unwrap<{ path: string }>(await connection.call('machines.logs', { id: machine.id, lines: 1 }));
+  const { path } = unwrap<{ path: string }>(await connection.call('machines.logs', { id: machine.id, lines: 1, log: kind }));
   const reader = new LogReader(path);
   try {
     const state = unwrap<MachineViewValue>(await connection.call('machines.get', { id: machine.id })).state;
@@ -103,9 +109,14 @@ async function follow(connection: CoreConnection, machine: MachineViewValue, lin
     const shown = lines === undefined ? first : lastLines(first, lines);
     const printer = new LinePrinter(io);
     printer.write(shown);
+    // A run without a serial log never writes one: nothing to wait for.
+    if (live && kind === 'serial' && first === '' && !serialEnabled(machine)) {
+      io.err(noLogYet(kind, machine, path));
+      return 0;
+    }
     if (!live) {
       printer.flush();
-      if (first === '') io.err(`No engine log for "${machine.name}" yet (${path}): it is written from the machine's next start.`);
+      if (first === '') io.err(noLogYet(kind, machine, path));
       io.err(`"${machine.name}" is not running; nothing more to follow.`);
       return 0;
     }
@@ -137,6 +148,16 @@ async function follow(connection: CoreConnection, machine: MachineViewValue, lin
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Which of a machine's logs. */
+type LogKind = 'engine' | 'serial';
+
+/** What to say when a log is empty or missing. */
+function noLogYet(kind: LogKind, machine: MachineViewValue, path: string): string {
+  if (kind === 'engine') return `No engine log for "${machine.name}" yet (${path}): it is written from the machine's next start.`;
+  const off = serialEnabled(machine) ? '' : ` Its serial port is off: turn it on with hangar modify "${machine.name}" --serial console (or Settings → Serial).`;
+  return `No serial log for "${machine.name}" yet (${path}): the guest's COM1 output is kept from the next start while the serial port is "console".${off}`;
 }
 
 /** Prints whole lines through `io.out` (which ends each with a newline), keeping a partial last line back. */
@@ -234,3 +255,8 @@ class LogReader {
 
 /** `hangar logs`. */
 export const logsCommand: CliCommand = { name: 'logs', usage: logsUsage, run: (argv, io) => runLogsCommand(argv, io) };
+
+/** Whether the machine's serial port (and so its serial log) is on: a stored field beyond the view's schema. */
+function serialEnabled(machine: MachineViewValue): boolean {
+  return (machine as MachineViewValue & { serialEnabled?: unknown }).serialEnabled === true;
+}

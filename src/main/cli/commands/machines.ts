@@ -10,6 +10,8 @@ import type { CliCommand, CliIo } from '../command.js';
 import { networkFromOptions, networkValueOptions, takeRepeated } from '../network-options.js';
 import { sharesFromOptions, takeShareOptions } from '../share-options.js';
 import { call, exitCodes, oneName, table, withConnection } from '../command.js';
+import { osNameLookup } from '../os-names.js';
+import type { CoreConnection } from '../connection.js';
 
 async function list(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseArguments(argv, [], ['json']);
@@ -18,7 +20,10 @@ async function list(argv: string[], io: CliIo): Promise<number> {
     const machines = await call(connection, 'machines.list', {});
     if (parsed.flags.has('json')) io.out(JSON.stringify(machines, null, 2));
     else if (machines.length === 0) io.out('No machines yet. Create one with: hangar create NAME --engine v86 --memory 64 --cdrom ISO');
-    else table(io, ['NAME', 'ENGINE', 'MEMORY', 'STATE', 'OS'], machines.map((m) => [m.name, m.engine, `${m.memoryMib} MiB`, m.state, m.osId]));
+    else {
+      const osName = await osNameLookup(connection, machines.map((m) => m.osId));
+      table(io, ['NAME', 'ENGINE', 'MEMORY', 'STATE', 'OS'], machines.map((m) => [m.name, m.engine, `${m.memoryMib} MiB`, m.state, osName(m.osId)]));
+    }
     return exitCodes.ok;
   });
 }
@@ -30,10 +35,12 @@ async function show(argv: string[], io: CliIo): Promise<number> {
     const machine: Record<string, unknown> = await call(connection, 'machines.get', { id: name });
     if (parsed.flags.has('json')) io.out(JSON.stringify(machine, null, 2));
     else {
+      const osName = await osNameLookup(connection, typeof machine.osId === 'string' ? [machine.osId] : []);
       for (const key of ['name', 'id', 'state', 'reason', 'engine', 'osId', 'memoryMib', 'cpus', 'bootOrder', 'displayDevice', 'drives', 'disks', 'shares', 'qmpSocket']) {
         const value = machine[key];
         if (value === undefined) continue;
         io.out(`${`${key}:`.padEnd(15)}${typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value)}`);
+        if (key === 'osId' && typeof value === 'string') io.out(`${'os:'.padEnd(15)}${osName(value)}`);
       }
     }
     return exitCodes.ok;
@@ -88,7 +95,8 @@ async function create(argv: string[], io: CliIo): Promise<number> {
       if (typeof osId === 'string') args.osId = osId;
     }
     const machine = await call(connection, 'machines.create', args, 600_000);
-    io.out(`Created "${machine.name}" (${machine.id}): ${machine.engine}, ${machine.memoryMib} MiB, OS ${machine.osId}.`);
+    const osName = await osNameLookup(connection, [machine.osId]);
+    io.out(`Created "${machine.name}" (${machine.id}): ${machine.engine}, ${machine.memoryMib} MiB, OS ${osName(machine.osId)}.`);
     return exitCodes.ok;
   });
 }
@@ -97,7 +105,8 @@ async function modify(argv: string[], io: CliIo): Promise<number> {
   const shareOptions = takeShareOptions(argv);
   const forwards = takeRepeated(shareOptions.rest, 'forward');
   const removals = takeRepeated(forwards.rest, 'no-forward');
-  const parsed = parseArguments(removals.rest, ['name', 'memory', 'cpus', 'os', 'engine', 'boot', 'speed-limit', 'clipboard', 'notes', ...networkValueOptions], []);
+  const parsed = parseArguments(removals.rest, ['name', 'memory', 'cpus', 'os', 'engine', 'boot', 'speed-limit', 'clipboard', 'serial', 'notes', ...diskValueOptions, ...networkValueOptions], ['delete-disk-file', 'disk-raw', 'disk-qcow2']);
+  const disks = diskChanges(parsed);
   const networkAsked = networkValueOptions.some((option) => parsed.options.has(option)) || forwards.values.length > 0 || removals.values.length > 0;
   const name = oneName(parsed.positionals, 'modify');
   const patch: ApiArgs<'machines.update'>['patch'] = {};
@@ -128,10 +137,18 @@ async function modify(argv: string[], io: CliIo): Promise<number> {
     if (!isOneOf(clipboardModes, clipboard)) throw new UsageError(`--clipboard must be one of ${clipboardModes.join(', ')}.`);
     patch.clipboardMode = clipboard;
   }
+  const serial = parsed.options.get('serial');
+  if (serial !== undefined) {
+    if (serial !== 'console' && serial !== 'off') throw new UsageError('--serial must be console or off.');
+    patch.serialEnabled = serial === 'console';
+  }
   const notes = parsed.options.get('notes');
   if (notes !== undefined) patch.notes = notes;
-  if (Object.keys(patch).length === 0 && !networkAsked && !shareOptions.asked) throw new UsageError('modify needs at least one option to change (see hangar --help).');
+  if (Object.keys(patch).length === 0 && !networkAsked && !shareOptions.asked && !disks.asked) throw new UsageError('modify needs at least one option to change (see hangar --help).');
   return withConnection(async (connection) => {
+    // Disks first: a removal makes room for the new disk, and a refused change stops before the rest.
+    for (const line of await applyDiskChanges(connection, name, disks)) io.out(line);
+    if (Object.keys(patch).length === 0 && !networkAsked && !shareOptions.asked) return exitCodes.ok;
     if (networkAsked) {
       // Forwards are added to and removed from the stored list, so the current one is read first.
       const current = await call(connection, 'machines.get', { id: name });
@@ -144,6 +161,61 @@ async function modify(argv: string[], io: CliIo): Promise<number> {
     if (machine.state !== 'stopped' && machine.state !== 'crashed') io.out('It is running: the new hardware applies once it is powered off and started again.');
     return exitCodes.ok;
   });
+}
+
+/** The disk options of `modify`. */
+const diskValueOptions = ['add-disk', 'attach-disk', 'remove-disk'] as const;
+
+interface DiskChanges {
+  asked: boolean;
+  remove?: { drive: string; deleteFile: boolean };
+  add?: { sizeMib: number; format?: 'raw' | 'qcow2' };
+  attach?: string;
+}
+
+/** `--remove-disk hda [--delete-disk-file]`, `--add-disk 8G [--disk-raw | --disk-qcow2]`, `--attach-disk FILE`. */
+function diskChanges(parsed: ReturnType<typeof parseArguments>): DiskChanges {
+  const changes: DiskChanges = { asked: false };
+  const removeDrive = parsed.options.get('remove-disk');
+  const addSize = parsed.options.get('add-disk');
+  const attach = parsed.options.get('attach-disk');
+  if (addSize !== undefined && attach !== undefined) throw new UsageError('Give --add-disk or --attach-disk, not both (a machine has one hard disk).');
+  if (parsed.flags.has('delete-disk-file') && removeDrive === undefined) throw new UsageError('--delete-disk-file goes with --remove-disk DRIVE.');
+  if (parsed.flags.has('disk-raw') && parsed.flags.has('disk-qcow2')) throw new UsageError('Give --disk-raw or --disk-qcow2, not both.');
+  if ((parsed.flags.has('disk-raw') || parsed.flags.has('disk-qcow2')) && addSize === undefined) throw new UsageError('--disk-raw and --disk-qcow2 go with --add-disk SIZE.');
+  if (removeDrive !== undefined) changes.remove = { drive: removeDrive, deleteFile: parsed.flags.has('delete-disk-file') };
+  if (addSize !== undefined) {
+    const sizeMib = parseSizeMib(addSize);
+    if (sizeMib === undefined) throw new UsageError(`--add-disk takes a size like 512M or 8G; "${addSize}" is not one.`);
+    changes.add = { sizeMib, ...(parsed.flags.has('disk-raw') ? { format: 'raw' as const } : parsed.flags.has('disk-qcow2') ? { format: 'qcow2' as const } : {}) };
+  }
+  if (attach !== undefined) changes.attach = resolve(attach);
+  changes.asked = removeDrive !== undefined || addSize !== undefined || attach !== undefined;
+  return changes;
+}
+
+/** Runs the disk changes in order (remove, then add or attach); answers what was done, one line each. */
+async function applyDiskChanges(connection: CoreConnection, name: string, changes: DiskChanges): Promise<string[]> {
+  const done: string[] = [];
+  // The machine view allows fields beyond its schema; `disks` is one of them.
+  const describe = (machine: object): string => {
+    const disks = (machine as { disks?: unknown }).disks;
+    const disk = (Array.isArray(disks) ? disks : []).at(-1) as { path?: string; format?: string; sizeBytes?: number } | undefined;
+    return disk ? `${disk.path ?? '?'} (${disk.format ?? '?'}, ${Math.round((disk.sizeBytes ?? 0) / 1048576)} MiB)` : 'no disk';
+  };
+  if (changes.remove) {
+    const removed = await call(connection, 'disks.remove', { id: name, drive: changes.remove.drive, deleteFile: changes.remove.deleteFile });
+    done.push(`Removed the hard disk ${changes.remove.drive} of "${name}"${removed.keptFile !== undefined ? `; its file was kept: ${removed.keptFile}` : ' and deleted its file'}.`);
+  }
+  if (changes.add) {
+    const machine = await call(connection, 'disks.add', { id: name, sizeMib: changes.add.sizeMib, ...(changes.add.format ? { format: changes.add.format } : {}) }, 600_000);
+    done.push(`Added a new hard disk to "${machine.name}": ${describe(machine)}.`);
+  }
+  if (changes.attach !== undefined) {
+    const machine = await call(connection, 'disks.attach', { id: name, path: changes.attach }, 120_000);
+    done.push(`Attached ${describe(machine)} to "${machine.name}".`);
+  }
+  return done;
 }
 
 async function remove(argv: string[], io: CliIo): Promise<number> {
@@ -182,9 +254,12 @@ export const machineCommands: readonly CliCommand[] = [
     name: 'modify',
     usage: `  modify NAME [--name NEW] [--memory MIB] [--cpus N] [--os OSID] [--engine v86|qemu]
          [--boot cdrom,floppy,disk] [--speed-limit MIPS] [--clipboard MODE] [--notes TEXT]
-         [--nic MODE] [--nic-model MODEL] [--mac MAC] [--cable on|off]
+         [--serial console|off] [--nic MODE] [--nic-model MODEL] [--mac MAC] [--cable on|off]
          [--forward tcp:[ADDR:]HOSTPORT:GUESTPORT]... [--no-forward tcp:[ADDR:]HOSTPORT]...
-         [--share HOSTPATH[:NAME][:ro]]... [--no-share NAME]...`,
+         [--share HOSTPATH[:NAME][:ro]]... [--no-share NAME]...
+         [--remove-disk hda [--delete-disk-file]]  detach the hard disk (its file is kept unless asked)
+         [--add-disk SIZE [--disk-raw|--disk-qcow2]]  a new disk (qcow2 on QEMU, raw on v86)
+         [--attach-disk FILE]            an existing raw or qcow2 image (machine powered off)`,
     run: modify,
   },
   {

@@ -18,7 +18,7 @@ export function appHandlers({ library, openWarnings }: HandlerContext): Namespac
 }
 
 /** The full path of an executable found on PATH, or undefined. */
-function findOnPath(name: string): string | undefined {
+export function findOnPath(name: string): string | undefined {
   for (const folder of (process.env.PATH ?? '').split(delimiter)) {
     if (!folder) continue;
     const candidate = join(folder, name);

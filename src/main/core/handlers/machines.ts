@@ -11,10 +11,12 @@ import type { ApiArgs, MachineViewValue } from '../../../shared/protocol/api/ind
 import type { DriveSlotName } from '../../../shared/protocol/enums.js';
 import { checkName } from '../../../shared/names.js';
 import { readEngineLog } from '../../supervisor/engine-log.js';
+import { assertClipboardMode } from '../clipboard-check.js';
 import { CoreError } from '../core-error.js';
 import { checkMachineDisks } from '../disk-check.js';
 import { attempt, checkFile } from '../lookups.js';
 import { savedStateKey } from '../saved-state.js';
+import { sentMediumKey } from '../send-files.js';
 import type { HandlerContext, NamespaceHandlers } from './context.js';
 
 /** The handlers of the `machines.*` calls. */
@@ -28,6 +30,7 @@ export function machineHandlers(ctx: HandlerContext): NamespaceHandlers<'machine
       const machine = ctx.machine(args.id);
       const { speedLimitMips, ...rest } = args.patch;
       const patch: MachinePatch = { ...rest };
+      if (rest.clipboardMode !== undefined) assertClipboardMode(rest.engine ?? machine.engine, rest.clipboardMode, machine.name);
       if (speedLimitMips !== undefined) patch.speedLimitMips = speedLimitMips === 0 ? null : speedLimitMips;
       return ctx.view(library.machines.update(machine.id, patch));
     },
@@ -36,7 +39,10 @@ export function machineHandlers(ctx: HandlerContext): NamespaceHandlers<'machine
       if (supervisor.isActive(machine.id)) throw new CoreError('Conflict', `"${machine.name}" is running; power it off before deleting it.`);
       library.machines.delete(machine.id, { keepFiles: args.keepFiles ?? false });
       supervisor.forget(machine.id);
-      if (library.settings.get<unknown>(savedStateKey(machine.id), null) !== null) library.settings.delete(savedStateKey(machine.id));
+      // Per-machine settings would otherwise stay in the settings table for good.
+      for (const key of [savedStateKey(machine.id), sentMediumKey(machine.id)]) {
+        if (library.settings.get<unknown>(key, null) !== null) library.settings.delete(key);
+      }
       return { id: machine.id };
     },
     'machines.set-drive': (args: ApiArgs<'machines.set-drive'>) => setDrive(ctx, args),
@@ -44,7 +50,7 @@ export function machineHandlers(ctx: HandlerContext): NamespaceHandlers<'machine
       const machine = ctx.machine(args.id);
       return checkMachineDisks(machine, args, supervisor.isActive(machine.id));
     },
-    'machines.logs': (args: ApiArgs<'machines.logs'>) => readEngineLog(library.layout.logFile(ctx.machine(args.id).id, 'engine'), args.lines),
+    'machines.logs': (args: ApiArgs<'machines.logs'>) => readEngineLog(library.layout.logFile(ctx.machine(args.id).id, args.log ?? 'engine'), args.lines),
   };
 }
 
@@ -58,6 +64,7 @@ async function createMachine(ctx: HandlerContext, args: ApiArgs<'machines.create
   const existingDisk = diskPath !== undefined ? await inspectDisk(checkFile(resolve(diskPath))) : undefined;
   const cdMedia = cdrom ? library.media.findByPath(checkFile(cdrom)) ?? library.media.add(cdrom) : undefined;
   const fdMedia = floppy ? library.media.findByPath(checkFile(floppy)) ?? library.media.add(floppy) : undefined;
+  if (config.clipboardMode !== undefined) assertClipboardMode(config.engine, config.clipboardMode, config.name);
   const input: MachineInput = { osId: 'other', ...config };
   if (speedLimitMips) input.speedLimitMips = speedLimitMips;
   if (!config.bootOrder) input.bootOrder = cdMedia ? ['cdrom', 'disk'] : fdMedia ? ['floppy', 'disk'] : ['disk', 'cdrom'];

@@ -11,7 +11,9 @@ import type { ApiArgs } from '../../../shared/protocol/api/index.js';
 import type { EngineCommandName, EngineReturn } from '../../../shared/protocol/engine/index.js';
 import { checkEngineReturn } from '../../../shared/protocol/engine/replies.js';
 import { defaultCommandTimeoutMs } from '../../supervisor/index.js';
+import { assertClipboardMode } from '../clipboard-check.js';
 import { CoreError } from '../core-error.js';
+import { recordDrive } from '../drive-record.js';
 import { attempt, checkFile } from '../lookups.js';
 import { savedStateKey } from '../saved-state.js';
 import type { HandlerContext, NamespaceHandlers } from './context.js';
@@ -53,9 +55,10 @@ export function vmHandlers(ctx: HandlerContext): NamespaceHandlers<'vm'> {
       await ctx.startMachine(machine);
       return ctx.view(machine);
     },
-    'vm.pause': async (args: ApiArgs<'vm.pause'>) => (await exec(args.id, 'stop'), {}),
-    'vm.resume': async (args: ApiArgs<'vm.resume'>) => (await exec(args.id, 'cont'), {}),
-    'vm.reset': async (args: ApiArgs<'vm.reset'>) => (await exec(args.id, 'system_reset'), {}),
+    // Answered once the state shown is the engine's after the command (Supervisor.syncRunState).
+    'vm.pause': async (args: ApiArgs<'vm.pause'>) => (await exec(args.id, 'stop'), await supervisor.syncRunState(ctx.running(args.id)), {}),
+    'vm.resume': async (args: ApiArgs<'vm.resume'>) => (await exec(args.id, 'cont'), await supervisor.syncRunState(ctx.running(args.id)), {}),
+    'vm.reset': async (args: ApiArgs<'vm.reset'>) => (await exec(args.id, 'system_reset'), await supervisor.syncRunState(ctx.running(args.id)), {}),
     'vm.powerdown': async (args: ApiArgs<'vm.powerdown'>) => (await exec(args.id, 'system_powerdown'), {}),
     'vm.poweroff': async (args: ApiArgs<'vm.poweroff'>) => (await supervisor.stop(ctx.running(args.id)), {}),
     // Only the API's fields: QEMU adds others (singlestep) that the API's answer does not have.
@@ -63,12 +66,13 @@ export function vmHandlers(ctx: HandlerContext): NamespaceHandlers<'vm'> {
       const { status, running } = await query(args.id, 'query-status');
       return { status, running };
     },
-    'vm.eject': async (args: ApiArgs<'vm.eject'>) => (await exec(args.id, 'eject', { id: args.slot, ...(args.force ? { force: true } : {}) }), {}),
+    // Stored too (drive-record.ts): open windows and the manager follow a CLI insert/eject at once.
+    'vm.eject': async (args: ApiArgs<'vm.eject'>) => (await exec(args.id, 'eject', { id: args.slot, ...(args.force ? { force: true } : {}) }), recordDrive(library, ctx.machine(args.id).id, args.slot, null), {}),
     'vm.insert': async (args: ApiArgs<'vm.insert'>) => {
       // By kind: an ISO is never inserted as a writable floppy, nor a floppy image as a CD.
       const problem = slotKindProblem(checkFile(args.path), args.slot);
       if (problem) throw new CoreError('InvalidArgument', problem);
-      return (await exec(args.id, 'blockdev-change-medium', { id: args.slot, filename: args.path }), {});
+      return (await exec(args.id, 'blockdev-change-medium', { id: args.slot, filename: args.path }), recordDrive(library, ctx.machine(args.id).id, args.slot, args.path), {});
     },
     'vm.send-keys': async (args: ApiArgs<'vm.send-keys'>) => (await exec(args.id, 'send-key', { keys: args.keys.map((key) => ({ type: 'qcode', data: key })) }), {}),
     // The engine replies once every key is typed (about 10 ms each), so the timeout grows with the text.
@@ -92,6 +96,7 @@ export function vmHandlers(ctx: HandlerContext): NamespaceHandlers<'vm'> {
     },
     'vm.clipboard-mode': (args: ApiArgs<'vm.clipboard-mode'>) => {
       const machine = ctx.machine(args.id);
+      assertClipboardMode(machine.engine, args.mode, machine.name);
       library.machines.update(machine.id, { clipboardMode: args.mode });
       return {};
     },

@@ -20,9 +20,11 @@ import { NewVmWizard } from '../../features/wizard/NewVmWizard.js';
 import type { NewMachineRequest } from '../../features/wizard/NewVmWizard.js';
 import { createRequest } from '../../features/wizard/create-request.js';
 import { SettingsEditor } from '../../features/settings/SettingsEditor.js';
+import { diskStorageApi } from '../../features/settings/storage-model.js';
 import { saveMachineSettings } from '../../features/settings/save-settings.js';
 import { SnapshotsPanel } from '../../features/snapshots/SnapshotsPanel.js';
 import { PreferencesDialog } from '../../features/preferences/PreferencesDialog.js';
+import { LogsDialog } from '../../features/logs/LogsDialog.js';
 import type { ThemePreference } from '../theme.js';
 import { connectionBanner } from './ConnectionBanner.js';
 import { DeleteMachineDialog } from './DeleteMachineDialog.js';
@@ -31,6 +33,7 @@ import { useConnection } from './use-connection.js';
 import { useManagerDialogs } from './use-dialogs.js';
 import { useLibrary } from './use-library.js';
 import { useNotice } from './use-notice.js';
+import { useAccelerator } from './use-accelerator.js';
 import { useSnapshotSummaries } from './use-snapshot-summaries.js';
 import { useThumbnails } from './use-thumbnails.js';
 import { useDocumentTitle } from './use-document-title.js';
@@ -57,9 +60,12 @@ export function ManagerApp({ client, theme, onThemeChange }: ManagerAppProps) {
   const { machines, media, folders, osChoices, qemuAvailable, refresh } = useLibrary(client, showError);
   const dialogs = useManagerDialogs();
   const [selectedId, setSelectedId] = useState<string | null>(null);
+  /** The machine whose logs are open ("Show log" on a crash). */
+  const [logsId, setLogsId] = useState<string | undefined>(undefined);
   const selected = machines.find((m) => m.id === selectedId);
   const thumbnails = useThumbnails(client, machines);
   const snapshotSummaries = useSnapshotSummaries(client, selected);
+  const accelerator = useAccelerator(client, selected);
 
   const osNames = useMemo(() => new Map(osChoices.map((os) => [os.id, os.name])), [osChoices]);
   const shown = useMemo(
@@ -169,6 +175,7 @@ export function ManagerApp({ client, theme, onThemeChange }: ManagerAppProps) {
         onSelect={setSelectedId}
         onAction={onAction}
         onPreferences={() => dialogs.setPreferencesOpen(true)}
+        accelerator={accelerator}
         snapshots={snapshotSummaries}
         banner={connectionBanner(connection)}
         onAddMedia={(path) => void client.addMedia(path).then(thenRefresh)}
@@ -176,7 +183,9 @@ export function ManagerApp({ client, theme, onThemeChange }: ManagerAppProps) {
         folders={folders}
         onAddFolder={(path) => void client.addFolder(path).then(thenRefresh)}
         onRemoveFolder={(path) => void client.removeFolder(path).then(thenRefresh)}
+        onShowLog={setLogsId}
       />
+      <LogsDialog client={client} machine={machines.find((m) => m.id === logsId)} onClose={() => setLogsId(undefined)} />
       <Dialog open={dialogs.wizardOpen} onClose={() => dialogs.setWizardOpen(false)} maxWidth="md" aria-labelledby="new-vm-title">
         <DialogTitle id="new-vm-title">New virtual machine</DialogTitle>
         {dialogs.wizardOpen && (
@@ -213,6 +222,7 @@ export function ManagerApp({ client, theme, onThemeChange }: ManagerAppProps) {
             {...(hasFileChooser() ? { chooseFile: chooseMediaFile } : {})}
             loadNetwork={loadSettingsNetwork}
             loadShares={loadSettingsShares}
+            storage={diskStorageApi(client, settingsMachine.id)}
             onSave={(after) => saveSettings(settingsMachine, after)}
             onCancel={() => dialogs.setSettingsId(undefined)}
           />

@@ -9,7 +9,7 @@ import { DisplaySurface } from './display-surface.js';
 import type { SurfaceMode } from './display-surface.js';
 import { DEFAULT_HOST_KEY, KeyboardCapture } from './keyboard.js';
 import { absoluteMoveEvents, buttonEvent, relativeMoveEvents, wheelEvents } from './pointer.js';
-import { computeLayout } from './scaling.js';
+import { computeLayout, imageRendering } from './scaling.js';
 import type { CellRegion } from './text-selection.js';
 import type { DisplaySource, GuestInputEvent, InputSink, ScalingMode } from './types.js';
 
@@ -43,13 +43,13 @@ export interface DisplayViewHandle {
   send(events: GuestInputEvent[]): void;
 }
 
+// The screen is centred by its auto margins, not by justify/align-content: those centre an
+// overflowing screen too, pushing its left and top edges out of reach of the scroll bars.
 const boxStyle: CSSProperties = {
   position: 'relative',
   width: '100%',
   height: '100%',
   display: 'flex',
-  alignItems: 'center',
-  justifyContent: 'center',
   overflow: 'auto',
   background: '#000',
   outline: 'none',
@@ -139,6 +139,13 @@ export const DisplayView = forwardRef<DisplayViewHandle, DisplayViewProps>(funct
 
   const guest = mode.mode === 'off' ? { width: 0, height: 0 } : { width: mode.width, height: mode.height };
   const layout = computeLayout({ mode: scaling, guestWidth: guest.width, guestHeight: guest.height, boxWidth: box.width, boxHeight: box.height, devicePixelRatio: box.dpr });
+
+  // Set on the element itself: the surface sets `pixelated` on the canvas when it is created,
+  // after React has applied its style, so React's own value would not be re-applied.
+  const rendering = imageRendering(layout);
+  useEffect(() => {
+    if (canvasRef.current) canvasRef.current.style.imageRendering = rendering;
+  }, [rendering, source]);
 
   const cellAt = (clientX: number, clientY: number): { row: number; col: number } | undefined => {
     const canvas = canvasRef.current;
@@ -256,7 +263,7 @@ export const DisplayView = forwardRef<DisplayViewHandle, DisplayViewProps>(funct
         <canvas
           ref={canvasRef}
           data-testid="guest-canvas"
-          style={{ width: layout.cssWidth, height: layout.cssHeight, imageRendering: 'pixelated', display: 'block', cursor: canvasCursor }}
+          style={{ width: layout.cssWidth, height: layout.cssHeight, imageRendering: rendering, display: 'block', cursor: canvasCursor }}
           onPointerDown={onPointerDown}
           onPointerUp={onPointerUp}
           onPointerMove={onPointerMove}

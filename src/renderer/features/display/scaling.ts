@@ -1,7 +1,9 @@
 /**
  * Where and how large the guest screen is drawn. The canvas backing store is always the guest
- * size; only its CSS size changes, snapped to whole device pixels so `image-rendering:
- * pixelated` stays crisp at fractional device-pixel ratios.
+ * size; only its CSS size changes, snapped to whole device pixels. A whole number of device
+ * pixels per guest pixel is drawn pixel-exact (`image-rendering: pixelated`); any other scale is
+ * smoothly filtered, since nearest-neighbour at a fractional scale drops or doubles pixel
+ * columns and makes shrunk text unreadable.
  */
 import type { ScalingMode } from './types.js';
 
@@ -15,11 +17,18 @@ export interface LayoutInput {
   readonly devicePixelRatio: number;
 }
 
-/** CSS size of the drawn screen and the device pixels per guest pixel. */
+/** CSS size of the drawn screen, the device pixels per guest pixel, and how it is filtered. */
 export interface Layout {
   readonly cssWidth: number;
   readonly cssHeight: number;
   readonly scale: number;
+  /** True when a guest pixel is not a whole number of device pixels: draw filtered, not pixelated. */
+  readonly smooth: boolean;
+}
+
+/** The CSS `image-rendering` for a layout. */
+export function imageRendering(layout: Layout): 'pixelated' | 'auto' {
+  return layout.smooth ? 'auto' : 'pixelated';
 }
 
 /**
@@ -29,7 +38,7 @@ export interface Layout {
 export function computeLayout(input: LayoutInput): Layout {
   const { guestWidth: gw, guestHeight: gh, devicePixelRatio } = input;
   const dpr = devicePixelRatio > 0 ? devicePixelRatio : 1;
-  if (gw <= 0 || gh <= 0) return { cssWidth: 0, cssHeight: 0, scale: 1 };
+  if (gw <= 0 || gh <= 0) return { cssWidth: 0, cssHeight: 0, scale: 1, smooth: false };
   const boxW = Math.max(0, input.boxWidth) * dpr;
   const boxH = Math.max(0, input.boxHeight) * dpr;
   let scale: number;
@@ -49,5 +58,7 @@ export function computeLayout(input: LayoutInput): Layout {
   const snap = input.mode === 'fit' ? (v: number): number => Math.floor(v + 1e-6) : Math.round;
   const deviceW = Math.max(1, snap(gw * scale));
   const deviceH = Math.max(1, snap(gh * scale));
-  return { cssWidth: deviceW / dpr, cssHeight: deviceH / dpr, scale };
+  // Judged on the snapped size: that is what the browser scales the backing store to.
+  const whole = (device: number, guest: number): boolean => device % guest === 0;
+  return { cssWidth: deviceW / dpr, cssHeight: deviceH / dpr, scale, smooth: !(whole(deviceW, gw) && whole(deviceH, gh)) };
 }

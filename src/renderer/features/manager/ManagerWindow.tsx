@@ -25,6 +25,8 @@ import type { MachineState, MachineSummary, MediaItem, WatchedFolder } from '../
 import { AddIcon, ComputerIcon, DeleteIcon, OpenIcon, PauseIcon, PlayIcon, SettingsIcon, SnapshotIcon, StopIcon } from '../../components/icons.js';
 import { stateColour, stateLabels } from '../../components/machine-state.js';
 import { forwardUrl } from '../settings/network-model.js';
+import { AcceleratorRow } from './AcceleratorRow.js';
+import type { AcceleratorInfo } from './AcceleratorRow.js';
 import { MediaLibrary } from './MediaLibrary.js';
 import { actionsFor } from './manager-actions.js';
 import type { ManagerAction } from './manager-actions.js';
@@ -56,6 +58,10 @@ export interface ManagerWindowProps {
   readonly banner?: ReactNode;
   /** Opens the app's Preferences (a toolbar button when given). */
   readonly onPreferences?: () => void;
+  /** The selected machine's accelerator (running engine, host KVM state) and "Try KVM again". */
+  readonly accelerator?: { readonly info?: AcceleratorInfo; readonly recheck: () => Promise<string> };
+  /** Opens a machine's logs at its last crash ("Show log" next to a crash reason). */
+  readonly onShowLog?: (id: string) => void;
 }
 
 const osPalette = ['#4f6bed', '#c2185b', '#00897b', '#6d4c41', '#7b1fa2', '#ef6c00', '#2e7d32', '#455a64'];
@@ -192,7 +198,7 @@ export function ManagerWindow(props: ManagerWindowProps) {
           </List>
           <Box sx={{ flex: 1, p: 3, overflow: 'auto' }} aria-label="Details" role="region">
             {selected ? (
-              <MachineDetails machine={selected} snapshots={snapshots[selected.id]} onAction={onAction} />
+              <MachineDetails machine={selected} snapshots={snapshots[selected.id]} onAction={onAction} {...(props.onShowLog ? { onShowLog: props.onShowLog } : {})} {...(props.accelerator ? { accelerator: props.accelerator } : {})} />
             ) : (
               <Typography sx={{ color: 'text.secondary' }}>Select a machine to see its details.</Typography>
             )}
@@ -267,7 +273,7 @@ function networkRows(network: MachineSummary['config']['network']): (readonly [s
 const bootNames = { disk: 'Hard disk', cdrom: 'CD/DVD', floppy: 'Floppy' } as const;
 const clipboardNames = { off: 'Off', 'host-to-guest': 'Host → guest', 'guest-to-host': 'Guest → host', bidirectional: 'Both directions' } as const;
 
-function MachineDetails({ machine, snapshots, onAction }: { machine: MachineSummary; snapshots: SnapshotSummary | undefined; onAction: (action: ManagerAction, id: string) => void }) {
+function MachineDetails({ machine, snapshots, onAction, accelerator, onShowLog }: { machine: MachineSummary; snapshots: SnapshotSummary | undefined; onAction: (action: ManagerAction, id: string) => void; accelerator?: ManagerWindowProps['accelerator']; onShowLog?: (id: string) => void }) {
   const { config } = machine;
   const storage = config.drives.map((drive) => {
     const label = drive.kind === 'disk' ? 'Hard disk' : drive.kind === 'cdrom' ? 'CD/DVD' : 'Floppy';
@@ -303,6 +309,13 @@ function MachineDetails({ machine, snapshots, onAction }: { machine: MachineSumm
           <Box>
             <Chip size="small" label={stateLabels[machine.state]} color={stateColour(machine.state)} data-testid="details-state" />
           </Box>
+          {machine.state === 'crashed' && onShowLog && (
+            <Box>
+              <Button size="small" variant="outlined" color="error" onClick={() => onShowLog(machine.id)}>
+                Show log
+              </Button>
+            </Box>
+          )}
           {machine.reason && (
             <Typography variant="body2" sx={{ color: 'error.main' }}>
               {machine.reason}
@@ -330,6 +343,7 @@ function MachineDetails({ machine, snapshots, onAction }: { machine: MachineSumm
           rows={[
             ['Operating system', machine.osName ?? config.osId],
             ['Engine', config.engine === 'v86' ? 'v86 (built in)' : `QEMU${config.forceTcg ? ' (TCG forced)' : ''}`],
+            ['Accelerator', <AcceleratorRow engine={config.engine} forceTcg={config.forceTcg} {...(accelerator?.info ? { info: accelerator.info } : {})} {...(accelerator ? { onRecheck: accelerator.recheck } : {})} />],
             ['Memory', `${config.memoryMiB} MiB`],
             ['CPUs', String(config.cpus)],
             ['Boot order', config.bootOrder.map((device) => bootNames[device]).join(' → ')],
@@ -341,7 +355,7 @@ function MachineDetails({ machine, snapshots, onAction }: { machine: MachineSumm
           rows={[
             ['Display', { std: 'Standard VGA', cirrus: 'Cirrus', virtio: 'virtio-vga', vmware: 'VMware SVGA' }[config.displayDevice]],
             ['Scaling', { fit: 'Fit to window', native: '1:1', integer: 'Integer' }[config.scaling]],
-            ['Clipboard', clipboardNames[config.clipboard]],
+            ['Clipboard', config.engine === 'v86' && config.clipboard !== 'off' ? 'Off (v86 has no clipboard agent)' : clipboardNames[config.clipboard]],
             ['Serial port', config.serial === 'console' ? 'Console tab' : 'Off'],
           ]}
         />

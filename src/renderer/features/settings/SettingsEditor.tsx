@@ -14,8 +14,11 @@ import Tabs from '@mui/material/Tabs';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useEffect, useMemo, useState } from 'react';
-import type { BootDevice, ClipboardMode, DriveConfig, MachineConfig, MediaItem, NetworkStatus } from '../../platform/models.js';
+import type { BootDevice, DriveConfig, MachineConfig, MediaItem, NetworkStatus } from '../../platform/models.js';
 import { NetworkTab } from './NetworkTab.js';
+import { HardDisks } from './StorageTab.js';
+import type { DiskStorageApi } from './storage-model.js';
+import { ClipboardTab } from './ClipboardTab.js';
 import { SharedFoldersTab } from './SharedFoldersTab.js';
 import { sharesSaveProblem, type SharesStatus } from './shared-folders-model.js';
 import { changedSettings, validateSettings } from './settings-model.js';
@@ -39,6 +42,8 @@ export interface SettingsEditorProps {
   readonly loadNetwork?: () => Promise<NetworkStatus | undefined>;
   /** The machine's shares as `vm.shares` reports them (tags, mount command, served or not while running). */
   readonly loadShares?: () => Promise<SharesStatus | undefined>;
+  /** The machine's `disks.*` calls: with them the Storage page adds, attaches, grows, converts and removes the hard disk. */
+  readonly storage?: DiskStorageApi;
 }
 
 /** The editor's pages. */
@@ -52,7 +57,7 @@ const fieldLabels: Partial<Record<keyof MachineConfig, string>> = {
 };
 
 /** The settings editor component. */
-export function SettingsEditor({ config, running, otherNames, qemuAvailable, onSave, onCancel, media = [], chooseFile, initialPage, loadNetwork, loadShares }: SettingsEditorProps) {
+export function SettingsEditor({ config, running, otherNames, qemuAvailable, onSave, onCancel, media = [], chooseFile, initialPage, loadNetwork, loadShares, storage }: SettingsEditorProps) {
   const [page, setPage] = useState(initialPage ? Math.max(0, pages.indexOf(initialPage)) : 0);
   const shown = pages[page];
   const [networkStatus, setNetworkStatus] = useState<NetworkStatus | undefined>(undefined);
@@ -97,7 +102,7 @@ export function SettingsEditor({ config, running, otherNames, qemuAvailable, onS
             <Tab key={label} label={label} id={`settings-tab-${label}`} aria-controls={`settings-page-${label}`} />
           ))}
         </Tabs>
-        <Box role="tabpanel" id={`settings-page-${pages[page]}`} aria-labelledby={`settings-tab-${pages[page]}`} sx={{ flex: 1, p: 2, display: 'flex', flexDirection: 'column', gap: 1 }}>
+        <Box role="tabpanel" id={`settings-page-${pages[page]}`} aria-labelledby={`settings-tab-${pages[page]}`} sx={{ flex: 1, minWidth: 0, p: 2, display: 'flex', flexDirection: 'column', gap: 1 }}>
           {shown === 'General' && <TextField label="Name" value={draft.name} onChange={(e) => update('name', e.target.value)} {...fieldProps('name')} />}
           {shown === 'System' && (
             <>
@@ -142,12 +147,13 @@ export function SettingsEditor({ config, running, otherNames, qemuAvailable, onS
             </>
           )}
           {shown === 'Storage' && (
-            <Box aria-label="Drives" role="list" sx={{ display: 'flex', flexDirection: 'column', gap: 1 }}>
-              {draft.drives.map((drive) =>
+            <Box aria-label="Drives" role="list" data-testid="storage-page" sx={{ display: 'flex', flexDirection: 'column', gap: 1, minWidth: 0 }}>
+              {storage && <HardDisks storage={storage} engine={config.engine} running={running} />}
+              {draft.drives.filter((drive) => !(storage && drive.kind === 'disk')).map((drive) =>
                 drive.kind === 'disk' ? (
                   <Box key={drive.id} role="listitem" sx={{ display: 'flex', gap: 1, alignItems: 'baseline', py: 0.5 }}>
                     <Typography sx={{ minWidth: 90, fontWeight: 500 }}>Hard disk</Typography>
-                    <Typography sx={{ color: 'text.secondary', flex: 1 }} noWrap title={drive.path}>
+                    <Typography sx={{ color: 'text.secondary', flex: 1, minWidth: 0 }} noWrap title={drive.path}>
                       {drive.path ?? 'Empty'}
                       {drive.sizeMiB ? ` · ${drive.sizeMiB} MiB` : ''}
                     </Typography>
@@ -191,17 +197,10 @@ export function SettingsEditor({ config, running, otherNames, qemuAvailable, onS
           {shown === 'Serial' && (
             <TextField select label="Serial port" value={draft.serial} onChange={(e) => update('serial', e.target.value as MachineConfig['serial'])} {...fieldProps('serial')}>
               <MenuItem value="off">Off</MenuItem>
-              <MenuItem value="console">Console tab</MenuItem>
+              <MenuItem value="console">Console tab and serial log</MenuItem>
             </TextField>
           )}
-          {shown === 'Clipboard' && (
-            <TextField select label="Shared clipboard" value={draft.clipboard} onChange={(e) => update('clipboard', e.target.value as ClipboardMode)} {...fieldProps('clipboard')}>
-              <MenuItem value="off">Off</MenuItem>
-              <MenuItem value="host-to-guest">Host to guest</MenuItem>
-              <MenuItem value="guest-to-host">Guest to host</MenuItem>
-              <MenuItem value="bidirectional">Both directions</MenuItem>
-            </TextField>
-          )}
+          {shown === 'Clipboard' && <ClipboardTab engine={draft.engine} value={draft.clipboard} onChange={(mode) => update('clipboard', mode)} />}
         </Box>
       </Box>
       {restartNeeded.length > 0 && (

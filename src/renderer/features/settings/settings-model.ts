@@ -8,7 +8,8 @@ export type SettingsErrors = Partial<Record<keyof MachineConfig, string>>;
 
 /**
  * Settings that apply to a running guest without restarting it (the speed limit through
- * `set-speed-limit`, CD/floppy media through `machines.set-drive`; disks are not editable).
+ * `set-speed-limit`, CD/floppy media through `machines.set-drive`; hard disks change through the
+ * Storage page's own `disks.*` calls, never through a save).
  */
 const liveFields: ReadonlySet<keyof MachineConfig> = new Set(['name', 'scaling', 'clipboard', 'speedLimitMips', 'drives']);
 
@@ -30,11 +31,21 @@ function networkNeedsPowerCycle(before: MachineConfig['network'], after: Machine
   return before.mode !== after.mode || before.model !== after.model || before.mac !== after.mac;
 }
 
+/**
+ * Whether the CD and floppy drives hold the same media. Hard disks are left out: the Storage
+ * page changes them at once through the `disks.*` calls, so a disk added or removed there is
+ * not an unsaved change of the editor (its draft still lists the disks it opened with).
+ */
+function sameRemovableDrives(before: MachineConfig['drives'], after: MachineConfig['drives']): boolean {
+  const removable = (drives: MachineConfig['drives']): string => JSON.stringify(drives.filter((drive) => drive.kind !== 'disk'));
+  return removable(before) === removable(after);
+}
+
 /** The fields that differ between `before` and `after`. */
 export function changedSettings(before: MachineConfig, after: MachineConfig): SettingsChange[] {
   const changes: SettingsChange[] = [];
   for (const field of Object.keys(after) as (keyof MachineConfig)[]) {
-    if (JSON.stringify(before[field]) === JSON.stringify(after[field])) continue;
+    if (field === 'drives' ? sameRemovableDrives(before.drives, after.drives) : JSON.stringify(before[field]) === JSON.stringify(after[field])) continue;
     changes.push({ field, needsPowerCycle: field === 'network' ? networkNeedsPowerCycle(before.network, after.network) : !liveFields.has(field) });
   }
   return changes;

@@ -53,13 +53,18 @@ export function SnapshotsPanel({ client, machineId, machineName, state, startWit
   const [taking, setTaking] = useState<{ name: string; description: string } | undefined>(startWithTake ? { name: '', description: '' } : undefined);
   const [restoring, setRestoring] = useState<{ id: string; saveFirst: boolean } | undefined>(undefined);
   const [deleting, setDeleting] = useState<string | undefined>(undefined);
+  /** What the machine lacks to take a snapshot (the core's sentence, e.g. QEMU without a qcow2 disk). */
+  const [takeBlocked, setTakeBlocked] = useState<string | undefined>(undefined);
   const active = state === 'running' || state === 'paused';
 
   // Thumbnails never change for a snapshot id: fetch each once.
   const thumbnails = useRef(new Map<string, string>());
   const load = useCallback(async () => {
-    const result = await client.listSnapshots(machineId);
+    const [result, raw] = await Promise.all([client.listSnapshots(machineId), client.call('snapshots.list', { id: machineId })]);
     if (!result.ok) return setError(result.error.desc);
+    setTakeBlocked(raw.ok ? raw.value.takeBlocked : undefined);
+    // Opened with the take form (Machine ▸ Take snapshot…): the sentence replaces a form that cannot succeed.
+    if (raw.ok && raw.value.takeBlocked !== undefined) setTaking(undefined);
     await Promise.all(
       result.value.rows
         .filter((row) => row.hasThumbnail && !thumbnails.current.has(row.id))
@@ -136,7 +141,7 @@ export function SnapshotsPanel({ client, machineId, machineName, state, startWit
   return (
     <Box sx={{ display: 'flex', flexDirection: 'column', gap: 1.5, minWidth: 720, minHeight: 380 }} role="region" aria-label={`Snapshots of ${machineName}`}>
       <Box sx={{ display: 'flex', gap: 1 }}>
-        <Button variant="contained" startIcon={<SnapshotIcon />} disabled={!active || busy !== undefined} onClick={() => setTaking({ name: '', description: '' })}>
+        <Button variant="contained" startIcon={<SnapshotIcon />} disabled={!active || busy !== undefined || takeBlocked !== undefined} onClick={() => setTaking({ name: '', description: '' })}>
           Take snapshot
         </Button>
         <Button startIcon={<RestoreIcon />} disabled={!selected || busy !== undefined || !selected.loadable} onClick={() => selected && setRestoring({ id: selected.id, saveFirst: active })}>
@@ -161,7 +166,12 @@ export function SnapshotsPanel({ client, machineId, machineName, state, startWit
           {error}
         </Alert>
       )}
-      {!active && <Typography variant="body2" sx={{ color: 'text.secondary' }}>Start the machine to take a snapshot; restoring a snapshot starts it from the saved state.</Typography>}
+      {takeBlocked !== undefined && (
+        <Alert severity="info" data-testid="snapshot-blocked">
+          {takeBlocked}
+        </Alert>
+      )}
+      {!active && takeBlocked === undefined && <Typography variant="body2" sx={{ color: 'text.secondary' }}>Start the machine to take a snapshot; restoring a snapshot starts it from the saved state.</Typography>}
       <Box sx={{ display: 'flex', gap: 2, flex: 1, minHeight: 0 }}>
         <Box sx={{ flex: 1, overflow: 'auto', maxHeight: 420, border: 1, borderColor: 'divider', borderRadius: 1, p: 0.5 }}>
           <SnapshotTree rows={rows} currentId={currentId} selectedId={selectedId} onSelect={setSelectedId} onActivate={(id) => setRestoring({ id, saveFirst: active })} />

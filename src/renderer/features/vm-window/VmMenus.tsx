@@ -45,7 +45,7 @@ export interface VmMenusProps {
   /** The network card's mode and cable (the engine's view while it runs, else the stored one). */
   readonly network?: Pick<NetworkConfig, 'mode' | 'connected'>;
   /** The Display / Serial console tabs, when the window has a serial console. */
-  readonly views?: { readonly current: VmView; readonly show: (view: VmView) => void };
+  readonly views?: { readonly current: VmView; readonly show: (view: VmView) => void; readonly logs?: boolean };
   readonly onCommand: (command: VmCommand) => void;
   readonly onScreenshot: () => void;
   readonly onTypeClipboard: () => void;
@@ -133,6 +133,7 @@ export function VmMenus(props: VmMenusProps) {
           <Tabs value={props.views.current} onChange={(_, value: VmView) => props.views?.show(value)} aria-label="Views" sx={{ ml: 2, minHeight: 36, '& .MuiTab-root': { minHeight: 36, py: 0, textTransform: 'none' } }}>
             <Tab value="display" label="Display" />
             <Tab value="serial" label="Serial console" />
+            {props.views.logs && <Tab value="logs" label="Logs" />}
           </Tabs>
         )}
         <Box sx={{ flex: 1 }} />

@@ -5,6 +5,7 @@
  */
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
 import CircularProgress from '@mui/material/CircularProgress';
 import Dialog from '@mui/material/Dialog';
 import DialogContent from '@mui/material/DialogContent';
@@ -19,11 +20,17 @@ import { chooseMediaFile, hasFileChooser, readHostClipboard, writeHostClipboard 
 import { isActive } from '../../components/machine-state.js';
 import { SnapshotsPanel } from '../snapshots/SnapshotsPanel.js';
 import { SettingsEditor } from '../settings/SettingsEditor.js';
+import { diskStorageApi } from '../settings/storage-model.js';
 import type { SettingsPage } from '../settings/SettingsEditor.js';
 import { saveMachineSettings } from '../settings/save-settings.js';
 import { machineSerialChannel } from '../serial/serial-channel.js';
+import type { LogLoader } from '../logs/LogsView.js';
 import type { DisplaySource, InputSink } from '../display/types.js';
+import { engineClipboardModes } from '../../../shared/protocol/engine/clipboard.js';
+import { recheckOutcome } from './accelerator-text.js';
 import { PortForwardingDialog } from './PortForwardingDialog.js';
+import { ShutdownNotice } from './ShutdownNotice.js';
+import { useShutdownRequest } from './use-shutdown-request.js';
 import type { PortForwardingApi } from './PortForwardingDialog.js';
 import { useNetworkStatus } from './use-network-status.js';
 import { useSendFiles } from './use-send-files.js';
@@ -59,6 +66,9 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
   const [settings, setSettings] = useState<{ page?: SettingsPage; names: string[]; qemuAvailable: boolean } | undefined>(undefined);
   const menuCommands = useMemo(bridgeMenuCommands, []);
   const serialChannel = useMemo(() => machineSerialChannel(client, machineId), [client, machineId]);
+  const loadLogs = useCallback<LogLoader>((kind, lines) => client.call('machines.logs', { id: machineId, log: kind, lines }), [client, machineId]);
+  /** Bumped by "Show log" on the crash notice: the Logs tab opens at the crash. */
+  const [crashLogRequest, setCrashLogRequest] = useState(0);
   // A window closed while captured must not leave the shell's shortcuts off.
   useEffect(() => () => reportKeyboardCapture(false), []);
   /** Media changed here while running, until the library says otherwise. */
@@ -77,6 +87,8 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
     const [result, mediaList] = await Promise.all([client.getMachine(machineId), client.listMedia()]);
     if (result.ok) {
       setMachine(result.value);
+      // The stored drives are now current (a CLI insert/eject stores them too): no local override may hide them.
+      setSlots({});
       setMissing(undefined);
     } else if (result.error.class === 'NotFound') setMissing(result.error.desc);
     if (mediaList.ok) setMedia(mediaList.value);
@@ -92,6 +104,8 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
   }, [machine]);
 
   const active = machine !== undefined && isActive(machine.state) && machine.state !== 'stopping';
+  // An ACPI shutdown the guest may ignore: said in the banner, with Power off offered after a while.
+  const shutdown = useShutdownRequest(machine?.state ?? 'stopped');
 
   // The network indicator and the Devices menu's cable follow the engine, polled while visible.
   const loadNetwork = useCallback(() => client.network(machineId), [client, machineId]);
@@ -111,14 +125,20 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
     return result.ok ? result.value : undefined;
   }, [client, machineId]);
 
-  // The accelerator in use (KVM may have fallen back to TCG), asked once the engine runs.
-  const [accelerator, setAccelerator] = useState<string | undefined>(undefined);
+  // The accelerator in use and why it is not KVM (KVM may have fallen back to TCG), asked once the engine runs.
+  const [accelerator, setAccelerator] = useState<{ name?: string; reason?: string }>({});
   useEffect(() => {
     if (!active) return;
     void client.execute(machineId, 'query-engine').then((result) => {
-      if (result.ok) setAccelerator((result.value as { accelerator?: string }).accelerator);
+      if (!result.ok) return;
+      const value = result.value as { accelerator?: string; 'accelerator-reason'?: string };
+      setAccelerator({ ...(value.accelerator ? { name: value.accelerator } : {}), ...(value['accelerator-reason'] ? { reason: value['accelerator-reason'] } : {}) });
     });
   }, [client, machineId, active]);
+  const recheckKvm = useCallback(async (): Promise<string> => {
+    const result = await client.recheckKvm();
+    return result.ok ? recheckOutcome(result.value) : result.error.desc;
+  }, [client]);
   useEffect(() => {
     if (!active) return undefined;
     const opened = client.openDisplay(machineId);
@@ -140,8 +160,8 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
     if (!active) setSlots({});
   }, [active]);
 
-  // The clipboard agent (QEMU + spice-vdagent), in the directions the machine's mode allows.
-  const mode = machine?.config.clipboard ?? 'off';
+  // The clipboard agent (QEMU + spice-vdagent), in the directions the machine's mode allows; v86 has none.
+  const mode = machine && engineClipboardModes[machine.config.engine].includes(machine.config.clipboard) ? machine.config.clipboard : 'off';
   const [agent, setAgent] = useState<boolean | undefined>(undefined);
   useEffect(() => {
     if (!active || mode === 'off') return setAgent(undefined);
@@ -243,7 +263,7 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
         sendFiles.open();
         return;
       default:
-        void client.power(machineId, command.kind).then(report);
+        void client.power(machineId, command.kind).then((result) => report(result) && command.kind === 'powerdown' && shutdown.requested());
     }
   };
 
@@ -274,8 +294,21 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
           {info}
         </Alert>
       )}
+      <ShutdownNotice name={machine.config.name} request={shutdown} onPowerOff={() => (shutdown.dismiss(), onCommand({ kind: 'poweroff' }))} />
       {!active && (
-        <Alert severity="info" sx={{ borderRadius: 0 }}>
+        <Alert
+          severity="info"
+          sx={{ borderRadius: 0 }}
+          {...(machine.state === 'crashed'
+            ? {
+                action: (
+                  <Button color="inherit" size="small" sx={{ whiteSpace: 'nowrap' }} onClick={() => setCrashLogRequest((count) => count + 1)}>
+                    Show log
+                  </Button>
+                ),
+              }
+            : {})}
+        >
           {machine.state === 'crashed' ? `The machine crashed${machine.reason ? `: ${machine.reason}` : ''}. ` : `${machine.config.name} is not running. `}
           Start it from the Machine menu.
         </Alert>
@@ -288,7 +321,8 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
       <VmWindow
         name={machine.config.name}
         engine={machine.config.engine}
-        {...(accelerator ? { accelerator } : {})}
+        {...(accelerator.name ? { accelerator: accelerator.name } : {})}
+        {...(accelerator.reason ? { acceleratorReason: accelerator.reason, onRecheckKvm: recheckKvm } : {})}
         state={machine.state}
         source={channel ?? idleSource}
         sink={channel ?? idleSink}
@@ -315,6 +349,8 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
         onCaptureChange={reportKeyboardCapture}
         {...(menuCommands ? { menuCommands } : {})}
         serial={{ channel: serialChannel, enabled: machine.config.serial === 'console' }}
+        logs={{ load: loadLogs, active, serialLogKept: machine.config.serial === 'console' }}
+        showLogsAtCrash={crashLogRequest}
         networkConfig={machine.config.network}
         onFilesDropped={sendFiles.open}
         {...(network ? { network } : {})}
@@ -341,6 +377,7 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
             {...(settings.page ? { initialPage: settings.page } : {})}
             loadNetwork={settingsNetwork}
             loadShares={settingsShares}
+            storage={diskStorageApi(client, machineId)}
             {...(hasFileChooser() ? { chooseFile: chooseMediaFile } : {})}
             onSave={(after) => saveSettings(after)}
             onCancel={() => setSettings(undefined)}

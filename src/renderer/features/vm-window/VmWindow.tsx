@@ -7,7 +7,7 @@
  * (use-*.ts) and its parts are views (VmMenus, VmStatusBar, SerialView, overlays, dialog).
  */
 import Box from '@mui/material/Box';
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { MenuCommand } from '../../../shared/bridge.js';
 import type { ClipboardMode, DriveConfig, DriveSlot, EngineKind, MachineState, MediaItem, NetworkConfig } from '../../platform/models.js';
@@ -16,6 +16,8 @@ import { DisplayView } from '../display/DisplayView.js';
 import type { DisplayViewHandle } from '../display/DisplayView.js';
 import type { SurfaceMode } from '../display/display-surface.js';
 import { keyComboEvents } from '../display/keyboard.js';
+import { LogsView } from '../logs/LogsView.js';
+import type { LogLoader } from '../logs/LogsView.js';
 import type { DisplaySource, InputSink, ScalingMode } from '../display/types.js';
 import type { SerialChannel } from '../serial/SerialConsole.js';
 import { DisplayNotice, TypingProgress } from './DisplayOverlays.js';
@@ -42,6 +44,10 @@ export interface VmWindowProps {
   readonly engine: EngineKind;
   /** The accelerator the engine reports (`query-engine`): v86-jit, v86-interpreter, tcg, kvm. */
   readonly accelerator?: string;
+  /** Why QEMU runs on TCG rather than KVM (query-engine's accelerator-reason); shown with "Try KVM again". */
+  readonly acceleratorReason?: string;
+  /** "Try KVM again" (qemu.recheck); resolves with the sentence to show. */
+  readonly onRecheckKvm?: () => Promise<string>;
   readonly state: MachineState;
   readonly source: DisplaySource;
   readonly sink: InputSink;
@@ -78,6 +84,10 @@ export interface VmWindowProps {
   readonly menuCommands?: (listener: (command: MenuCommand) => void) => () => void;
   /** The serial console tab: the machine's COM1, and whether its settings turn the console on. */
   readonly serial?: { readonly channel: SerialChannel; readonly enabled: boolean };
+  /** The Logs tab: reads the engine and serial logs; `active` while the engine runs (the logs grow). */
+  readonly logs?: { readonly load: LogLoader; readonly active: boolean; readonly serialLogKept: boolean };
+  /** Bumped (from 1) to open the Logs tab at the last crash ("Show log" on a crash notice). */
+  readonly showLogsAtCrash?: number;
   /** The stored network card (the Devices menu's Network part until the engine reports). */
   readonly networkConfig?: Pick<NetworkConfig, 'mode' | 'connected'>;
   /** The running engine's network with its activity (the status bar's indicator). */
@@ -102,7 +112,8 @@ export function VmWindow(props: VmWindowProps) {
   const fileDrop = useFileDrop((files) => props.onFilesDropped?.(files), props.onFilesDropped !== undefined);
   const readClipboard = props.readClipboard ?? (() => navigator.clipboard.readText());
   const writeClipboard = props.writeClipboard ?? ((text: string) => navigator.clipboard.writeText(text));
-  const { typing, typeClipboard } = usePasteTyping(props.typeText, readClipboard, say);
+  // On the serial console, pasted text goes to the serial port, not the (hidden) screen's keyboard.
+  const { typing, typeClipboard } = usePasteTyping(props.typeText, readClipboard, say, serial?.enabled === true && view === 'serial' ? serial.channel : undefined);
 
   const copyScreenText = async (): Promise<void> => {
     let text = display.current?.screenText() ?? '';
@@ -136,7 +147,17 @@ export function VmWindow(props: VmWindowProps) {
     // The hidden display must not keep the keyboard.
     if (next !== 'display') display.current?.release();
     setView(next);
+    // Opened from its tab, the Logs view starts at the end, not at an earlier crash.
+    setCrashAsked(0);
   };
+  const showLogsAtCrash = props.showLogsAtCrash ?? 0;
+  const [crashAsked, setCrashAsked] = useState(0);
+  useEffect(() => {
+    if (showLogsAtCrash === 0) return;
+    display.current?.release();
+    setView('logs');
+    setCrashAsked(showLogsAtCrash);
+  }, [showLogsAtCrash]);
 
   // Application-menu commands (Electron) run what the window's own menus run, with today's state.
   useMenuCommands(props.menuCommands, (command) => {
@@ -150,9 +171,12 @@ export function VmWindow(props: VmWindowProps) {
 
   const networkMenu = props.network?.status ?? props.networkConfig;
   const serialShown = serial !== undefined && view === 'serial';
+  const logsShown = props.logs !== undefined && view === 'logs';
   const inputText = serialShown
     ? 'Serial console: what you type goes to the guest\'s COM1 · Ctrl+Shift+C copies'
-    : captured
+    : logsShown
+      ? 'Logs of this machine'
+      : captured
       ? `Keyboard and mouse captured — press ${hostKeyLabel} to release`
       : 'Click the screen to capture keyboard and mouse';
 
@@ -171,7 +195,7 @@ export function VmWindow(props: VmWindowProps) {
         typing={typing !== undefined}
         {...(props.hostKey ? { hostKey: props.hostKey } : {})}
         {...(networkMenu ? { network: networkMenu } : {})}
-        {...(serial ? { views: { current: view, show: showView } } : {})}
+        {...(serial || props.logs ? { views: { current: view, show: showView, logs: props.logs !== undefined } } : {})}
         onCommand={onCommand}
         onScreenshot={screenshot}
         onTypeClipboard={() => void typeClipboard()}
@@ -185,7 +209,8 @@ export function VmWindow(props: VmWindowProps) {
       />
       {props.banner}
       {serial && serialShown && <SerialView name={name} channel={serial.channel} enabled={serial.enabled} writeClipboard={writeClipboard} onOpenSettings={() => onCommand({ kind: 'settings', page: 'Serial' })} />}
-      <Box sx={{ flex: 1, minHeight: 0, position: 'relative', display: serialShown ? 'none' : 'block' }}>
+      {props.logs && logsShown && <LogsView name={name} load={props.logs.load} active={props.logs.active} serialLogKept={props.logs.serialLogKept} crashRequest={crashAsked} />}
+      <Box sx={{ flex: 1, minHeight: 0, position: 'relative', display: serialShown || logsShown ? 'none' : 'block' }}>
         <DisplayView ref={display} source={source} sink={sink} scaling={scaling} onCaptureChange={captureChanged} onModeChange={setMode} label={`Screen of ${name}`} {...(props.hostKey ? { hostKey: props.hostKey } : {})} />
         {typing && <TypingProgress typing={typing} />}
         {notice && <DisplayNotice text={notice} />}
@@ -199,6 +224,15 @@ export function VmWindow(props: VmWindowProps) {
         drives={drives}
         clipboardMode={clipboardMode}
         {...(props.agentConnected !== undefined ? { agentConnected: props.agentConnected } : {})}
+        {...(props.acceleratorReason !== undefined ? { acceleratorReason: props.acceleratorReason } : {})}
+        {...(props.onRecheckKvm ? { onRecheckKvm: props.onRecheckKvm } : {})}
+        clipboardActions={{
+          typeClipboard: () => void typeClipboard(),
+          copyScreenText: () => void copyScreenText(),
+          ...(serial ? { showSerial: () => showView('serial') } : {}),
+          serialEnabled: serial?.enabled === true,
+          openSettings: (page) => onCommand({ kind: 'settings', page }),
+        }}
         inputText={inputText}
         captured={captured}
         hidden={fullScreen.fullScreen}

@@ -4,7 +4,7 @@ import type { DriveSlot } from '../../platform/models.js';
 /** What the window asks its owner to do. */
 export type VmCommand =
   | { readonly kind: 'pause' | 'resume' | 'reset' | 'powerdown' | 'poweroff' | 'start' | 'snapshot' | 'snapshots' }
-  | { readonly kind: 'settings'; readonly page?: 'Serial' }
+  | { readonly kind: 'settings'; readonly page?: 'Serial' | 'Clipboard' }
   | { readonly kind: 'insert'; readonly slot: DriveSlot; readonly path: string }
   | { readonly kind: 'eject'; readonly slot: DriveSlot }
   /** Connects (up) or disconnects the network cable. */
@@ -21,4 +21,4 @@ export interface TypingControl {
 }
 
 /** The window's two views. */
-export type VmView = 'display' | 'serial';
+export type VmView = 'display' | 'serial' | 'logs';

@@ -18,9 +18,11 @@ import StepLabel from '@mui/material/StepLabel';
 import Stepper from '@mui/material/Stepper';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import type { DetectedOs, EngineKind, MediaItem, OsChoice } from '../../platform/models.js';
-import { engineLimits, recommendedEngine, recommendedHardware, validateHardware, wizardSteps } from './validation.js';
+import { archLabel, isForeignArch } from '../../../shared/guest-os.js';
+import { detectedChoice, detectionSummary, namesSomething, osDisplayName, osHelp } from './os-choice.js';
+import { engineLimits, memoryWarning, recommendedEngine, recommendedHardware, validateHardware, wizardSteps } from './validation.js';
 import type { HardwareDraft } from './validation.js';
 import type { NewMachineRequest } from './create-request.js';
 
@@ -54,13 +56,16 @@ export function NewVmWizard({ media: libraryMedia, osChoices: catalog, existingN
   const [path, setPath] = useState('');
   const [pathError, setPathError] = useState<string | undefined>(undefined);
   const media = useMemo(() => [...libraryMedia, ...added.filter((item) => !libraryMedia.some((m) => m.id === item.id))], [libraryMedia, added]);
+  // The detected OS replaces its catalog entry: the medium knows its architecture and release.
   const osChoices = useMemo(() => {
-    if (!detected || catalog.some((choice) => choice.id === detected.osId)) return catalog;
-    const extra: OsChoice = { id: detected.osId, name: detected.name, ...(detected.bits ? { bits: detected.bits } : {}), recommendedMemoryMiB: detected.memoryMiB, recommendedDiskMiB: detected.diskMiB };
-    return [extra, ...catalog];
+    if (!detected || !namesSomething(detected)) return catalog;
+    const known = catalog.find((choice) => choice.id === detected.osId);
+    const choice = detectedChoice(detected, known);
+    return known ? catalog.map((entry) => (entry.id === detected.osId ? choice : entry)) : [choice, ...catalog];
   }, [catalog, detected]);
   const [mediaId, setMediaId] = useState<string>(NO_MEDIA);
   const [osId, setOsId] = useState<string>('');
+  const autoName = useRef('');
   const [draft, setDraft] = useState<HardwareDraft>({ name: '', engine: 'v86', ...recommendedHardware(undefined, 'v86') });
   const [startAfter, setStartAfter] = useState(true);
   const [serialConsole, setSerialConsole] = useState(false);
@@ -82,10 +87,10 @@ export function NewVmWizard({ media: libraryMedia, osChoices: catalog, existingN
       setDetecting(true);
       void detectOs(item)
         .then((found) => {
-          if (!found || found.osId === 'other') return;
+          // An unknown OS is still worth showing when the medium tells its architecture or cannot boot.
+          if (!found || (!namesSomething(found) && !found.bootProblem)) return;
           setDetected(found);
-          const choice: OsChoice = osChoices.find((c) => c.id === found.osId) ?? { id: found.osId, name: found.name, ...(found.bits ? { bits: found.bits } : {}), recommendedMemoryMiB: found.memoryMiB, recommendedDiskMiB: found.diskMiB };
-          chooseOs(found.osId, choice);
+          if (namesSomething(found)) chooseOs(found.osId, detectedChoice(found, catalog.find((c) => c.id === found.osId)));
         })
         .finally(() => setDetecting(false));
     }
@@ -94,8 +99,12 @@ export function NewVmWizard({ media: libraryMedia, osChoices: catalog, existingN
   const chooseOs = (id: string, known?: OsChoice): void => {
     setOsId(id);
     const choice = known ?? osChoices.find((c) => c.id === id);
-    const engine = recommendedEngine(choice?.bits, qemuAvailable);
-    setDraft((old) => ({ ...old, name: old.name || choice?.name || '', engine, ...recommendedHardware(choice, engine) }));
+    const { engine } = recommendedEngine(choice, qemuAvailable);
+    // The name follows the OS until the user types one (the library's guess, then the detection).
+    const previous = autoName.current;
+    const name = choice?.name ?? '';
+    autoName.current = name;
+    setDraft((old) => ({ ...old, name: !old.name || old.name === previous ? name : old.name, engine, ...recommendedHardware(choice, engine) }));
   };
 
   const addPath = async (chosen = path): Promise<void> => {
@@ -139,6 +148,8 @@ export function NewVmWizard({ media: libraryMedia, osChoices: catalog, existingN
 
   const canNext = step === 2 ? hardwareValid : true;
   const limits = engineLimits[draft.engine];
+  const recommendation = recommendedEngine(os, qemuAvailable);
+  const lowMemory = memoryWarning(draft.memoryMiB, os);
 
   return (
     <Box sx={{ display: 'flex', flexDirection: 'column', gap: 2, p: 2, minWidth: 520 }} role="form" aria-label="New virtual machine">
@@ -191,13 +202,18 @@ export function NewVmWizard({ media: libraryMedia, osChoices: catalog, existingN
         </Box>
       )}
 
-      {step === 1 && (detecting || detected) && (
+      {step === 1 && (detecting || (detected && namesSomething(detected))) && (
         <Alert severity={detected ? 'success' : 'info'} data-testid="detected-os">
-          {detected ? `Detected ${detected.name} on the install medium.${detected.notes.length > 0 ? ` ${detected.notes.join(' ')}` : ''}` : 'Looking at the install medium…'}
+          {detected ? detectionSummary(detected) : 'Looking at the install medium…'}
+        </Alert>
+      )}
+      {step === 1 && detected?.bootProblem && (
+        <Alert severity="warning" data-testid="boot-problem">
+          {detected.bootProblem}
         </Alert>
       )}
       {step === 1 && (
-        <TextField select label="Operating system" size="small" value={osId} onChange={(event) => chooseOs(event.target.value)} helperText={os ? `${os.bits ? `${os.bits}-bit; ` : ''}recommended ${os.recommendedMemoryMiB} MiB memory` : 'Detected from the medium when possible; change it if it is wrong.'}>
+        <TextField select label="Operating system" size="small" value={osId} onChange={(event) => chooseOs(event.target.value)} helperText={os ? osHelp(os) : 'Detected from the medium when possible; change it if it is wrong.'}>
           <MenuItem value="">Other / unknown</MenuItem>
           {osChoices.map((choice) => (
             <MenuItem key={choice.id} value={choice.id}>
@@ -207,6 +223,16 @@ export function NewVmWizard({ media: libraryMedia, osChoices: catalog, existingN
         </TextField>
       )}
 
+      {step === 2 && draft.engine === recommendation.engine && (
+        <Alert severity={isForeignArch(os?.arch) ? 'warning' : 'info'} data-testid="engine-reason">
+          {recommendation.reason}
+        </Alert>
+      )}
+      {(step === 2 || step === 3) && lowMemory && (
+        <Alert severity="warning" data-testid="memory-warning">
+          {lowMemory}
+        </Alert>
+      )}
       {step === 2 && (
         <Box sx={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: 2 }}>
           <TextField
@@ -226,7 +252,7 @@ export function NewVmWizard({ media: libraryMedia, osChoices: catalog, existingN
             value={draft.engine}
             onChange={(event) => setEngine(event.target.value as EngineKind)}
             error={errors.engine !== undefined}
-            helperText={errors.engine ?? (draft.engine === 'v86' ? 'Built in; 32-bit and retro guests' : 'Full speed; 64-bit guests')}
+            helperText={errors.engine ?? (draft.engine === 'v86' ? 'Built in; 16- and 32-bit guests' : 'Faster (KVM when available); 32- and 64-bit guests')}
             slotProps={{ htmlInput: { 'data-field': 'engine' } }}
           >
             <MenuItem value="v86">v86</MenuItem>
@@ -244,7 +270,8 @@ export function NewVmWizard({ media: libraryMedia, osChoices: catalog, existingN
         <Box component="dl" aria-label="Review" sx={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: 2, rowGap: 0.5, m: 0 }}>
           {[
             ['Name', draft.name.trim()],
-            ['Operating system', os?.name ?? 'Other / unknown'],
+            ['Operating system', os ? osDisplayName(os) : 'Other / unknown'],
+            ...(os?.arch ? [['Architecture', archLabel(os.arch)]] : []),
             ['Install medium', media.find((item) => item.id === mediaId)?.path ?? 'None'],
             ['Engine', draft.engine === 'v86' ? 'v86' : 'QEMU'],
             ['Memory', `${draft.memoryMiB} MiB`],

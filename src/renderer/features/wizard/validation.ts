@@ -1,7 +1,9 @@
 /**
  * New-VM wizard rules as plain functions: engine limits, name rules, recommended engine and
- * hardware. The wizard shows these messages next to the fields; the app core validates again.
+ * hardware, memory warnings. The wizard shows these messages next to the fields; the app core
+ * validates again. The engine rule is the one os.detect uses (src/shared/guest-os.ts).
  */
+import { memoryWarning as sharedMemoryWarning, recommendEngine, unknownOsMemoryMib, type EngineRecommendation } from '../../../shared/guest-os.js';
 import { NAME_MAX_LENGTH as SHARED_NAME_MAX_LENGTH, checkName } from '../../../shared/names.js';
 import type { EngineKind, OsChoice } from '../../platform/models.js';
 
@@ -67,7 +69,9 @@ export function validateHardware(draft: HardwareDraft, context: WizardContext): 
   const name = nameProblem(draft.name, context.existingNames);
   if (name) errors.name = name;
   if (draft.engine === 'qemu' && !context.qemuAvailable) {
-    errors.engine = 'QEMU is not installed. Install qemu-system-x86 or choose the v86 engine.';
+    errors.engine = context.osBits === 64
+      ? 'QEMU is not installed, and this 64-bit OS cannot run on v86 (a 32-bit CPU). Install qemu-system-x86.'
+      : 'QEMU is not installed. Install qemu-system-x86 or choose the v86 engine.';
   } else if (draft.engine === 'v86' && context.osBits === 64) {
     errors.engine = 'This operating system is 64-bit; v86 runs 32-bit guests only. Choose QEMU.';
   }
@@ -84,12 +88,19 @@ export function validateHardware(draft: HardwareDraft, context: WizardContext): 
 }
 
 /**
- * The engine to propose: v86 for 16/32-bit guests (and whenever QEMU is missing), QEMU for
- * 64-bit guests when it is installed.
+ * The engine to propose for an OS (undefined: unknown) and why: 64-bit guests need QEMU; 16/32-bit
+ * ones go to v86 unless QEMU is installed and they are large or Windows (the shared rule).
  */
-export function recommendedEngine(osBits: 16 | 32 | 64 | undefined, qemuAvailable: boolean): EngineKind {
-  if (!qemuAvailable) return 'v86';
-  return osBits === 64 ? 'qemu' : 'v86';
+export function recommendedEngine(os: OsChoice | undefined, qemuAvailable: boolean): EngineRecommendation {
+  return recommendEngine(
+    { name: os?.name ?? 'this OS', arch: os?.arch ?? null, bits: os?.bits, family: os?.family ?? null, recommendedMemoryMib: os?.recommendedMemoryMiB ?? unknownOsMemoryMib },
+    { qemu: qemuAvailable },
+  );
+}
+
+/** A warning (not an error: the user may know better) when memory is below what the OS needs. */
+export function memoryWarning(memoryMiB: number, os: OsChoice | undefined): string | undefined {
+  return sharedMemoryWarning(memoryMiB, os && os.id !== 'other' ? { name: os.name, minimumMib: os.minimumMemoryMiB } : undefined);
 }
 
 /** Clamps `value` into `range`. */
@@ -100,7 +111,8 @@ export function clamp(value: number, range: Range): number {
 /** Recommended hardware for an OS on an engine: the OS's recommendations clamped to the engine. */
 export function recommendedHardware(os: OsChoice | undefined, engine: EngineKind): Pick<HardwareDraft, 'memoryMiB' | 'cpus' | 'diskMiB'> {
   const limits = engineLimits[engine];
-  const memory = os?.recommendedMemoryMiB ?? (engine === 'v86' ? 128 : 1024);
+  // An unknown OS gets enough for a current Linux installer (128 MiB makes its kernel panic).
+  const memory = os?.recommendedMemoryMiB ?? (engine === 'v86' ? unknownOsMemoryMib : 1024);
   const disk = os?.recommendedDiskMiB ?? (engine === 'v86' ? 512 : 20480);
   return {
     memoryMiB: clamp(memory, limits.memoryMiB),

@@ -9,8 +9,10 @@ import type { ArgsOf, DataOf, ReturnOf } from '../definitions.js';
 import type { Infer } from '../schema.js';
 import { machineStateNames } from '../enums.js';
 import { apiEvents } from './events.js';
+import { diskCommands } from './disk-commands.js';
 import { libraryCommands } from './library-commands.js';
 import { networkCommands } from './network-commands.js';
+import { qemuCommands } from './qemu-commands.js';
 import { sendFilesCommands } from './send-files-commands.js';
 import { shareCommands } from './share-commands.js';
 import { snapshotCommands } from './snapshot-commands.js';
@@ -36,7 +38,7 @@ export { machineStateNames };
 export { MachineView, SnapshotView, apiEvents };
 
 /** Every command of the app API (one module per group). */
-export const apiCommands = { ...libraryCommands, ...vmCommands, ...networkCommands, ...shareCommands, ...sendFilesCommands, ...snapshotCommands } as const;
+export const apiCommands = { ...libraryCommands, ...vmCommands, ...networkCommands, ...shareCommands, ...sendFilesCommands, ...snapshotCommands, ...diskCommands, ...qemuCommands } as const;
 
 export type ApiCommands = typeof apiCommands;
 export type ApiEvents = typeof apiEvents;

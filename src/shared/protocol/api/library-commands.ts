@@ -56,7 +56,7 @@ export const libraryCommands = {
     errors: [{ class: 'InvalidArgument', when: 'the path is not a readable media file' }],
   }),
   'os.detect': command({
-    doc: 'Detects the OS on install media and proposes machine defaults.',
+    doc: 'Detects the OS on install media and proposes machine defaults. detection: the osinfo entry (id, name, family, memory, disk) with match (exact, similar, builtin, none), arch (x86_64, i686, … or null) and archSource {from: volume-id | disk-info | boot-files | el-torito | osinfo, evidence}, and closestKnown {id, name} when the medium is a release newer than the OS database (name is then the medium\'s own, e.g. "Debian 12"). proposal: machine (engine, memoryMib, cpus, …), diskBytes, notes (the first says why that engine, given the architecture and whether QEMU is installed).',
     since: '0.1',
     args: s.object({ path: s.required(s.string({ minLength: 1 })) }),
     returns: s.object({ detection: s.required(s.any()), proposal: s.required(s.any()) }),
@@ -170,11 +170,12 @@ export const libraryCommands = {
     ],
   }),
   'machines.logs': command({
-    doc: 'The end of a machine\'s engine log (`machines/<id>/logs/engine.log`: the engine\'s output with a timestamp per line, QEMU\'s command line and errors, a line when the engine started and when it exited with why). The current file only (at most its last MiB); it is rotated at 1 MiB into engine.log.1 … engine.log.3. A crash reason names this file. CLI `hangar logs NAME [--lines N] [--follow]`.',
+    doc: 'The end of a machine\'s engine log (`machines/<id>/logs/engine.log`: the engine\'s output with a timestamp per line, QEMU\'s command line, stderr and the accelerator chosen with why, a line when the engine started and when it exited with why, each run state change, engine event (media, reset, power, jobs, I/O errors), command that changes the machine and command the engine refused), or with `log: "serial"` of its serial log (`logs/serial.log`: the guest\'s COM1 output with a timestamp per line, kept while the machine\'s serial port setting is "console"). The current file only (at most its last MiB); each is rotated at 1 MiB into NAME.log.1 … NAME.log.3. A crash reason names the engine log. CLI `hangar logs NAME [--lines N] [--follow] [--serial]`.',
     since: '0.4',
     args: s.object({
       id: s.required(id),
       lines: s.optional(s.integer({ min: 1, max: 100_000 }), 'Only the last N lines; the whole current file when absent.'),
+      log: s.optional(s.enumeration(['engine', 'serial'] as const), 'Which log: the engine log (default) or the serial log.'),
     }),
     returns: s.object({
       path: s.required(s.string(), 'The log file (it need not exist yet).'),

@@ -10,7 +10,11 @@ export const snapshotCommands = {
     doc: 'A machine\'s snapshot tree: every snapshot (build the tree from parentId) and the current one (the snapshot the running state descends from).',
     since: '0.2',
     args: byId,
-    returns: s.object({ snapshots: s.required(s.array(SnapshotView)), currentId: s.required(s.any('Id of the current snapshot, or null.')) }),
+    returns: s.object({
+      snapshots: s.required(s.array(SnapshotView)),
+      currentId: s.required(s.any('Id of the current snapshot, or null.')),
+      takeBlocked: s.optional(s.string(), 'Why a snapshot cannot be taken of this machine as configured (e.g. QEMU needs a qcow2 disk), with what to do; absent when nothing is missing. A take would be refused with the same sentence.', '0.7'),
+    }),
     errors: [{ class: 'NotFound', when: 'no such machine' }],
   }),
   'snapshots.take': command({
@@ -20,6 +24,7 @@ export const snapshotCommands = {
     returns: SnapshotView,
     errors: [
       { class: 'Unavailable', when: 'the machine is not running (start it first)' },
+      { class: 'NotSupported', when: 'the machine lacks what its engine needs to snapshot (QEMU: a qcow2 hard disk); desc says what to do, as snapshots.list\'s takeBlocked does' },
       { class: 'EngineFailed', when: 'the engine could not save (the reason is in desc)' },
       { class: 'NoSpace', when: 'the library\'s file system is full (desc names the folder, the free space and what to do; nothing is half-written)' },
       { class: 'Unavailable', when: 'the library\'s own files cannot be written (desc has the I/O error)' },

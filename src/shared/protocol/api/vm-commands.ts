@@ -78,6 +78,7 @@ export const vmCommands = {
     since: '0.2',
     args: s.object({ id: s.required(id), mode: s.required(s.enumeration(clipboardModes)) }),
     returns: empty,
+    errors: [{ class: 'NotSupported', when: 'a mode other than off on an engine without a clipboard agent (v86)' }],
   }),
   'vm.thumbnail': command({
     doc: 'A small PNG of the guest screen (for a live thumbnail).',

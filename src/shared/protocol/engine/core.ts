@@ -38,6 +38,8 @@ export const coreCommands = {
       engine: s.required(EngineKind),
       version: s.required(s.string(), 'Version of the emulator (v86 npm package, or QEMU).'),
       accelerator: s.required(s.enumeration(['v86-jit', 'v86-interpreter', 'tcg', 'kvm'] as const)),
+      'accelerator-reason': s.optional(s.string(), 'Why QEMU runs on TCG rather than KVM (KVM missing, found unusable, a speed limit, or chosen); absent under KVM and on v86.'),
+      'clipboard-agent': s.optional(s.boolean(), 'The engine can carry a guest clipboard agent (QEMU: qemu-vdagent); false on v86, whose only clipboard mode is off.'),
       'memory-mib': s.required(s.integer()),
       'qmp-socket': s.optional(s.string(), 'Path of the QMP UNIX socket, when one is open.'),
     }),
