@@ -175,7 +175,7 @@ export const libraryCommands = {
     args: s.object({
       id: s.required(id),
       lines: s.optional(s.integer({ min: 1, max: 100_000 }), 'Only the last N lines; the whole current file when absent.'),
-      log: s.optional(s.enumeration(['engine', 'serial'] as const), 'Which log: the engine log (default) or the serial log.'),
+      log: s.optional(s.enumeration(['engine', 'serial'] as const), 'Which log: the engine log (default) or the serial log.', '0.7'),
     }),
     returns: s.object({
       path: s.required(s.string(), 'The log file (it need not exist yet).'),
