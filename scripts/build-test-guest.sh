@@ -56,7 +56,7 @@ dpkg-deb -x "$work"/busybox-static_*.deb "$work/busybox"
 release="$(ls "$work/kernel/lib/modules")"
 
 # Modules the guest loads, and everything they depend on (closure from the kernel's modules.dep).
-wanted="ne2k-pci 8139cp 8139too e1000 pcnet32 virtio_pci virtio_net 9p 9pnet_virtio sr_mod isofs ata_piix ata_generic floppy vfat nls_cp437 nls_iso8859-1 nls_utf8"
+wanted="virtio_console ne2k-pci 8139cp 8139too e1000 pcnet32 virtio_pci virtio_net 9p 9pnet_virtio sr_mod isofs ata_piix ata_generic floppy vfat nls_cp437 nls_iso8859-1 nls_utf8"
 depmod -b "$work/kernel" "$release"
 modules_dep="$work/kernel/lib/modules/$release/modules.dep"
 declare -A chosen=()
@@ -117,7 +117,7 @@ stty -F /dev/ttyS0 sane 2>/dev/null
 marker() { echo "hangar-guest: $*" > /dev/ttyS0; echo "hangar-guest: $*" > /dev/tty1 2>/dev/null; }
 marker booted
 for module in ata_piix ata_generic sr_mod isofs floppy vfat nls_cp437 nls_iso8859-1 nls_utf8 \
-              ne2k-pci 8139cp 8139too e1000 pcnet32 virtio_pci virtio_net 9p 9pnet_virtio; do
+              ne2k-pci 8139cp 8139too e1000 pcnet32 virtio_pci virtio_net 9p 9pnet_virtio virtio_console; do
   modprobe "$module" 2>/dev/null
 done
 ifconfig lo 127.0.0.1 up

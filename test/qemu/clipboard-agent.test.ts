@@ -11,10 +11,9 @@ import { after, describe, it } from 'node:test';
 import { toClipboardAgent } from '../../src/renderer/platform/api-mapping.js';
 import { engineClipboardModes } from '../../src/shared/protocol/engine/clipboard.js';
 import { grubRescueCdrom } from '../conformance/backends.js';
-import { ensureAgentGuestIso } from '../support/agent-guest.js';
 import type { EngineProcess } from '../support/engine-process.js';
 import { startEngine } from '../support/engine-process.js';
-import { engineConsole, guestRun, waitForGuestBoot } from '../support/linux-guest.js';
+import { engineConsole, ensureGuestIso, guestRun, waitForGuestBoot } from '../support/linux-guest.js';
 import type { QmpClient } from '../support/qmp-client.js';
 
 const qemuAgent = ['--options', JSON.stringify({ accelerator: 'tcg', clipboard: true })];
@@ -60,11 +59,11 @@ describe('clipboard agent state', () => {
   });
 
   it('QEMU: connected once a guest program opens the agent port, and not after it closes it', async () => {
-    const iso = ensureAgentGuestIso();
+    const iso = ensureGuestIso();
     const engine = await startEngine({ engine: 'qemu', memoryMib: 256, cdrom: iso, args: qemuAgent, timeoutMs: 120_000 });
     engines.push(engine);
     const guest = engineConsole(engine.client);
-    await waitForGuestBoot(guest, { what: 'agent guest boot' });
+    await waitForGuestBoot(guest, { what: 'guest boot' });
     assert.equal((await query(engine.client)).connected, false, 'booted, but no agent yet');
     // The port spice-vdagentd would open: the virtio-serial port named com.redhat.spice.0.
     const port = await guestRun(guest, 'for p in /sys/class/virtio-ports/*; do [ "$(cat $p/name)" = com.redhat.spice.0 ] && echo ${p##*/}; done');
