@@ -7,12 +7,14 @@ import { fileURLToPath } from 'node:url';
 
 const folder = fileURLToPath(new URL('.', import.meta.url));
 const filters = process.argv.slice(2);
+/** Modules the benchmarks import or spawn; not benchmarks themselves. */
+const helpers = new Set(['run.ts', 'display-cdp.ts', 'display-guest.ts', 'display-web-main.ts']);
 const benchmarks = readdirSync(folder)
-  .filter((name) => name.endsWith('.ts') && name !== 'run.ts')
+  .filter((name) => name.endsWith('.ts') && !helpers.has(name))
   .filter((name) => filters.length === 0 || filters.some((filter) => name.includes(filter)))
   .sort();
 if (benchmarks.length === 0) {
-  console.error(`No benchmark matches ${filters.join(', ')}. Available: ${readdirSync(folder).filter((n) => n.endsWith('.ts') && n !== 'run.ts').join(', ')}`);
+  console.error(`No benchmark matches ${filters.join(', ')}. Available: ${readdirSync(folder).filter((n) => n.endsWith('.ts') && !helpers.has(n)).join(', ')}`);
   process.exit(2);
 }
 let failed = 0;

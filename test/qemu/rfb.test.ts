@@ -98,6 +98,17 @@ describe('RFB client (synthetic server speaking QEMU 7.2 VNC)', () => {
     client = await opening;
   });
 
+  /** Drops the update requests the client has sent so far (one per update). */
+  async function drainRequests(): Promise<void> {
+    // A client that paces its requests may still have one on a timer.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await poll(async () => {
+      const pending = (reader as unknown as { data: Buffer }).data;
+      return pending.length % 10 === 0 && (pending.length === 0 || pending[0] === 3) ? true : undefined;
+    }, 2000);
+    (reader as unknown as { data: Buffer }).data = Buffer.alloc(0);
+  }
+
   after(() => {
     client?.close();
     serverSocket?.destroy();
@@ -135,6 +146,21 @@ describe('RFB client (synthetic server speaking QEMU 7.2 VNC)', () => {
     assert.deepEqual([...client.copyRect(2, 1, 2, 1)], [10, 20, 30, 255, 40, 50, 60, 255]);
     const next = await reader.read(10);
     assert.equal(next[1], 1, 'later requests are incremental');
+  });
+
+  it('keeps an update request outstanding: the next request leaves as soon as an update starts arriving', async () => {
+    await drainRequests();
+    const before = frames;
+    // Only the update header and its rectangle header: the pixels are still on the way. A client
+    // that asks again only after applying an update (or after a pause) leaves the server's next
+    // refresh tick without a request, and that frame is lost.
+    serverSocket.write(Buffer.concat([Buffer.from([0, 0, 0, 1]), rectHeader(0, 0, 2, 1, 0)]));
+    const request = await reader.read(10);
+    assert.deepEqual([request[0], request[1]], [3, 1], 'an incremental update request, sent before the pixels arrived');
+    assert.equal(frames, before, 'the update is not complete yet');
+    serverSocket.write(Buffer.from([7, 8, 9, 0, 10, 11, 12, 0]));
+    assert.ok(await poll(() => frames === before + 1, 10_000));
+    assert.deepEqual([...client.copyRect(0, 0, 2, 1)], [7, 8, 9, 255, 10, 11, 12, 255]);
   });
 
   it('follows an ExtendedDesktopSize resize (as QEMU sends on a mode change)', async () => {

@@ -61,6 +61,8 @@ export class RfbClient {
   name = '';
   /** RGBA, alpha forced to 255. */
   framebuffer = new Uint8Array(0);
+  /** The framebuffer as 32-bit words (one per pixel). */
+  private words = new Uint32Array(0);
   /** True once the server acknowledged QEMU extended key events. */
   extendedKeys = false;
   absolutePointer = false;
@@ -69,7 +71,8 @@ export class RfbClient {
   /** Received bytes not consumed yet, kept as chunks so big rectangles are not re-copied per chunk. */
   private chunks: Buffer[] = [];
   private buffered = 0;
-  private waiter: { readonly size: number; readonly resolve: (data: Buffer) => void; readonly reject: (error: Error) => void } | undefined;
+  /** A pending read of `size` bytes, or (`peek`) a wait for any data without consuming it. */
+  private waiter: { readonly size: number; readonly peek?: boolean; readonly resolve: (data: Buffer) => void; readonly reject: (error: Error) => void } | undefined;
   private closedReason: string | undefined;
   private requestTimer: NodeJS.Timeout | undefined;
   private guestClipboardText: string | undefined;
@@ -90,7 +93,11 @@ export class RfbClient {
 
   /**
    * Connects to the VNC server at `path`, completes the handshake and starts receiving
-   * updates. `minFrameIntervalMs` limits how often updates are requested (frame pacing).
+   * updates. By default an update request is always outstanding: the next one is sent as soon
+   * as an update starts arriving, so the server's refresh tick (QEMU: every 30 ms or more) always
+   * finds one waiting and no frame is lost to a round trip; the server still sends nothing until
+   * something changed, and never more than the socket drains. `minFrameIntervalMs` > 0 instead
+   * waits that long after each update before asking again (frame pacing).
    */
   static async open(path: string, listener: RfbListener, options: { timeoutMs?: number; minFrameIntervalMs?: number } = {}): Promise<RfbClient> {
     const socket = await new Promise<Socket>((resolve, reject) => {
@@ -101,7 +108,7 @@ export class RfbClient {
       });
       candidate.once('error', reject);
     });
-    const client = new RfbClient(socket, listener, options.minFrameIntervalMs ?? 15);
+    const client = new RfbClient(socket, listener, options.minFrameIntervalMs ?? 0);
     const timer = setTimeout(() => client.shutdown('VNC handshake timed out'), options.timeoutMs ?? 10_000);
     try {
       await client.handshake();
@@ -202,7 +209,8 @@ export class RfbClient {
     this.width = width;
     this.height = height;
     this.framebuffer = new Uint8Array(width * height * 4);
-    for (let i = 3; i < this.framebuffer.length; i += 4) this.framebuffer[i] = 255;
+    this.words = new Uint32Array(this.framebuffer.buffer);
+    this.words.fill(0xff000000);
   }
 
   private requestUpdate(incremental: boolean): void {
@@ -248,6 +256,10 @@ export class RfbClient {
   private async readFramebufferUpdate(): Promise<void> {
     const header = await this.read(3);
     const count = header.readUInt16BE(1);
+    // Ask for the next update before reading this one's pixels (see `open`).
+    const pipelined = this.minFrameIntervalMs <= 0;
+    if (pipelined) this.requestUpdate(true);
+    const size = { width: this.width, height: this.height };
     let pixelsChanged = false;
     for (let index = 0; index < count; index++) {
       const rect = await this.read(12);
@@ -258,8 +270,7 @@ export class RfbClient {
       const encoding = rect.readInt32BE(8);
       switch (encoding) {
         case ENCODING_RAW: {
-          const data = await this.read(width * height * 4);
-          this.applyRaw(x, y, width, height, data);
+          await this.readRaw(x, y, width, height);
           this.listener.rect?.(x, y, width, height);
           pixelsChanged = true;
           break;
@@ -312,7 +323,9 @@ export class RfbClient {
     }
     this.frames++;
     if (pixelsChanged || count > 0) this.listener.frame?.();
-    this.scheduleRequest();
+    if (!pipelined) this.scheduleRequest();
+    // The outstanding request named the old size; a server that honours the region needs the new one.
+    else if (this.width !== size.width || this.height !== size.height) this.requestUpdate(true);
   }
 
   private async readServerCutText(): Promise<void> {
@@ -343,19 +356,41 @@ export class RfbClient {
     }
   }
 
-  private applyRaw(x: number, y: number, width: number, height: number, data: Buffer): void {
-    const framebuffer = this.framebuffer;
-    for (let row = 0; row < height; row++) {
-      let to = ((y + row) * this.width + x) * 4;
-      let from = row * width * 4;
-      for (let column = 0; column < width; column++) {
-        framebuffer[to] = data[from]!;
-        framebuffer[to + 1] = data[from + 1]!;
-        framebuffer[to + 2] = data[from + 2]!;
-        framebuffer[to + 3] = 255;
-        to += 4;
-        from += 4;
+  /**
+   * Copies a Raw rectangle into the framebuffer straight from the received chunks as they
+   * arrive (no buffer of the rectangle's size is assembled: a full screen is megabytes a frame),
+   * then forces alpha with one 32-bit OR per pixel.
+   */
+  private async readRaw(x: number, y: number, width: number, height: number): Promise<void> {
+    const rowBytes = width * 4;
+    const total = rowBytes * height;
+    if (x + width > this.width || y + height > this.height) {
+      // Outside the screen (a server racing a resize): read past it, draw nothing.
+      await this.read(total);
+      return;
+    }
+    let done = 0;
+    while (done < total) {
+      if (this.buffered === 0) await this.dataArrived();
+      const chunk = this.chunks[0]!;
+      let used = 0;
+      while (used < chunk.length && done < total) {
+        const row = Math.floor(done / rowBytes);
+        const column = done - row * rowBytes;
+        const take = Math.min(rowBytes - column, chunk.length - used);
+        this.framebuffer.set(chunk.subarray(used, used + take), ((y + row) * this.width + x) * 4 + column);
+        used += take;
+        done += take;
       }
+      this.buffered -= used;
+      if (used === chunk.length) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(used);
+    }
+    const words = this.words;
+    for (let row = 0; row < height; row++) {
+      // Little-endian (every platform Node runs Hangar on): alpha is a word's top byte.
+      const start = (y + row) * this.width + x;
+      for (let word = start, end = start + width; word < end; word++) words[word] = words[word]! | 0xff000000;
     }
   }
 
@@ -374,10 +409,23 @@ export class RfbClient {
     });
   }
 
+  /** Resolves once some received data is buffered (nothing is consumed). */
+  private dataArrived(): Promise<void> {
+    if (this.closedReason !== undefined) return Promise.reject(new Error(this.closedReason));
+    return new Promise((resolve, reject) => {
+      this.waiter = { size: 1, peek: true, resolve: () => resolve(), reject };
+      this.wake();
+    });
+  }
+
   private wake(): void {
     const waiter = this.waiter;
     if (waiter === undefined || this.buffered < waiter.size) return;
     this.waiter = undefined;
+    if (waiter.peek) {
+      waiter.resolve(Buffer.alloc(0));
+      return;
+    }
     const first = this.chunks[0]!;
     const all = this.chunks.length === 1 || first.length >= waiter.size ? first : Buffer.concat(this.chunks, this.buffered);
     const data = all.subarray(0, waiter.size);

@@ -113,3 +113,26 @@ test('a detached viewer gets nothing more; bad acknowledgements never count for 
   source.emit(row(67));
   assert.equal(link.received.length, 3, 'nothing after detaching, not even a catch-up');
 });
+
+test('a link that sends in parts gets each rectangle\'s own pixels as the payload, not a copy', () => {
+  const source = new Source();
+  source.emit({ type: 'mode', mode: 'graphics', width: 4, height: 2 });
+  const feed = new DisplayFeed(source);
+  const parts: { header: Uint8Array; payload: Uint8Array }[] = [];
+  const joined: Uint8Array[] = [];
+  feed.attach({ send: (encoded) => joined.push(encoded), sendParts: (header, payload) => parts.push({ header, payload }), queued: () => 0, close: () => undefined });
+  parts.length = 0;
+  joined.length = 0;
+  const pixels = Uint8Array.from({ length: 4 * 2 * 4 }, (_, index) => index);
+  source.emit({ type: 'rect', x: 0, y: 0, width: 4, height: 2, pixels });
+  assert.equal(parts.length, 1);
+  assert.equal(joined.length, 0, 'messages with a payload never go through the joining path');
+  assert.equal(parts[0]!.payload, pixels, 'the payload is the message\'s own array');
+  const whole = new Uint8Array(parts[0]!.header.byteLength + pixels.byteLength);
+  whole.set(parts[0]!.header);
+  whole.set(pixels, parts[0]!.header.byteLength);
+  assert.deepEqual(decodeDisplayMessage(whole), { type: 'rect', x: 0, y: 0, width: 4, height: 2, pixels });
+  // A message without a payload goes out whole.
+  source.emit({ type: 'pointer-mode', absolute: true });
+  assert.deepEqual(decodeDisplayMessage(joined[0]!), { type: 'pointer-mode', absolute: true });
+});

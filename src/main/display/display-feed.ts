@@ -12,7 +12,7 @@
  * bufferedAmount; a MessagePort cannot tell, so such a viewer gets every message).
  */
 import type { DisplayMessage } from '../../shared/protocol/display.js';
-import { encodeDisplayMessage } from '../../shared/protocol/display-codec.js';
+import { encodeDisplayParts, type DisplayMessageParts } from '../../shared/protocol/display-codec.js';
 
 /** Bytes a viewer may be behind before it is skipped. */
 export const defaultMaxBehindBytes = 16 << 20;
@@ -31,6 +31,12 @@ export interface DisplaySource {
 export interface ViewerLink {
   /** Sends one encoded display message; throws when the transport is gone. */
   send(encoded: Uint8Array): void;
+  /**
+   * Sends one display message as header then payload (the pixels themselves, not a copy), as one
+   * transport message (e.g. two WebSocket fragments); throws when the transport is gone. Links
+   * without it get the joined bytes through `send`.
+   */
+  sendParts?(header: Uint8Array, payload: Uint8Array): void;
   /** Bytes the transport still holds for the viewer; 0 when it cannot tell. */
   queued(): number;
   /** Closes the transport (the engine is gone or the shell shuts down). */
@@ -43,6 +49,27 @@ export interface FeedViewer {
   acknowledge(received: number): void;
   /** Stops sending to this viewer. */
   detach(): void;
+}
+
+/** One message encoded once for every viewer; joined into one array only for a link that needs it. */
+class EncodedMessage {
+  readonly byteLength: number;
+  private joinedBytes: Uint8Array | undefined;
+
+  constructor(readonly parts: DisplayMessageParts) {
+    this.byteLength = parts.header.byteLength + (parts.payload?.byteLength ?? 0);
+  }
+
+  joined(): Uint8Array {
+    const { header, payload } = this.parts;
+    if (!payload) return header;
+    if (!this.joinedBytes) {
+      this.joinedBytes = new Uint8Array(this.byteLength);
+      this.joinedBytes.set(header);
+      this.joinedBytes.set(payload, header.byteLength);
+    }
+    return this.joinedBytes;
+  }
 }
 
 class Viewer implements FeedViewer {
@@ -62,17 +89,19 @@ class Viewer implements FeedViewer {
     private readonly feed: DisplayFeed,
   ) {}
 
-  send(encoded: Uint8Array): void {
+  send(message: EncodedMessage): void {
     try {
-      this.link.send(encoded);
+      const { header, payload } = message.parts;
+      if (payload && this.link.sendParts) this.link.sendParts(header, payload);
+      else this.link.send(message.joined());
     } catch {
       // A transport whose other end went away; its close handler detaches the viewer.
       return;
     }
     this.sent++;
     if (this.acking) {
-      this.unacked.push(encoded.byteLength);
-      this.unackedBytes += encoded.byteLength;
+      this.unacked.push(message.byteLength);
+      this.unackedBytes += message.byteLength;
     }
   }
 
@@ -130,7 +159,7 @@ export class DisplayFeed {
   /** Sends a viewer the whole current screen (it is no longer skipped). */
   catchUp(viewer: Viewer): void {
     viewer.skipped = false;
-    for (const message of this.source.screen()) viewer.send(encodeDisplayMessage(message));
+    for (const message of this.source.screen()) viewer.send(new EncodedMessage(encodeDisplayParts(message)));
   }
 
   remove(viewer: Viewer): void {
@@ -155,7 +184,7 @@ export class DisplayFeed {
 
   private receive(message: DisplayMessage): void {
     if (this.viewers.size === 0) return;
-    let encoded: Uint8Array | undefined;
+    let encoded: EncodedMessage | undefined;
     for (const viewer of this.viewers) {
       if (viewer.skipped) continue;
       if (viewer.behind() > this.maxBehindBytes()) {
@@ -163,7 +192,7 @@ export class DisplayFeed {
         if (!viewer.acknowledges) this.watchDrain();
         continue;
       }
-      encoded ??= encodeDisplayMessage(message);
+      encoded ??= new EncodedMessage(encodeDisplayParts(message));
       viewer.send(encoded);
     }
   }

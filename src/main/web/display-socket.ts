@@ -23,6 +23,12 @@ export function serveDisplay(ws: WebSocket, feed: DisplayFeed, session: EngineSe
     send: (encoded) => {
       if (ws.readyState === ws.OPEN) ws.send(encoded);
     },
+    // Two fragments of one WebSocket message: the pixels go out as they are, never copied into a joined buffer.
+    sendParts: (header, payload) => {
+      if (ws.readyState !== ws.OPEN) return;
+      ws.send(header, { binary: true, fin: false });
+      ws.send(payload, { binary: true, fin: true });
+    },
     queued: () => ws.bufferedAmount,
     close: () => ws.close(1001, 'The machine stopped.'),
   });

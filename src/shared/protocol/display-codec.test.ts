@@ -31,6 +31,22 @@ test('decoding works from an offset view and an ArrayBuffer', () => {
   assert.deepEqual(decodeDisplayMessage(encoded.slice().buffer), samples[7]);
 });
 
+test('a rectangle\'s pixels are a view of the received bytes, not a copy (megabytes per frame in the page)', () => {
+  const encoded = encodeDisplayMessage(samples[7] as DisplayMessage);
+  const decoded = decodeDisplayMessage(encoded);
+  assert.equal(decoded.type, 'rect');
+  if (decoded.type !== 'rect') return;
+  assert.equal(decoded.pixels.buffer, encoded.buffer);
+  assert.equal(decoded.pixels.byteOffset, encoded.byteLength - decoded.pixels.byteLength);
+});
+
+test('text cells decode from an offset view of a larger buffer', () => {
+  const encoded = encodeDisplayMessage(samples[3] as DisplayMessage);
+  const padded = new Uint8Array(encoded.byteLength + 4);
+  padded.set(encoded, 4);
+  assert.deepEqual(decodeDisplayMessage(padded.subarray(4)), samples[3]);
+});
+
 test('malformed input is refused with a reason', () => {
   assert.throws(() => decodeDisplayMessage(new Uint8Array(2)), /too short/);
   assert.throws(() => decodeDisplayMessage(Uint8Array.of(99, 0, 0, 0)), /unknown display message type/);

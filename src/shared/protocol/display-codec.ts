@@ -10,16 +10,20 @@ import type { DisplayMessage } from './display.js';
 const typeCodes = { mode: 1, text: 2, 'text-cursor': 3, font: 4, rect: 5, 'cursor-sprite': 6, 'pointer-mode': 7 } as const;
 const modeKinds = ['off', 'text', 'graphics'] as const;
 
-function pack(type: keyof typeof typeCodes, flags: number, fields: readonly number[], payload?: Uint8Array): Uint8Array {
-  const headerLength = 4 + fields.length * 4;
-  const out = new Uint8Array(headerLength + (payload?.byteLength ?? 0));
-  const view = new DataView(out.buffer);
+/** One message as its header and its payload, unjoined (joined, they are the encoded message). */
+export interface DisplayMessageParts {
+  readonly header: Uint8Array;
+  readonly payload?: Uint8Array;
+}
+
+function pack(type: keyof typeof typeCodes, flags: number, fields: readonly number[], payload?: Uint8Array): DisplayMessageParts {
+  const header = new Uint8Array(4 + fields.length * 4);
+  const view = new DataView(header.buffer);
   view.setUint8(0, typeCodes[type]);
   view.setUint8(1, flags);
   view.setUint16(2, fields.length, true);
   fields.forEach((value, index) => view.setUint32(4 + index * 4, value >>> 0, true));
-  if (payload) out.set(payload, headerLength);
-  return out;
+  return payload && payload.byteLength > 0 ? { header, payload } : { header };
 }
 
 function uint32Bytes(values: Uint32Array): Uint8Array {
@@ -31,6 +35,20 @@ function uint32Bytes(values: Uint32Array): Uint8Array {
 
 /** Encodes one display message. */
 export function encodeDisplayMessage(message: DisplayMessage): Uint8Array {
+  const { header, payload } = encodeDisplayParts(message);
+  if (!payload) return header;
+  const out = new Uint8Array(header.byteLength + payload.byteLength);
+  out.set(header);
+  out.set(payload, header.byteLength);
+  return out;
+}
+
+/**
+ * Encodes one display message as header and payload without joining them: a transport that can
+ * send a message in fragments (a WebSocket) sends megabytes of pixels without copying them. The
+ * payload is the message's own array (text cells: a little-endian copy).
+ */
+export function encodeDisplayParts(message: DisplayMessage): DisplayMessageParts {
   switch (message.type) {
     case 'mode':
       if (message.mode === 'text') return pack('mode', 1, [message.cols, message.rows, message.width, message.height]);
@@ -51,7 +69,10 @@ export function encodeDisplayMessage(message: DisplayMessage): Uint8Array {
   }
 }
 
-/** Decodes one display message; throws an Error saying what is wrong with malformed input. */
+/**
+ * Decodes one display message; throws an Error saying what is wrong with malformed input.
+ * Pixel, cursor and font payloads are views into `input` (no copy).
+ */
 export function decodeDisplayMessage(input: Uint8Array | ArrayBuffer): DisplayMessage {
   const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
   if (bytes.byteLength < 4) throw new Error(`display message too short (${bytes.byteLength} bytes)`);
@@ -65,7 +86,9 @@ export function decodeDisplayMessage(input: Uint8Array | ArrayBuffer): DisplayMe
     if (index >= count) throw new Error(`display message type ${code} lacks header field ${index}`);
     return view.getUint32(4 + index * 4, true);
   };
-  const payload = (): Uint8Array => bytes.slice(headerLength);
+  // A view, not a copy: a full-screen rectangle is megabytes per frame, and each received
+  // message has its own buffer. Callers must not reuse `input` while the message is in use.
+  const payload = (): Uint8Array => bytes.subarray(headerLength);
   const expect = (length: number, what: string): Uint8Array => {
     const data = payload();
     if (data.byteLength !== length) throw new Error(`display ${what} payload is ${data.byteLength} bytes, expected ${length}`);
@@ -84,7 +107,7 @@ export function decodeDisplayMessage(input: Uint8Array | ArrayBuffer): DisplayMe
       const cols = field(2);
       const data = expect(rowCount * cols * 12, 'text');
       const cells = new Uint32Array(rowCount * cols * 3);
-      const cellView = new DataView(data.buffer);
+      const cellView = new DataView(data.buffer, data.byteOffset, data.byteLength);
       for (let index = 0; index < cells.length; index++) cells[index] = cellView.getUint32(index * 4, true);
       return { type: 'text', row: field(0), rowCount, cols, cells };
     }
