@@ -1,12 +1,26 @@
 /**
  * Drives and removable media: query-block (QEMU's block devices mapped to the machine's drives),
- * eject and blockdev-change-medium for the CD and floppy drives.
+ * eject and blockdev-change-medium for the CD and floppy drives, with the CD's change made
+ * readable to BIOS-based readers (secondaryChannelReset).
  */
 import type { EngineReturn } from '../../shared/protocol/engine/index.js';
 import { ProtocolError } from '../backend.js';
 import { checkRemovableMedium } from '../common/medium.js';
 import type { DriveInfo } from './arguments.js';
 import type { QemuMachine } from './machine.js';
+
+/**
+ * HMP line that soft-resets the secondary IDE channel (PIIX legacy control register 0x376:
+ * SRST | the obsolete always-one bit), where cd0 is the only device (arguments.ts).
+ *
+ * Why: after a medium change QEMU's ide-cd answers the guest's next commands with NOT READY, then
+ * UNIT ATTENTION, and keeps failing every later read until the guest sends REQUEST SENSE.
+ * SeaBIOS never does, so anything reading the CD through the BIOS (GRUB's `(cd)`, DOS int 13h
+ * boot media) reads nothing but errors ("unknown filesystem") until a power cycle. The reset
+ * clears that sticky state; the drive's media-event flag (GET EVENT STATUS NOTIFICATION), which
+ * Linux and Windows poll to notice a new disc, survives it. QEMU ends the reset on its own.
+ */
+export const secondaryChannelReset = 'o /b 0x376 0x0c';
 
 /** QEMU reports the QOM path for some devices; the protocol uses the qdev id. */
 export function qdevId(id: string): string {
@@ -84,6 +98,11 @@ export function installMedia(machine: QemuMachine): void {
         format: args.format ?? 'raw',
         ...(args['read-only-mode'] === undefined ? {} : { 'read-only-mode': args['read-only-mode'] }),
       });
+      if (drive.type === 'cdrom') {
+        // HMP answers text: empty when the port write happened, the reason otherwise.
+        const answer = await machine.call<string>('human-monitor-command', { 'command-line': secondaryChannelReset });
+        machine.host.log(`qemu: ${drive.id} now holds ${args.filename}; ${answer.trim() ? `the IDE channel reset failed: ${answer.trim()}` : 'secondary IDE channel reset so BIOS readers see the new disc'}`);
+      }
       return {};
     },
   });

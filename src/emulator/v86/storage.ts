@@ -54,6 +54,41 @@ function devices(emulator: V86Emulator): StorageDevices {
   return emulator.v86.cpu.devices as unknown as StorageDevices;
 }
 
+/** The parts of v86's ATAPI device (ide.js) that the read check below uses. */
+interface AtapiDevice {
+  buffer: { byteLength: number } | null;
+  sector_size: number;
+  atapi_check_condition_response(senseKey: number, additionalSense: number): void;
+  push_irq(): void;
+}
+type AtapiRead = (this: AtapiDevice, packet: Uint8Array) => void;
+const checkedPrototypes = new WeakSet<object>();
+
+/**
+ * Makes a CD read that starts past the disc's end fail as a drive's does (CHECK CONDITION:
+ * ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF RANGE). v86 0.5.462 instead sets the status
+ * register to 0xFF, which reads as busy forever: SeaBIOS then waits out its timeouts on every
+ * retry, so GRUB hangs probing a small disc (< 512 KiB) for UDF at sector 256, as it does after
+ * a swap or for a "send files" ISO. Patched on the shared prototype, once.
+ */
+function failReadsPastTheEnd(cdrom: IdeInterface): void {
+  const prototype = Object.getPrototypeOf(cdrom) as Record<'atapi_read' | 'atapi_read_dma', AtapiRead>;
+  if (checkedPrototypes.has(prototype)) return;
+  checkedPrototypes.add(prototype);
+  for (const name of ['atapi_read', 'atapi_read_dma'] as const) {
+    const read = prototype[name];
+    prototype[name] = function (this: AtapiDevice, packet: Uint8Array): void {
+      const lba = ((packet[2] ?? 0) * 0x1000000 + ((packet[3] ?? 0) << 16) + ((packet[4] ?? 0) << 8) + (packet[5] ?? 0)) >>> 0;
+      if (this.buffer && lba * this.sector_size >= this.buffer.byteLength) {
+        this.atapi_check_condition_response(5, 0x21);
+        this.push_irq();
+        return;
+      }
+      read.call(this, packet);
+    };
+  }
+}
+
 /** Folder for the machine's persistent state. */
 export function stateDirectory(machine: V86Machine): string {
   return machine.config.stateDir ?? machine.config.runtimeDir;
@@ -317,6 +352,7 @@ export class V86Storage {
 export function installStorage(machine: V86Machine): V86Storage {
   const storage = new V86Storage(machine);
   machine.addOptions(storage.options());
+  machine.onCreated((emulator) => failReadsPastTheEnd(devices(emulator).cdrom));
   machine.onDispose(() => storage.close());
   const cont = machine.handlers.cont;
   machine.addHandlers({

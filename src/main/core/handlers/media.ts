@@ -7,6 +7,7 @@ import { proposeMachine } from '../../../library/index.js';
 import type { ApiArgs } from '../../../shared/protocol/api/index.js';
 import { CoreError } from '../core-error.js';
 import { attempt, checkFile } from '../lookups.js';
+import { findOnPath } from './app.js';
 import type { HandlerContext, NamespaceHandlers } from './context.js';
 
 /** The handlers of the `media.*`, `folders.*` and `os.*` calls. */
@@ -31,7 +32,8 @@ export function mediaHandlers({ library }: HandlerContext): NamespaceHandlers<'m
     'os.list': () => library.osCatalog().all(),
     'os.detect': async (args: ApiArgs<'os.detect'>) => {
       const detection = await library.detectOs(checkFile(args.path));
-      return { detection, proposal: proposeMachine(detection) };
+      // The engine recommendation depends on what this host has installed (os.detect says why).
+      return { detection, proposal: proposeMachine(detection, undefined, { qemu: findOnPath('qemu-system-x86_64') !== undefined }) };
     },
   };
 }
