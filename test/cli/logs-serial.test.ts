@@ -7,45 +7,21 @@
  * `hangar control`; serial.log is 0600.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { killTree } from '../../src/node/owned-child.js';
 import { ensureGuestIso } from '../support/linux-guest.js';
-import { hangarBin, hangarCli } from '../support/hangar-cli.js';
-import { until } from '../support/waiting.js';
+import { hangarCli } from '../support/hangar-cli.js';
+import { settled, until } from '../support/waiting.js';
 
 const home = mkdtempSync(join(tmpdir(), 'hangar-logs-serial-'));
-const env = { ...process.env, HANGAR_HOME: home };
-const children: ChildProcess[] = [];
 after(() => {
-  for (const child of children) killTree(child.pid);
+  killBackground();
   rmSync(home, { recursive: true, force: true });
 });
 
-const { hangar } = hangarCli(home, { timeoutMs: 120_000, cwd: home });
-
-/** A `hangar` process whose output is collected as it comes, and its exit code. */
-function background(...args: string[]): { output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [hangarBin, ...args], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (text: string) => (output += text));
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => (output += text));
-  return { output: () => output, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
-}
-
-async function settled<T>(promise: Promise<T>, what: string, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const { hangar, background, killBackground } = hangarCli(home, { timeoutMs: 120_000, cwd: home });
 
 test('hangar logs --serial prints the guest\'s COM1 output; the engine log traces state changes and control commands', async () => {
   const iso = ensureGuestIso();

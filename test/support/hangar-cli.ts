@@ -6,7 +6,9 @@
  *   await expectOk('create', 'Box', ...);          // fails the test with stderr when the exit code is not 0
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { killTree } from '../../src/node/owned-child.js';
 import { fileURLToPath } from 'node:url';
 
 /** The `hangar` entry point. */
@@ -28,8 +30,25 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** A `hangar` process left running, its output collected as it comes. */
+export interface BackgroundRun {
+  output(): string;
+  /** Its exit code (null when a signal ended it). */
+  exited: Promise<number | null>;
+}
+
+/** What `hangarCli` gives a test. */
+export interface HangarCli {
+  hangar(...args: string[]): Promise<CliRun>;
+  expectOk(...args: string[]): Promise<CliRun>;
+  /** Starts `hangar ARGS` and leaves it running (a headless instance, `logs --follow`). */
+  background(...args: string[]): BackgroundRun;
+  /** Kills what `background` started that is still running; call it in `after`. */
+  killBackground(): void;
+}
+
 /** A runner of `hangar` commands on the library in `home`. */
-export function hangarCli(home: string, options: CliOptions = {}): { hangar: (...args: string[]) => Promise<CliRun>; expectOk: (...args: string[]) => Promise<CliRun> } {
+export function hangarCli(home: string, options: CliOptions = {}): HangarCli {
   const hangar = (...args: string[]): Promise<CliRun> =>
     new Promise((resolve) => {
       execFile(process.execPath, [hangarBin, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env, HANGAR_HOME: home }, timeout: options.timeoutMs ?? 60_000 }, (error, stdout, stderr) => {
@@ -41,5 +60,17 @@ export function hangarCli(home: string, options: CliOptions = {}): { hangar: (..
     assert.equal(run.code, 0, `hangar ${args.join(' ')}: ${run.stderr}`);
     return run;
   };
-  return { hangar, expectOk };
+  const children: ChildProcess[] = [];
+  const background = (...args: string[]): BackgroundRun => {
+    const child = spawn(process.execPath, [hangarBin, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env, HANGAR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let output = '';
+    child.stdout?.setEncoding('utf8').on('data', (text: string) => (output += text));
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => (output += text));
+    return { output: () => output, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+  };
+  const killBackground = (): void => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) killTree(child.pid);
+  };
+  return { hangar, expectOk, background, killBackground };
 }

@@ -26,3 +26,13 @@ export async function within<T, F>(promise: Promise<T>, timeoutMs: number, fallb
     clearTimeout(timer);
   }
 }
+
+/** `promise`'s value, or a rejection naming `what` when it has not settled within `timeoutMs`. */
+export async function settled<T>(promise: Promise<T>, what: string, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
