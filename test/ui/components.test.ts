@@ -121,6 +121,37 @@ describe('components in Chromium', { timeout: 240_000 }, () => {
     assert.equal(saved.clipboard, 'off');
   });
 
+  test('settings: choosing v86 for a 64-bit OS warns with the engine rule\'s reason', async () => {
+    await mount(page, 'settings', { engine: 'qemu', osId: 'debian12' });
+    await page.getByRole('tab', { name: 'System' }).click();
+    await page.getByRole('combobox', { name: 'Engine' }).waitFor();
+    assert.equal(await page.getByTestId('engine-warning').count(), 0, 'QEMU runs a 64-bit guest');
+    await page.getByRole('combobox', { name: 'Engine' }).click();
+    await page.getByRole('option', { name: 'v86' }).click();
+    const warning = page.getByTestId('engine-warning');
+    await warning.waitFor({ timeout: 10_000 });
+    assert.match(await warning.innerText(), /Debian 12 is a 64-bit guest and will not start on v86\. QEMU: .*64-bit guests cannot run on v86/);
+    await page.getByRole('listbox').waitFor({ state: 'detached', timeout: 10_000 });
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'settings-engine-warning.png') });
+    await page.getByRole('combobox', { name: 'Engine' }).click();
+    await page.getByRole('option', { name: 'QEMU' }).click();
+    await until('the warning to go', () => warning.count(), (count) => count === 0);
+    // A 32-bit OS runs on v86: no warning.
+    await mount(page, 'settings', { engine: 'v86', osId: 'debian12-32' });
+    await page.getByRole('tab', { name: 'System' }).click();
+    await page.getByRole('combobox', { name: 'Engine' }).waitFor();
+    assert.equal(await page.getByTestId('engine-warning').count(), 0);
+  });
+
+  test('manager notice: a refused save reads as a sentence, without the library\'s field prefix', async () => {
+    const sentence = 'The shared folder "data" (/srv/data) does not exist; create the folder or choose another one.';
+    await mount(page, 'notice', { failDesc: `shares: ${sentence}` });
+    await page.getByRole('button', { name: 'Fail' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'The shared folder "data"' });
+    await alert.waitFor({ timeout: 10_000 });
+    assert.equal((await alert.innerText()).trim(), sentence);
+  });
+
   test('settings: tabs are reachable with the keyboard', async () => {
     await mount(page, 'settings');
     await page.getByRole('tab', { name: 'General' }).focus();

@@ -21,6 +21,8 @@ import { VmPage } from '../features/vm-window/VmPage.js';
 import { App } from '../app/App.js';
 import { clipboardKvmFixture } from './clipboard-kvm-fixtures.js';
 import { installFakeBridge } from './fake-bridge.js';
+import { NoticeSnackbar } from '../app/manager/NoticeSnackbar.js';
+import { useNotice } from '../app/manager/use-notice.js';
 
 /** Everything fixtures report back (read by tests through window.hangarFixture). */
 export interface FixtureLog {
@@ -103,6 +105,19 @@ function ManagerFixture({ machines, media }: { machines: MachineSummary[]; media
   return <ManagerWindow machines={machines} media={media} selectedId={selected} onSelect={setSelected} onAction={(action, id) => log('action', { action, id })} onAddMedia={(path) => log('add-media', path)} />;
 }
 
+/** The manager's notice showing a refused call's error, as `fail` forms it. */
+function NoticeFixture({ desc }: { desc: string }) {
+  const { notice, setNotice, fail } = useNotice();
+  return (
+    <>
+      <button type="button" onClick={() => fail({ ok: false, error: { desc } })}>
+        Fail
+      </button>
+      <NoticeSnackbar notice={notice} onClose={() => setNotice(undefined)} />
+    </>
+  );
+}
+
 /** Options a test may pass to `mount`. */
 interface FixtureOptions {
   mode?: 'light' | 'dark';
@@ -125,6 +140,16 @@ interface FixtureOptions {
   network?: NetworkActivity;
   /** The engine's network the settings editor and the forwarding dialog load (running machines). */
   networkStatus?: NetworkStatus;
+  /** Settings: the machine's engine and OS (one of sampleOs), instead of the sample's. */
+  engine?: MachineConfig['engine'];
+  osId?: string;
+  /** The notice fixture: the refused call's error text. */
+  failDesc?: string;
+}
+
+/** The settings editor's `os` prop when there is one. */
+function withOs(os: OsChoice | undefined): { os?: OsChoice } {
+  return os ? { os } : {};
 }
 
 /**
@@ -190,8 +215,9 @@ export function mountFixture(root: Root, name: string, raw: unknown): void {
     case 'settings':
       element = (
         <SettingsEditor
-          config={options.storageMedia ? storageConfig : sampleConfig}
+          config={{ ...(options.storageMedia ? storageConfig : sampleConfig), ...(options.engine ? { engine: options.engine } : {}), ...(options.osId ? { osId: options.osId } : {}) }}
           {...(options.storageMedia ? { media: sampleMedia } : {})}
+          {...withOs(sampleOs.find((os) => os.id === options.osId))}
           running={options.running ?? false} otherNames={['Other VM']} qemuAvailable={options.qemuAvailable ?? true} onSave={(config) => log('save', config)} onCancel={() => log('cancel', null)}
           {...(options.networkStatus ? { loadNetwork: async () => options.networkStatus } : {})} />
       );
@@ -202,6 +228,9 @@ export function mountFixture(root: Root, name: string, raw: unknown): void {
       break;
     case 'snapshots':
       element = <SnapshotFixture rows={options.rows ?? []} currentId={options.currentId ?? null} />;
+      break;
+    case 'notice':
+      element = <NoticeFixture desc={options.failDesc ?? ''} />;
       break;
     case 'manager':
       element = <ManagerFixture machines={options.machines ?? []} media={options.withMedia ? sampleMedia : []} />;

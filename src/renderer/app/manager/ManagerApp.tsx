@@ -10,7 +10,7 @@ import DialogTitle from '@mui/material/DialogTitle';
 import { useCallback, useMemo, useState } from 'react';
 import type { MenuCommand } from '../../../shared/bridge.js';
 import type { HangarClient } from '../../platform/client.js';
-import type { MachineConfig, MachineSummary } from '../../platform/models.js';
+import type { MachineConfig, MachineSummary, OsChoice } from '../../platform/models.js';
 import { chooseMediaFile, hasFileChooser, openVmWindow } from '../../platform/shell.js';
 import { useMenuCommands } from '../../components/use-menu-commands.js';
 import { ManagerWindow } from '../../features/manager/ManagerWindow.js';
@@ -37,11 +37,18 @@ import { useAccelerator } from './use-accelerator.js';
 import { useSnapshotSummaries } from './use-snapshot-summaries.js';
 import { useThumbnails } from './use-thumbnails.js';
 import { useDocumentTitle } from './use-document-title.js';
+import { useShutdownRequests } from './use-shutdown-requests.js';
+import { ShutdownNotice } from '../../features/vm-window/ShutdownNotice.js';
 
 /** Application-menu commands from the Electron bridge; undefined in a browser. */
 function bridgeMenuCommands(): ((listener: (command: MenuCommand) => void) => () => void) | undefined {
   const bridge = window.hangar;
   return bridge ? (listener) => bridge.onMenuCommand(listener) : undefined;
+}
+
+/** The settings editor's `os` prop when the machine's OS is known (exactOptionalPropertyTypes). */
+function withOs(os: OsChoice | undefined): { os?: OsChoice } {
+  return os ? { os } : {};
 }
 
 /** Props of the manager. */
@@ -66,6 +73,7 @@ export function ManagerApp({ client, theme, onThemeChange }: ManagerAppProps) {
   const thumbnails = useThumbnails(client, machines);
   const snapshotSummaries = useSnapshotSummaries(client, selected);
   const accelerator = useAccelerator(client, selected);
+  const shutdowns = useShutdownRequests(machines);
 
   const osNames = useMemo(() => new Map(osChoices.map((os) => [os.id, os.name])), [osChoices]);
   const shown = useMemo(
@@ -86,6 +94,10 @@ export function ManagerApp({ client, theme, onThemeChange }: ManagerAppProps) {
     if (fail(result)) return;
     setNotice({ severity: 'success', text: `${name} is running.`, action: { label: 'Show window', run: () => show(id) } });
   };
+  // ACPI shutdown only asks the guest; the notice says so until it stops, then offers Power off.
+  const shutDown = (id: string): void => {
+    void client.power(id, 'powerdown').then((result) => !fail(result) && shutdowns.requested(id));
+  };
   const onAction = (action: ManagerAction, id: string | null): void => {
     if (action === 'new') return dialogs.setWizardOpen(true);
     if (!id) return;
@@ -96,6 +108,7 @@ export function ManagerApp({ client, theme, onThemeChange }: ManagerAppProps) {
     else if (action === 'start') void start(id);
     else if (action === 'pause') void client.power(id, 'pause').then(fail);
     else if (action === 'resume') void client.power(id, 'resume').then(fail);
+    else if (action === 'shutdown') shutDown(id);
     else if (action === 'stop') void client.power(id, 'poweroff').then(fail);
   };
 
@@ -105,7 +118,10 @@ export function ManagerApp({ client, theme, onThemeChange }: ManagerAppProps) {
     if (command === 'app.preferences') return dialogs.setPreferencesOpen(true);
     const outcome = managerMenuOutcome(command, selected?.state);
     if (outcome?.kind === 'action') onAction(outcome.action, selected?.id ?? null);
-    else if (outcome?.kind === 'power' && selected) void client.power(selected.id, outcome.action).then(fail);
+    else if (outcome?.kind === 'power' && selected) {
+      if (outcome.action === 'powerdown') shutDown(selected.id);
+      else void client.power(selected.id, outcome.action).then(fail);
+    }
   });
 
   const create = async (request: NewMachineRequest, progress: (fraction: number) => void): Promise<void> => {
@@ -177,7 +193,14 @@ export function ManagerApp({ client, theme, onThemeChange }: ManagerAppProps) {
         onPreferences={() => dialogs.setPreferencesOpen(true)}
         accelerator={accelerator}
         snapshots={snapshotSummaries}
-        banner={connectionBanner(connection)}
+        banner={
+          <>
+            {connectionBanner(connection)}
+            {shutdowns.pending.map(({ machine, request }) => (
+              <ShutdownNotice key={machine.id} name={machine.config.name} request={request} onPowerOff={() => (request.dismiss(), onAction('stop', machine.id))} />
+            ))}
+          </>
+        }
         onAddMedia={(path) => void client.addMedia(path).then(thenRefresh)}
         onRemoveMedia={(id) => void client.removeMedia(id).then(thenRefresh)}
         folders={folders}
@@ -223,6 +246,7 @@ export function ManagerApp({ client, theme, onThemeChange }: ManagerAppProps) {
             loadNetwork={loadSettingsNetwork}
             loadShares={loadSettingsShares}
             storage={diskStorageApi(client, settingsMachine.id)}
+            {...withOs(osChoices.find((os) => os.id === settingsMachine.config.osId))}
             onSave={(after) => saveSettings(settingsMachine, after)}
             onCancel={() => dialogs.setSettingsId(undefined)}
           />

@@ -1,5 +1,6 @@
 /** The manager's one notice (a snackbar): errors, confirmations, and an action such as "Show window". */
 import { useCallback, useState } from 'react';
+import { errorSentence } from '../../components/error-sentence.js';
 
 /** A notice: how it looks, what it says, and an optional action button. */
 export type Notice = { severity: 'error' | 'success' | 'info'; text: string; action?: { label: string; run: () => void } };
@@ -19,7 +20,8 @@ export function useNotice(): NoticeState {
   const [notice, setNotice] = useState<Notice | undefined>(undefined);
   const showError = useCallback((text: string) => setNotice({ severity: 'error', text }), []);
   const fail = (result: { ok: boolean; error?: { desc: string } }): boolean => {
-    if (!result.ok) setNotice({ severity: 'error', text: result.error?.desc ?? 'The command failed.' });
+    // The library's refusals name the field first ("shares: The shared folder …"); a notice shows the sentence.
+    if (!result.ok) setNotice({ severity: 'error', text: result.error ? errorSentence(result.error.desc) : 'The command failed.' });
     return !result.ok;
   };
   return { notice, setNotice, showError, fail };

@@ -22,7 +22,7 @@ import Typography from '@mui/material/Typography';
 import { useState } from 'react';
 import type { KeyboardEvent, ReactNode } from 'react';
 import type { MachineState, MachineSummary, MediaItem, WatchedFolder } from '../../platform/models.js';
-import { AddIcon, ComputerIcon, DeleteIcon, OpenIcon, PauseIcon, PlayIcon, SettingsIcon, SnapshotIcon, StopIcon } from '../../components/icons.js';
+import { AddIcon, ComputerIcon, DeleteIcon, OpenIcon, PauseIcon, PlayIcon, PowerIcon, SettingsIcon, SnapshotIcon, StopIcon } from '../../components/icons.js';
 import { stateColour, stateLabels } from '../../components/machine-state.js';
 import { forwardUrl } from '../settings/network-model.js';
 import { AcceleratorRow } from './AcceleratorRow.js';
@@ -82,7 +82,7 @@ export function ManagerWindow(props: ManagerWindowProps) {
   const { machines, selectedId, onSelect, onAction, media = [], onAddMedia, onRemoveMedia, snapshots = {}, banner } = props;
   const [view, setView] = useState<'machines' | 'media'>('machines');
   const selected = machines.find((machine) => machine.id === selectedId);
-  const available = actionsFor(selected?.state);
+  const available = actionsFor(selected?.state, selected?.config.engine);
   const button = (action: ManagerAction, label: string, Icon: typeof AddIcon) => (
     <Button key={action} startIcon={<Icon />} disabled={!available.has(action)} onClick={() => onAction(action, selected?.id ?? null)} color="inherit" size="small">
       {label}
@@ -117,6 +117,7 @@ export function ManagerWindow(props: ManagerWindowProps) {
             {available.has('resume') ? button('resume', 'Resume', PlayIcon) : button('start', 'Start', PlayIcon)}
             {button('show', 'Show', OpenIcon)}
             {button('pause', 'Pause', PauseIcon)}
+            {button('shutdown', 'Shut down', PowerIcon)}
             {button('stop', 'Stop', StopIcon)}
             {button('snapshots', 'Snapshots', SnapshotIcon)}
             {button('delete', 'Delete', DeleteIcon)}

@@ -14,14 +14,14 @@ import Tabs from '@mui/material/Tabs';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useEffect, useMemo, useState } from 'react';
-import type { BootDevice, DriveConfig, MachineConfig, MediaItem, NetworkStatus } from '../../platform/models.js';
+import type { BootDevice, DriveConfig, MachineConfig, MediaItem, NetworkStatus, OsChoice } from '../../platform/models.js';
 import { NetworkTab } from './NetworkTab.js';
 import { HardDisks } from './StorageTab.js';
 import type { DiskStorageApi } from './storage-model.js';
 import { ClipboardTab } from './ClipboardTab.js';
 import { SharedFoldersTab } from './SharedFoldersTab.js';
 import { sharesSaveProblem, type SharesStatus } from './shared-folders-model.js';
-import { changedSettings, validateSettings } from './settings-model.js';
+import { changedSettings, engineWarning, validateSettings } from './settings-model.js';
 
 /** Props of the settings editor. */
 export interface SettingsEditorProps {
@@ -44,6 +44,8 @@ export interface SettingsEditorProps {
   readonly loadShares?: () => Promise<SharesStatus | undefined>;
   /** The machine's `disks.*` calls: with them the Storage page adds, attaches, grows, converts and removes the hard disk. */
   readonly storage?: DiskStorageApi;
+  /** The machine's OS (os.list's entry for its osId): a 64-bit one on v86 is warned about. */
+  readonly os?: OsChoice;
 }
 
 /** The editor's pages. */
@@ -57,7 +59,7 @@ const fieldLabels: Partial<Record<keyof MachineConfig, string>> = {
 };
 
 /** The settings editor component. */
-export function SettingsEditor({ config, running, otherNames, qemuAvailable, onSave, onCancel, media = [], chooseFile, initialPage, loadNetwork, loadShares, storage }: SettingsEditorProps) {
+export function SettingsEditor({ config, running, otherNames, qemuAvailable, onSave, onCancel, media = [], chooseFile, initialPage, loadNetwork, loadShares, storage, os }: SettingsEditorProps) {
   const [page, setPage] = useState(initialPage ? Math.max(0, pages.indexOf(initialPage)) : 0);
   const shown = pages[page];
   const [networkStatus, setNetworkStatus] = useState<NetworkStatus | undefined>(undefined);
@@ -85,6 +87,7 @@ export function SettingsEditor({ config, running, otherNames, qemuAvailable, onS
   const changes = useMemo(() => changedSettings(config, draft), [config, draft]);
   const restartNeeded = running ? changes.filter((change) => change.needsPowerCycle) : [];
   const valid = Object.keys(errors).length === 0;
+  const engineProblem = errors.engine ? undefined : engineWarning(draft.engine, os, qemuAvailable);
   const update = <K extends keyof MachineConfig>(field: K, value: MachineConfig[K]): void => setDraft((old) => ({ ...old, [field]: value }));
   const fieldProps = (field: keyof MachineConfig) => ({
     size: 'small' as const,
@@ -110,6 +113,11 @@ export function SettingsEditor({ config, running, otherNames, qemuAvailable, onS
                 <MenuItem value="v86">v86</MenuItem>
                 <MenuItem value="qemu">QEMU</MenuItem>
               </TextField>
+              {engineProblem && (
+                <Alert severity="warning" data-testid="engine-warning" sx={{ mt: -1 }}>
+                  {engineProblem}
+                </Alert>
+              )}
               <TextField label="Memory (MiB)" type="number" value={Number.isNaN(draft.memoryMiB) ? '' : draft.memoryMiB} onChange={(e) => update('memoryMiB', numeric(e.target.value))} {...fieldProps('memoryMiB')} />
               <TextField label="CPUs" type="number" value={Number.isNaN(draft.cpus) ? '' : draft.cpus} onChange={(e) => update('cpus', numeric(e.target.value))} {...fieldProps('cpus')} />
               <TextField

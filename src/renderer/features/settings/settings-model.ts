@@ -1,6 +1,7 @@
 /** The settings editor's rules: validation per field and which changes need a power cycle. */
-import type { MachineConfig } from '../../platform/models.js';
-import { engineLimits, nameProblem } from '../wizard/validation.js';
+import { guestBits } from '../../../shared/guest-os.js';
+import type { MachineConfig, OsChoice } from '../../platform/models.js';
+import { engineLimits, nameProblem, recommendedEngine } from '../wizard/validation.js';
 import { networkProblem } from './network-model.js';
 
 /** Field → message, only for fields with a problem. */
@@ -41,12 +42,28 @@ function sameRemovableDrives(before: MachineConfig['drives'], after: MachineConf
   return removable(before) === removable(after);
 }
 
+/**
+ * Whether a clipboard change needs a power cycle: QEMU gets its clipboard agent channel
+ * (vdagent) only at start, so turning sharing on or off waits for the next start; a new
+ * direction with sharing on is a filter in main and applies at once. v86 has no agent at all.
+ */
+function clipboardNeedsPowerCycle(before: MachineConfig, after: MachineConfig): boolean {
+  return after.engine === 'qemu' && before.engine === 'qemu' && (before.clipboard === 'off') !== (after.clipboard === 'off');
+}
+
+/** Whether changing `field` from `before` to `after` takes effect only after a power cycle. */
+function needsPowerCycle(field: keyof MachineConfig, before: MachineConfig, after: MachineConfig): boolean {
+  if (field === 'network') return networkNeedsPowerCycle(before.network, after.network);
+  if (field === 'clipboard') return clipboardNeedsPowerCycle(before, after);
+  return !liveFields.has(field);
+}
+
 /** The fields that differ between `before` and `after`. */
 export function changedSettings(before: MachineConfig, after: MachineConfig): SettingsChange[] {
   const changes: SettingsChange[] = [];
   for (const field of Object.keys(after) as (keyof MachineConfig)[]) {
     if (field === 'drives' ? sameRemovableDrives(before.drives, after.drives) : JSON.stringify(before[field]) === JSON.stringify(after[field])) continue;
-    changes.push({ field, needsPowerCycle: field === 'network' ? networkNeedsPowerCycle(before.network, after.network) : !liveFields.has(field) });
+    changes.push({ field, needsPowerCycle: needsPowerCycle(field, before, after) });
   }
   return changes;
 }
@@ -78,4 +95,14 @@ export function validateSettings(config: MachineConfig, otherNames: readonly str
   if (config.drives.filter((drive) => drive.kind === 'floppy').length > 2) errors.drives = 'A PC has at most two floppy drives.';
   if (config.drives.filter((drive) => drive.kind !== 'floppy').length > 4) errors.drives = 'IDE has room for at most four disks and CD drives.';
   return errors;
+}
+
+/**
+ * A warning (not an error: the OS entry may be wrong about the medium) when the chosen engine
+ * cannot run the machine's OS: a 64-bit guest on v86. The sentence is the engine rule's own
+ * (src/shared/guest-os.ts), so the wizard and the editor give the same reason.
+ */
+export function engineWarning(engine: MachineConfig['engine'], os: OsChoice | undefined, qemuAvailable: boolean): string | undefined {
+  if (engine !== 'v86' || os === undefined || guestBits({ arch: os.arch ?? null, bits: os.bits }) !== 64) return undefined;
+  return `${os.name} is a 64-bit guest and will not start on v86. ${recommendedEngine(os, qemuAvailable).reason}`;
 }

@@ -72,7 +72,7 @@ export function VmMenus(props: VmMenusProps) {
       aria-haspopup="menu"
       aria-expanded={open?.name === menu}
       onClick={(event: MouseEvent<HTMLElement>) => menus.show(menu, event.currentTarget)}
-      sx={{ px: 1.25, minWidth: 0 }}
+      sx={{ px: 1.25, minWidth: 0, whiteSpace: 'nowrap' }}
     >
       {label}
     </Button>
@@ -124,20 +124,37 @@ export function VmMenus(props: VmMenusProps) {
 
   return (
     <>
-      <Box role="menubar" aria-label={`${name} menus`} sx={{ display: 'flex', alignItems: 'center', gap: 0.25, px: 1, minHeight: 36, borderBottom: 1, borderColor: 'divider', bgcolor: 'background.paper' }}>
-        {menuButton('machine', 'Machine')}
-        {menuButton('devices', 'Devices')}
-        {menuButton('input', 'Input')}
-        {menuButton('view', 'View')}
+      {/*
+        In a narrow window the parts wrap onto a second row instead of squeezing into each other:
+        each keeps its width, the tabs scroll within themselves if even a row of their own is too
+        narrow, and the name takes what is left of the last row (ellipsised, never pushing).
+      */}
+      <Box
+        role="menubar"
+        aria-label={`${name} menus`}
+        sx={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', columnGap: 0.25, px: 1, minHeight: 36, borderBottom: 1, borderColor: 'divider', bgcolor: 'background.paper' }}
+      >
+        <Box sx={{ display: 'flex', flex: 'none', gap: 0.25, mr: 2 }}>
+          {menuButton('machine', 'Machine')}
+          {menuButton('devices', 'Devices')}
+          {menuButton('input', 'Input')}
+          {menuButton('view', 'View')}
+        </Box>
         {props.views && (
-          <Tabs value={props.views.current} onChange={(_, value: VmView) => props.views?.show(value)} aria-label="Views" sx={{ ml: 2, minHeight: 36, '& .MuiTab-root': { minHeight: 36, py: 0, textTransform: 'none' } }}>
+          <Tabs
+            value={props.views.current}
+            onChange={(_, value: VmView) => props.views?.show(value)}
+            aria-label="Views"
+            variant="scrollable"
+            scrollButtons={false}
+            sx={{ flex: '0 1 auto', minWidth: 0, maxWidth: '100%', minHeight: 36, '& .MuiTab-root': { minHeight: 36, py: 0, textTransform: 'none' } }}
+          >
             <Tab value="display" label="Display" />
             <Tab value="serial" label="Serial console" />
             {props.views.logs && <Tab value="logs" label="Logs" />}
           </Tabs>
         )}
-        <Box sx={{ flex: 1 }} />
-        <Typography variant="subtitle2" noWrap sx={{ color: 'text.secondary', pr: 1 }}>
+        <Typography variant="subtitle2" noWrap data-testid="vm-menus-name" sx={{ flex: '1 1 0', minWidth: 0, textAlign: 'right', color: 'text.secondary', pl: 1, pr: 1 }}>
           {name}
         </Typography>
       </Box>

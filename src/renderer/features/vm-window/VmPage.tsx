@@ -14,7 +14,7 @@ import Typography from '@mui/material/Typography';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { MenuCommand } from '../../../shared/bridge.js';
 import type { HangarClient } from '../../platform/client.js';
-import type { DriveConfig, DriveSlot, MachineConfig, MachineSummary, MediaItem } from '../../platform/models.js';
+import type { DriveConfig, DriveSlot, MachineConfig, MachineSummary, MediaItem, OsChoice } from '../../platform/models.js';
 import type { DisplayChannel } from '../../platform/transport.js';
 import { chooseMediaFile, hasFileChooser, readHostClipboard, writeHostClipboard } from '../../platform/shell.js';
 import { isActive } from '../../components/machine-state.js';
@@ -30,6 +30,7 @@ import { engineClipboardModes } from '../../../shared/protocol/engine/clipboard.
 import { recheckOutcome } from './accelerator-text.js';
 import { PortForwardingDialog } from './PortForwardingDialog.js';
 import { ShutdownNotice } from './ShutdownNotice.js';
+import { errorSentence } from '../../components/error-sentence.js';
 import { useShutdownRequest } from './use-shutdown-request.js';
 import type { PortForwardingApi } from './PortForwardingDialog.js';
 import { useNetworkStatus } from './use-network-status.js';
@@ -63,7 +64,7 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
   const [channel, setChannel] = useState<DisplayChannel | undefined>(undefined);
   const [attempt, setAttempt] = useState(0);
   const [snapshots, setSnapshots] = useState<{ take: boolean } | undefined>(undefined);
-  const [settings, setSettings] = useState<{ page?: SettingsPage; names: string[]; qemuAvailable: boolean } | undefined>(undefined);
+  const [settings, setSettings] = useState<{ page?: SettingsPage; names: string[]; qemuAvailable: boolean; os?: OsChoice } | undefined>(undefined);
   const menuCommands = useMemo(bridgeMenuCommands, []);
   const serialChannel = useMemo(() => machineSerialChannel(client, machineId), [client, machineId]);
   const loadLogs = useCallback<LogLoader>((kind, lines) => client.call('machines.logs', { id: machineId, log: kind, lines }), [client, machineId]);
@@ -209,14 +210,16 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
   }, [machine, slots]);
 
   const report = (result: { ok: boolean; error?: { desc: string } }): boolean => {
-    if (!result.ok) setError(result.error?.desc ?? 'The command failed.');
+    if (!result.ok) setError(result.error ? errorSentence(result.error.desc) : 'The command failed.');
     return result.ok;
   };
 
   const openSettings = async (page?: SettingsPage): Promise<void> => {
-    const [list, engines] = await Promise.all([client.listMachines(), client.engines()]);
+    const [list, engines, systems] = await Promise.all([client.listMachines(), client.engines(), client.listOsChoices()]);
     const names = list.ok ? list.value.filter((m) => m.id !== machineId).map((m) => m.config.name) : [];
-    setSettings({ names, qemuAvailable: engines.ok && engines.value.qemuAvailable, ...(page ? { page } : {}) });
+    // The machine's OS, so the editor warns about a 64-bit guest on v86.
+    const os = systems.ok ? systems.value.find((choice) => choice.id === machine?.config.osId) : undefined;
+    setSettings({ names, qemuAvailable: engines.ok && engines.value.qemuAvailable, ...(page ? { page } : {}), ...(os ? { os } : {}) });
   };
   // Answers the refusal's sentence: the editor shows a shared-folder one next to the share.
   const saveSettings = async (after: MachineConfig): Promise<string | undefined> => {
@@ -375,6 +378,7 @@ export function VmPage({ client, machineId }: { client: HangarClient; machineId:
             qemuAvailable={settings.qemuAvailable}
             media={media}
             {...(settings.page ? { initialPage: settings.page } : {})}
+            {...(settings.os ? { os: settings.os } : {})}
             loadNetwork={settingsNetwork}
             loadShares={settingsShares}
             storage={diskStorageApi(client, machineId)}
