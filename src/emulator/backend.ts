@@ -37,6 +37,12 @@ export interface BackendHost {
   emit<N extends EngineEventName>(name: N, data: EngineEventData<N>): void;
   /** Sends a display message to every attached viewer (viewers coalesce; never blocks). */
   display(message: DisplayMessage): void;
+  /**
+   * True when `display` has copied a message's pixels by the time it returns (every viewer
+   * serializes it at once), so a backend may send a view of its own live frame buffer instead of
+   * a fresh copy. Hosts that keep messages (tests) leave it unset and get owned pixels.
+   */
+  readonly displayCopiesPixels?: boolean;
   /** Writes a line to the engine log (stderr). */
   log(message: string): void;
 }

@@ -7,7 +7,10 @@ import type { DisplayMessage } from '../../shared/protocol/display.js';
 
 /** A display consumer (MessagePort, parent channel, socket…). */
 export interface DisplayViewer {
-  /** Queues one message; never blocks. */
+  /**
+   * Queues one message; never blocks. Must copy (serialize) the message before returning: a
+   * rectangle's pixels may be a view of the engine's live frame buffer (BackendHost.displayCopiesPixels).
+   */
   post(message: DisplayMessage): void;
   /** Bytes (or messages) still queued; 0 when the transport cannot tell. */
   backlog(): number;

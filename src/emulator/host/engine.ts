@@ -42,6 +42,8 @@ export class Engine implements SessionEngine, BackendHost {
   private quitting = false;
   private startFailure: string | undefined;
   readonly display = this.post.bind(this);
+  /** Every viewer (the parent channel) serializes a display message inside `post` (DisplayViewer). */
+  readonly displayCopiesPixels = true;
   readonly viewers = new DisplayFanout((send) => this.backend?.replayDisplay(send));
   /** Resolves when `quit` was answered (or the host asked the engine to stop). */
   readonly stopped: Promise<string>;

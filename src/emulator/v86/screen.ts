@@ -109,9 +109,16 @@ export class V86Screen {
   /** When false, nothing is sent and no graphics frames are produced (benchmarks compare both). */
   attached = true;
 
+  /**
+   * @param lendFrame `send` copies pixels before returning (BackendHost.displayCopiesPixels): a
+   *   change covering the whole screen is sent as the frame buffer itself. At 1024×768 a fresh
+   *   3 MiB copy each flush (allocation, zeroing, page faults) cost about as much as the
+   *   structured clone that follows it, all on the emulation thread. Benchmarks compare both.
+   */
   constructor(
     private readonly emulator: V86Emulator,
     private readonly send: (message: DisplayMessage) => void,
+    public lendFrame = false,
   ) {
     this.hook(emulator.screen_adapter);
   }
@@ -309,7 +316,7 @@ export class V86Screen {
       }
       const rect = this.pendingRect;
       this.pendingRect = undefined;
-      if (rect) this.send({ type: 'rect', ...rect, pixels: extractRect(this.frame, this.width, rect) });
+      if (rect) this.send({ type: 'rect', ...rect, pixels: this.rectPixels(rect) });
       return;
     }
     if (!this.modeAnnounced) this.announceText();
@@ -331,6 +338,12 @@ export class V86Screen {
       this.cursorDirty = false;
       this.send({ type: 'text-cursor', ...this.cursor });
     }
+  }
+
+  /** The pixels of `rect`: a copy, or the frame itself when it is the whole screen and may be lent. */
+  private rectPixels(rect: Rect): Uint8Array {
+    const whole = rect.x === 0 && rect.y === 0 && rect.width === this.width && rect.height === this.height;
+    return whole && this.lendFrame ? this.frame : extractRect(this.frame, this.width, rect);
   }
 
   /** Sends the whole current screen to one viewer. */

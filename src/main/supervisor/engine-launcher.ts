@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { forkOwned, killGroup, killTree } from '../../node/owned-child.js';
+import { engineEnvironment } from './engine-env.js';
 
 /** The engine entry file; main reaches engines only by spawning it (docs/architecture.md §3). */
 export const engineEntryFile = fileURLToPath(new URL('../../emulator/host/entry.ts', import.meta.url));
@@ -56,6 +57,7 @@ export const forkLauncher: EngineLauncher = {
     const child = forkOwned(engineEntryFile, [...args], {
       execArgv: ['--import', tsxLoader],
       serialization: 'advanced',
+      env: engineEnvironment(),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       detached: true,
     });
