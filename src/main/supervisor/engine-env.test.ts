@@ -24,7 +24,9 @@ test('a forked engine runs with glibc keeping frame-sized buffers in its heap', 
     for (const [name, value] of Object.entries(engineAllocatorSettings)) assert.ok(environment.includes(`${name}=${value}`), `${name}=${value} is not in the engine's environment`);
   } finally {
     engine.kill();
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 10_000)))]);
+    clearTimeout(timer);
     rmSync(dir, { recursive: true, force: true });
   }
 });
