@@ -52,7 +52,7 @@ const child = spawn(
   // mismatch fails the test that caused it (src/main/core/hangar-core.ts, apiValidationEnabled).
   { cwd: root, stdio: 'inherit', env: { ...process.env, HANGAR_VALIDATE_API: '1' } },
 );
-// About 20 minutes on a quiet 2-core machine; the stop is a safety net against a hang, with room
+// About 25 minutes on a quiet 2-core machine; the stop is a safety net against a hang, with room
 // for a slower or busier machine (CI allows 90 minutes for install and tests together).
 const timeout = setTimeout(() => {
   console.error('The test run took over 45 minutes; stopping it.');
