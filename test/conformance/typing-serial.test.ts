@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { SERIAL_BATCH_BYTES } from '../../src/emulator/common/serial-batch.js';
+import { planTyping } from '../../src/emulator/common/typing.js';
 import type { EngineProcess } from '../support/engine-process.js';
 import { startEngine } from '../support/engine-process.js';
 import type { QmpClient } from '../support/qmp-client.js';
@@ -100,6 +101,20 @@ for (const backend of conformanceBackends) {
       const echoed = await poll('the line echoed on COM1', 60_000, () => {
         const text = Buffer.concat(serialChunks(client, mark)).toString('latin1');
         return text.endsWith('.') ? text : undefined;
+      }).catch(() => Buffer.concat(serialChunks(client, mark)).toString('latin1'));
+      assert.equal(echoed, line, 'the guest got every key, in order');
+    });
+
+    test('keys sent live (input-send-event, one command per key event, as a display sends them) all arrive at a guest slower than the keys', async () => {
+      const mark = client.events.length;
+      const line = 'Live keys: 42 of them, Sent Faster than read!';
+      // Every key event its own command, all sent at once: the engine, not the sender, must pace them.
+      const events = planTyping(line).strokes.flat();
+      const replies = await Promise.all(events.map((key) => client.execute('input-send-event', { events: [{ type: 'key', data: { down: key.down, key: { type: 'qcode', data: key.key } } }] })));
+      assert.equal(replies.length, events.length);
+      const echoed = await poll('the live keys echoed on COM1', 60_000, () => {
+        const text = Buffer.concat(serialChunks(client, mark)).toString('latin1');
+        return text.endsWith('!') ? text : undefined;
       }).catch(() => Buffer.concat(serialChunks(client, mark)).toString('latin1'));
       assert.equal(echoed, line, 'the guest got every key, in order');
     });

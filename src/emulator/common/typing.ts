@@ -64,7 +64,7 @@ const KEY_TAKE_POLL_MS = 2;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits (bounded by KEY_TAKE_LIMIT_MS) until the running guest has taken the keys sent so far. */
-export async function untilGuestTookKeys(target: TypingTarget): Promise<void> {
+export async function untilGuestTookKeys(target: Pick<TypingTarget, 'guestTookKeys' | 'running'>): Promise<void> {
   const deadline = Date.now() + KEY_TAKE_LIMIT_MS;
   while (target.running() && !(await target.guestTookKeys()) && Date.now() < deadline) await sleep(KEY_TAKE_POLL_MS);
 }

@@ -4,9 +4,14 @@
  * with what the guest took read from the keyboard controller and the BIOS key buffer).
  */
 import { qkeycodeToXt } from '../../shared/input/qkeycode.js';
+import { LiveInputPacer, LiveInputQueueFull } from '../common/live-keys.js';
+import type { EngineArgs } from '../../shared/protocol/engine/index.js';
+import { ProtocolError } from '../backend.js';
 import { BIOS_KEY_POINTERS, KEYBOARD_STATUS_PORT, KeyQueue, biosKeyBufferHasRoom, keyboardControllerDrained, planTyping, typePlan } from '../common/typing.js';
 import { toQemuKey } from './keys.js';
 import type { QemuMachine } from './machine.js';
+
+type InputEvents = EngineArgs<'input-send-event'>['events'];
 
 /** The input commands of one QEMU machine. */
 export class QemuInput {
@@ -15,21 +20,26 @@ export class QemuInput {
   /** Serialises typed text so concurrent commands never interleave half-pressed keys. */
   private readonly keys = new KeyQueue();
 
+  /**
+   * Live input in order, each key once the guest took the keys before it (common/live-keys.ts):
+   * QEMU's PS/2 queue and the BIOS buffer drop keys sent faster than a busy guest reads them.
+   */
+  private readonly live = new LiveInputPacer<InputEvents>({
+    send: (events) => this.sendEvents(events),
+    guestTookKeys: () => this.guestTookKeys(),
+    running: () => !this.machine.disposed && this.machine.runState === 'running',
+    failed: (error) => this.machine.host.log(`input: a queued input event failed: ${error instanceof Error ? error.message : String(error)}`),
+  });
+
   constructor(private readonly machine: QemuMachine) {
     machine.addHandlers({
       'input-send-event': async (args) => {
-        // Keys go as QEMU extended key events over VNC (XT codes, layout-independent) when the
-        // server acknowledged them and every key is known; anything else through QMP, which
-        // also names unknown keys in its error.
-        const rfb = this.machine.session?.rfb;
-        const scancodes = args.events.map((event) => (event.type !== 'key' ? undefined : event.data.key.type === 'number' ? event.data.key.data : qkeycodeToXt.get(event.data.key.data)));
-        if (rfb?.open === true && rfb.extendedKeys && !this.machine.relaunching && scancodes.every((code) => code !== undefined)) {
-          args.events.forEach((event, index) => rfb.sendExtendedKey(event.type === 'key' && event.data.down, scancodes[index]!));
-          this.keysViaVnc++;
-          return {};
+        try {
+          await this.live.submit(args.events, args.events.some((event) => event.type === 'key'));
+        } catch (error) {
+          if (error instanceof LiveInputQueueFull) throw new ProtocolError('GenericError', error.message);
+          throw error;
         }
-        const events = args.events.map((event) => (event.type === 'key' ? { type: 'key', data: { down: event.data.down, key: toQemuKey(event.data.key) } } : event));
-        await this.machine.call('input-send-event', { events });
         return {};
       },
       'send-key': async (args) => {
@@ -38,6 +48,23 @@ export class QemuInput {
       },
       'input-type-text': (args) => this.typeText(args.text, args['delay-ms'] ?? 10),
     });
+  }
+
+  /**
+   * Keys go as QEMU extended key events over VNC (XT codes, layout-independent) when the server
+   * acknowledged them and every key is known; anything else through QMP, which also names
+   * unknown keys in its error.
+   */
+  private async sendEvents(events: InputEvents): Promise<void> {
+    const rfb = this.machine.session?.rfb;
+    const scancodes = events.map((event) => (event.type !== 'key' ? undefined : event.data.key.type === 'number' ? event.data.key.data : qkeycodeToXt.get(event.data.key.data)));
+    if (rfb?.open === true && rfb.extendedKeys && !this.machine.relaunching && scancodes.every((code) => code !== undefined)) {
+      events.forEach((event, index) => rfb.sendExtendedKey(event.type === 'key' && event.data.down, scancodes[index]!));
+      this.keysViaVnc++;
+      return;
+    }
+    const converted = events.map((event) => (event.type === 'key' ? { type: 'key', data: { down: event.data.down, key: toQemuKey(event.data.key) } } : event));
+    await this.machine.call('input-send-event', { events: converted });
   }
 
   /**
@@ -69,11 +96,14 @@ export class QemuInput {
    */
   private async guestTookKeys(): Promise<boolean> {
     try {
-      const status = await this.machine.call<string>('human-monitor-command', { 'command-line': `i /b 0x${KEYBOARD_STATUS_PORT.toString(16)}` });
+      // Both reads in one round trip: this runs before every key of a burst.
+      const { address, length } = BIOS_KEY_POINTERS;
+      const [status, output] = await Promise.all([
+        this.machine.call<string>('human-monitor-command', { 'command-line': `i /b 0x${KEYBOARD_STATUS_PORT.toString(16)}` }),
+        this.machine.call<string>('human-monitor-command', { 'command-line': `xp /${length}bx 0x${address.toString(16)}` }),
+      ]);
       const value = /=\s*0x([0-9a-f]+)/i.exec(status)?.[1];
       if (value !== undefined && !keyboardControllerDrained(Number.parseInt(value, 16))) return false;
-      const { address, length } = BIOS_KEY_POINTERS;
-      const output = await this.machine.call<string>('human-monitor-command', { 'command-line': `xp /${length}bx 0x${address.toString(16)}` });
       const bytes = (output.split(':')[1] ?? '').trim().split(/\s+/).map((word) => Number.parseInt(word, 16));
       return bytes.length !== length || bytes.some((byte) => Number.isNaN(byte)) || biosKeyBufferHasRoom(bytes);
     } catch {

@@ -5,6 +5,7 @@
 import { qkeycodeBytes, xtBytes } from '../../shared/input/qkeycode.js';
 import type { EngineArgs } from '../../shared/protocol/engine/index.js';
 import { ProtocolError } from '../backend.js';
+import { LiveInputPacer, LiveInputQueueFull } from '../common/live-keys.js';
 import { BIOS_KEY_POINTERS, KeyQueue, biosKeyBufferHasRoom, planTyping, typePlan } from '../common/typing.js';
 import type { V86Emulator } from './internals.js';
 import type { V86Machine } from './machine.js';
@@ -51,8 +52,8 @@ function sendBytes(emulator: V86Emulator, bytes: readonly number[]): void {
   for (const byte of bytes) emulator.bus.send('keyboard-code', byte);
 }
 
-function applyEvents(emulator: V86Emulator, state: InputState, events: readonly InputEvent[]): void {
-  // Check every key first so a bad event rejects the whole command without half sending it.
+/** Refuses a command with an unknown key or an absolute move the guest cannot take, before any of it is sent. */
+function validateEvents(state: InputState, events: readonly InputEvent[]): void {
   for (const event of events) if (event.type === 'key') keyBytes(event.data.key, event.data.down);
   if (events.some((event) => event.type === 'abs') && !state.absoluteEnabled) {
     throw new ProtocolError(
@@ -60,6 +61,9 @@ function applyEvents(emulator: V86Emulator, state: InputState, events: readonly 
       'Absolute pointing is not available: the guest has not enabled the VMware absolute pointer (it needs a guest driver). Use relative motion (rel) instead.',
     );
   }
+}
+
+function applyEvents(emulator: V86Emulator, state: InputState, events: readonly InputEvent[]): void {
   let dx = 0;
   let dy = 0;
   let absMoved = false;
@@ -100,6 +104,17 @@ function applyEvents(emulator: V86Emulator, state: InputState, events: readonly 
 /** Installs the input command handlers and watches the guest's pointer modes. */
 export function installInput(machine: V86Machine): void {
   const state = new InputState();
+  let pacer: LiveInputPacer<readonly InputEvent[]> | undefined;
+  // Live keys are paced by what the guest took, like typed text: a burst sent while the guest is
+  // busy or starved would otherwise overflow the BIOS's 15-key buffer.
+  const livePacer = (): LiveInputPacer<readonly InputEvent[]> =>
+    (pacer ??= new LiveInputPacer<readonly InputEvent[]>({
+      send: (events) => applyEvents(machine.emulator, state, events),
+      guestTookKeys: () => guestTookKeys(machine.emulator),
+      running: () => machine.emulator.cpu_is_running,
+      failed: (error) => machine.host.log(`input: a queued input event failed: ${String(error)}`),
+    }));
+  machine.onDispose(() => pacer?.dispose());
   machine.onCreated((emulator) => {
     emulator.bus.register('mouse-enable', (enabled: boolean) => {
       state.mouseEnabled = enabled;
@@ -111,8 +126,14 @@ export function installInput(machine: V86Machine): void {
     }, state);
   });
   machine.addHandlers({
-    'input-send-event': (args) => {
-      applyEvents(machine.emulator, state, args.events);
+    'input-send-event': async (args) => {
+      validateEvents(state, args.events);
+      try {
+        await livePacer().submit(args.events, args.events.some((event) => event.type === 'key'));
+      } catch (error) {
+        if (error instanceof LiveInputQueueFull) throw new ProtocolError('GenericError', error.message);
+        throw error;
+      }
       return {};
     },
     'send-key': async (args) => {
