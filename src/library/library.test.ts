@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Library, proposeMachine, osCatalog, type LibraryChange } from './index.js';
+import { latestVersion } from './migrations.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hangar-library-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -75,7 +76,7 @@ describe('Library', () => {
       try {
         assert.equal(copy.pragma('integrity_check', { simple: true }), 'ok');
         assert.deepEqual(copy.prepare('SELECT COUNT(*) AS n FROM machines').get(), { n: 50 });
-        assert.equal(copy.pragma('user_version', { simple: true }), 5);
+        assert.equal(copy.pragma('user_version', { simple: true }), latestVersion);
       } finally {
         copy.close();
       }

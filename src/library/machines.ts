@@ -25,10 +25,12 @@ import {
   type MachineSummary,
 } from './types.js';
 
-interface MachineRow {
+/** A row of the machines table as SQLite returns it. */
+export interface MachineRow {
   id: string;
   name: string;
   os_id: string;
+  os_name: string | null;
   engine: string;
   memory_mib: number;
   cpus: number;
@@ -60,10 +62,12 @@ interface DiskRow {
   position: number;
 }
 
-function configFromRow(row: MachineRow): MachineConfig {
+/** A machine's configuration from its row (also what a snapshot records). */
+export function configFromRow(row: MachineRow): MachineConfig {
   return {
     name: row.name,
     osId: row.os_id,
+    osName: row.os_name,
     engine: row.engine as MachineConfig['engine'],
     memoryMib: row.memory_mib,
     cpus: row.cpus,
@@ -108,12 +112,13 @@ export class MachineRepository {
   /** All machines, by name, without disks and drives (fast; for lists). */
   list(): MachineSummary[] {
     const rows = this.#db
-      .prepare('SELECT id, name, os_id, engine, memory_mib, cpus, updated_at FROM machines ORDER BY name COLLATE NOCASE')
-      .all() as Pick<MachineRow, 'id' | 'name' | 'os_id' | 'engine' | 'memory_mib' | 'cpus' | 'updated_at'>[];
+      .prepare('SELECT id, name, os_id, os_name, engine, memory_mib, cpus, updated_at FROM machines ORDER BY name COLLATE NOCASE')
+      .all() as Pick<MachineRow, 'id' | 'name' | 'os_id' | 'os_name' | 'engine' | 'memory_mib' | 'cpus' | 'updated_at'>[];
     return rows.map((row) => ({
       id: row.id,
       name: row.name,
       osId: row.os_id,
+      osName: row.os_name,
       engine: row.engine as MachineSummary['engine'],
       memoryMib: row.memory_mib,
       cpus: row.cpus,
@@ -213,9 +218,9 @@ export class MachineRepository {
       this.#db.transaction(() => {
         this.#db
           .prepare(
-            `INSERT INTO machines (id, name, os_id, engine, memory_mib, cpus, boot_order, display_device, clipboard_mode,
+            `INSERT INTO machines (id, name, os_id, os_name, engine, memory_mib, cpus, boot_order, display_device, clipboard_mode,
                speed_limit_mips, force_tcg, serial_enabled, notes, network_mode, nic_model, mac, link_connected, forwards, shares, created_at, updated_at)
-             VALUES (@id, @name, @osId, @engine, @memoryMib, @cpus, @bootOrder, @displayDevice, @clipboardMode,
+             VALUES (@id, @name, @osId, @osName, @engine, @memoryMib, @cpus, @bootOrder, @displayDevice, @clipboardMode,
                @speedLimitMips, @forceTcg, @serialEnabled, @notes, @networkMode, @nicModel, @mac, @linkConnected, @forwards, @shares, @stamp, @stamp)`,
           )
           .run({ ...toParams(config), id, stamp });
@@ -254,14 +259,16 @@ export class MachineRepository {
     const network = { ...config.network, ...stripUndefined(patch.network ?? {}) };
     // validateConfig fills each forward's defaults (tcp, 127.0.0.1).
     const shares = (patch.shares ?? config.shares) as MachineConfig['shares'];
-    const next = validateConfig({ ...config, ...stripUndefined(patch), network: network as MachineConfig['network'], shares }, this.#isKnownOs);
+    // A new OS id without a name of its own drops the old id's medium name.
+    const osName = patch.osName !== undefined ? patch.osName : patch.osId !== undefined && patch.osId !== config.osId ? null : config.osName;
+    const next = validateConfig({ ...config, ...stripUndefined(patch), osName, network: network as MachineConfig['network'], shares }, this.#isKnownOs);
     this.#assertNameFree(next.name, id);
     this.#assertMacFree(next.network.mac, id);
     assertShareFolders(next.shares, config.shares);
     try {
       this.#db
         .prepare(
-          `UPDATE machines SET name = @name, os_id = @osId, engine = @engine, memory_mib = @memoryMib, cpus = @cpus,
+          `UPDATE machines SET name = @name, os_id = @osId, os_name = @osName, engine = @engine, memory_mib = @memoryMib, cpus = @cpus,
              boot_order = @bootOrder, display_device = @displayDevice, clipboard_mode = @clipboardMode,
              speed_limit_mips = @speedLimitMips, force_tcg = @forceTcg, serial_enabled = @serialEnabled, notes = @notes,
              network_mode = @networkMode, nic_model = @nicModel, mac = @mac, link_connected = @linkConnected, forwards = @forwards,
@@ -436,6 +443,7 @@ function toParams(config: MachineConfig): Record<string, unknown> {
   return {
     name: config.name,
     osId: config.osId,
+    osName: config.osName,
     engine: config.engine,
     memoryMib: config.memoryMib,
     cpus: config.cpus,

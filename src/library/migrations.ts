@@ -154,6 +154,13 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE machines ADD COLUMN shares TEXT NOT NULL DEFAULT '[]';
     `,
   },
+  {
+    version: 6,
+    description: 'the OS name a machine\'s install medium gave when the OS database only knows an older release (NULL: the database\'s name for os_id)',
+    up: `
+      ALTER TABLE machines ADD COLUMN os_name TEXT;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

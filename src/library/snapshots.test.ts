@@ -35,7 +35,7 @@ describe('snapshots and reconcile', () => {
     assert.equal(first.isCurrent, true);
     assert.equal(first.stateSize, 9);
     assert.equal(first.config.name, 'Snappy');
-    assert.deepEqual(Object.keys(first.config).sort(), ['bootOrder', 'clipboardMode', 'cpus', 'displayDevice', 'engine', 'forceTcg', 'memoryMib', 'name', 'notes', 'osId', 'serialEnabled', 'speedLimitMips']);
+    assert.deepEqual(Object.keys(first.config).sort(), ['bootOrder', 'clipboardMode', 'cpus', 'displayDevice', 'engine', 'forceTcg', 'memoryMib', 'name', 'notes', 'osId', 'osName', 'serialEnabled', 'speedLimitMips']);
     assert.deepEqual(library.snapshots.thumbnail(first.id), thumbnail());
     const second = library.snapshots.take(machineId, { name: 'updated', engine: 'v86', engineVersion: '0.5.462', state: Buffer.from('state two') });
     assert.equal(second.parentId, first.id);

@@ -11,8 +11,7 @@ import { LibraryError, invalid } from './errors.js';
 import { containedPath, fsyncFile, fsyncFolder, writeFileAtomic, type LibraryLayout } from './paths.js';
 import { newId, now, type ChangeSink } from './repository-util.js';
 import { engineIds, type EngineId, type MachineConfig, type Snapshot } from './types.js';
-import { networkFromRow, type NetworkColumns } from './network-row.js';
-import { sharesFromRow, type ShareColumns } from './share-folders.js';
+import { configFromRow, type MachineRow } from './machines.js';
 import { validateSnapshotName } from './validate.js';
 
 interface SnapshotRow {
@@ -199,22 +198,7 @@ export class SnapshotRepository {
   #currentConfig(machineId: string): MachineConfig {
     const row = this.#db.prepare('SELECT * FROM machines WHERE id = ?').get(machineId) as Record<string, unknown> | undefined;
     if (!row) throw new LibraryError('NotFound', `No machine with id ${machineId}.`);
-    return {
-      name: row.name as string,
-      osId: row.os_id as string,
-      engine: row.engine as EngineId,
-      memoryMib: row.memory_mib as number,
-      cpus: row.cpus as number,
-      bootOrder: JSON.parse(row.boot_order as string) as MachineConfig['bootOrder'],
-      displayDevice: row.display_device as MachineConfig['displayDevice'],
-      clipboardMode: row.clipboard_mode as MachineConfig['clipboardMode'],
-      speedLimitMips: row.speed_limit_mips as number | null,
-      forceTcg: row.force_tcg === 1,
-      serialEnabled: row.serial_enabled === 1,
-      notes: row.notes as string,
-      network: networkFromRow(row as unknown as NetworkColumns),
-      shares: sharesFromRow(row as unknown as ShareColumns),
-    };
+    return configFromRow(row as unknown as MachineRow);
   }
 
   /** Drops a pending snapshot's folder (after a failed save). */
@@ -285,6 +269,7 @@ function flushedSize(path: string, field: string): number {
 const configKeys: readonly (keyof MachineConfig)[] = [
   'name',
   'osId',
+  'osName',
   'engine',
   'memoryMib',
   'cpus',

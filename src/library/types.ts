@@ -43,6 +43,11 @@ export interface MachineConfig {
   name: string;
   /** osinfo OS id (e.g. "http://debian.org/debian/11"), or one of Hangar's own: "other", "grub". */
   osId: string;
+  /**
+   * The OS's own name when it is a release newer than the OS database knows ("Debian 12", kept
+   * with Debian 11's osId and defaults); null: the database's name for osId applies.
+   */
+  osName: string | null;
   engine: EngineId;
   memoryMib: number;
   cpus: number;
@@ -108,6 +113,8 @@ export interface MachineSummary {
   id: string;
   name: string;
   osId: string;
+  /** As MachineConfig.osName. */
+  osName: string | null;
   engine: EngineId;
   memoryMib: number;
   cpus: number;

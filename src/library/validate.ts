@@ -39,6 +39,7 @@ export function defaultConfig(input: Pick<MachineInput, 'name' | 'osId' | 'engin
   return {
     name: input.name,
     osId: input.osId,
+    osName: null,
     engine: input.engine,
     // 128 MiB made a current Linux kernel panic: Hangar's own OSes get their recommendation, others 512 MiB.
     memoryMib: input.engine === 'v86' ? (builtinOsInfo(input.osId)?.memory.recommendedMib ?? unknownOsMemoryMib) : 1024,
@@ -92,6 +93,7 @@ export function validateConfig(config: MachineConfig, isKnownOs: (osId: string) 
   if (typeof config.osId !== 'string' || !isKnownOs(config.osId)) {
     throw invalid('osId', `unknown OS id ${JSON.stringify(config.osId)}; use an osinfo id (e.g. http://debian.org/debian/11) or "other".`);
   }
+  const osName = config.osName === null || config.osName === undefined ? null : validateOsName(config.osName);
   const memoryMib = integerIn(`memoryMib (engine ${engine})`, config.memoryMib, limits.memoryMib.min, limits.memoryMib.max, ' MiB');
   const cpus = integerIn(`cpus (engine ${engine})`, config.cpus, limits.cpus.min, limits.cpus.max);
   if (!Array.isArray(config.bootOrder) || config.bootOrder.length === 0) throw invalid('bootOrder', 'must list at least one of cdrom, floppy, disk.');
@@ -110,6 +112,7 @@ export function validateConfig(config: MachineConfig, isKnownOs: (osId: string) 
   return {
     name: validateName(config.name),
     osId: config.osId,
+    osName,
     engine,
     memoryMib,
     cpus,
@@ -123,6 +126,15 @@ export function validateConfig(config: MachineConfig, isKnownOs: (osId: string) 
     network: network.value,
     shares: shares.value,
   };
+}
+
+/** A medium's own OS name: 1–100 characters of text, trimmed, no control characters. */
+function validateOsName(value: unknown): string | null {
+  if (typeof value !== 'string') throw invalid('osName', 'must be text (or null for the OS database\'s name).');
+  const trimmed = value.trim();
+  // eslint-disable-next-line no-control-regex
+  if (trimmed.length > 100 || /[\u0000-\u001f\u007f]/u.test(trimmed)) throw invalid('osName', 'must be at most 100 characters without control characters.');
+  return trimmed.length === 0 ? null : trimmed;
 }
 
 /** Largest disk the library creates or attaches: 16 TiB. */

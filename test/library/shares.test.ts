@@ -155,6 +155,7 @@ describe('shares in the library', () => {
     }
     // Turn it into what version 4 wrote: no shares column.
     const db = new Database(join(old, 'library.db'));
+    db.exec('ALTER TABLE machines DROP COLUMN os_name');
     db.exec('ALTER TABLE machines DROP COLUMN shares');
     db.pragma('user_version = 4');
     db.close();

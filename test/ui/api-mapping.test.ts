@@ -59,6 +59,9 @@ test('machines: API fields become the renderer model; drives resolve through the
   const unknown = toMachineSummary(reply('machines.get', { id: 'm2', name: 'X', osId: 'other', engine: 'qemu', memoryMib: 512, cpus: 2, state: 'stopped', drives: { cd0: 'nope', fd0: null } }), media);
   assert.deepEqual(unknown.config.drives, [{ id: 'cd0', kind: 'cdrom', mediaId: 'nope', path: '(medium nope)', present: false }, { id: 'fd0', kind: 'floppy' }]);
   assert.equal(unknown.config.network.mode, 'none', 'a core without networking shows no card');
+  assert.equal(unknown.osName, undefined, 'no name of its own: the manager names it from the OS list');
+  const newer = toMachineSummary(reply('machines.get', { id: 'm3', name: 'B', osId: 'http://debian.org/debian/11', osName: 'Debian 12', engine: 'qemu', memoryMib: 512, cpus: 1, state: 'stopped' }), media);
+  assert.equal(newer.osName, 'Debian 12', 'a release newer than the OS database keeps the disc\'s name');
 });
 
 test('network: a patch carries only the changed parts (forwards as a whole list); vm.network maps with its counters', () => {

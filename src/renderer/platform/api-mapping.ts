@@ -106,6 +106,8 @@ export function toMachineSummary(row: MachineRow, media: readonly MediaItem[], p
     state: row.state,
     ...(row.reason ? { reason: row.reason } : {}),
     currentSnapshotId: text(row.currentSnapshotId) ?? null,
+    // The medium's own release name ("Debian 12") when the OS database only knows an older one.
+    ...(text(row.osName) ? { osName: text(row.osName) } : {}),
     config: {
       name: row.name,
       osId: row.osId,

@@ -22,7 +22,7 @@ async function list(argv: string[], io: CliIo): Promise<number> {
     else if (machines.length === 0) io.out('No machines yet. Create one with: hangar create NAME --engine v86 --memory 64 --cdrom ISO');
     else {
       const osName = await osNameLookup(connection, machines.map((m) => m.osId));
-      table(io, ['NAME', 'ENGINE', 'MEMORY', 'STATE', 'OS'], machines.map((m) => [m.name, m.engine, `${m.memoryMib} MiB`, m.state, osName(m.osId)]));
+      table(io, ['NAME', 'ENGINE', 'MEMORY', 'STATE', 'OS'], machines.map((m) => [m.name, m.engine, `${m.memoryMib} MiB`, m.state, m.osName ?? osName(m.osId)]));
     }
     return exitCodes.ok;
   });
@@ -40,7 +40,7 @@ async function show(argv: string[], io: CliIo): Promise<number> {
         const value = machine[key];
         if (value === undefined) continue;
         io.out(`${`${key}:`.padEnd(15)}${typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value)}`);
-        if (key === 'osId' && typeof value === 'string') io.out(`${'os:'.padEnd(15)}${osName(value)}`);
+        if (key === 'osId' && typeof value === 'string') io.out(`${'os:'.padEnd(15)}${typeof machine.osName === 'string' ? machine.osName : osName(value)}`);
       }
     }
     return exitCodes.ok;
@@ -96,7 +96,7 @@ async function create(argv: string[], io: CliIo): Promise<number> {
     }
     const machine = await call(connection, 'machines.create', args, 600_000);
     const osName = await osNameLookup(connection, [machine.osId]);
-    io.out(`Created "${machine.name}" (${machine.id}): ${machine.engine}, ${machine.memoryMib} MiB, OS ${osName(machine.osId)}.`);
+    io.out(`Created "${machine.name}" (${machine.id}): ${machine.engine}, ${machine.memoryMib} MiB, OS ${machine.osName ?? osName(machine.osId)}.`);
     return exitCodes.ok;
   });
 }
@@ -157,7 +157,8 @@ async function modify(argv: string[], io: CliIo): Promise<number> {
     }
     if (shareOptions.asked) patch.shares = sharesFromOptions(shareOptions, (await call(connection, 'machines.get', { id: name })).shares);
     const machine = await call(connection, 'machines.update', { id: name, patch });
-    io.out(`Modified "${machine.name}": ${machine.engine}, ${machine.memoryMib} MiB, ${machine.cpus} CPU(s), OS ${machine.osId}.`);
+    const osName = machine.osName ?? (await osNameLookup(connection, [machine.osId]))(machine.osId);
+    io.out(`Modified "${machine.name}": ${machine.engine}, ${machine.memoryMib} MiB, ${machine.cpus} CPU(s), OS ${osName}.`);
     if (machine.state !== 'stopped' && machine.state !== 'crashed') io.out('It is running: the new hardware applies once it is powered off and started again.');
     return exitCodes.ok;
   });

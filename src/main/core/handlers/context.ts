@@ -71,8 +71,10 @@ export function handlerContext(services: CoreServices): HandlerContext {
     view: (found) => {
       const status = supervisor.status(found.id);
       const qmpSocket = supervisor.qmpSocket(found.id);
+      const { osName, ...stored } = found;
       return {
-        ...found,
+        ...stored,
+        ...(osName ? { osName } : {}),
         state: status.state,
         ...(status.reason ? { reason: status.reason } : {}),
         ...(qmpSocket ? { qmpSocket } : {}),

@@ -6,6 +6,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { inspectDiskImage } from '../../../library/index.js';
+import { builtinOsInfo } from '../../../library/osinfo.js';
 import type { Machine, MachineInput, MachinePatch, Media } from '../../../library/index.js';
 import type { ApiArgs, MachineViewValue } from '../../../shared/protocol/api/index.js';
 import type { DriveSlotName } from '../../../shared/protocol/enums.js';
@@ -66,6 +67,8 @@ async function createMachine(ctx: HandlerContext, args: ApiArgs<'machines.create
   const fdMedia = floppy ? library.media.findByPath(checkFile(floppy)) ?? library.media.add(floppy) : undefined;
   if (config.clipboardMode !== undefined) assertClipboardMode(config.engine, config.clipboardMode, config.name);
   const input: MachineInput = { osId: 'other', ...config };
+  const mediumOsName = cdMedia && config.osName === undefined ? newerReleaseName(library, cdMedia, input.osId) : undefined;
+  if (mediumOsName) input.osName = mediumOsName;
   if (speedLimitMips) input.speedLimitMips = speedLimitMips;
   if (!config.bootOrder) input.bootOrder = cdMedia ? ['cdrom', 'disk'] : fdMedia ? ['floppy', 'disk'] : ['disk', 'cdrom'];
   // One atomic create (folder, disk, rows together or nothing): a crash or a failed disk leaves no half-made machine.
@@ -90,6 +93,16 @@ async function createMachine(ctx: HandlerContext, args: ApiArgs<'machines.create
   }
   progress(1, true);
   return ctx.view(ctx.machine(machine.id));
+}
+
+/**
+ * The CD's own OS name when it is a newer release of `osId` than the OS database knows (the media
+ * library detected "Debian 12" and matched it to Debian 11): the machine keeps that name.
+ */
+function newerReleaseName(library: HandlerContext['library'], medium: Media, osId: string): string | undefined {
+  if (medium.osId !== osId || !medium.osName) return undefined;
+  const known = builtinOsInfo(osId) ?? library.osCatalog().get(osId);
+  return known && known.name !== medium.osName ? medium.osName : undefined;
 }
 
 /**

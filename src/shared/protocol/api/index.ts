@@ -20,7 +20,7 @@ import { vmCommands } from './vm-commands.js';
 import { MachineView, SnapshotView } from './views.js';
 
 /** The API's version (bumped when entries are added). */
-export const apiProtocolVersion = '0.7';
+export const apiProtocolVersion = '0.8';
 
 /** Error classes an API call can answer with. */
 export const apiErrorClasses = ['NotFound', 'InvalidArgument', 'Conflict', 'EngineFailed', 'Timeout', 'Unavailable', 'NotSupported', 'NoSpace'] as const;

@@ -49,6 +49,11 @@ export const ShareView = s.named(
 export const machineConfigFields = {
   name: s.optional(s.string({ minLength: 1, maxLength: 100 }), 'Display name, unique in the library.'),
   osId: s.optional(s.string({ minLength: 1, maxLength: 300 }), 'osinfo OS id, or "other" / "grub".'),
+  osName: s.optional(
+    s.string({ maxLength: 100 }),
+    'The OS\'s own name when it is a release newer than the OS database knows (osId is then the closest known one); empty: the database\'s name. On create, taken from the CD when it names such a release; an update that changes osId without it drops it.',
+    '0.8',
+  ),
   engine: s.optional(engineId),
   memoryMib: s.optional(s.integer({ min: 1, max: 1 << 20 })),
   cpus: s.optional(s.integer({ min: 1, max: 256 })),
@@ -71,6 +76,7 @@ export const MachineView = s.named(
       id: s.required(s.string()),
       name: s.required(s.string()),
       osId: s.required(s.string()),
+      osName: s.optional(s.string(), 'The OS\'s own name when the OS database only knows an older release ("Debian 12" with Debian 11\'s osId); absent: the database\'s name for osId.', '0.8'),
       engine: s.required(engineId),
       memoryMib: s.required(s.integer()),
       cpus: s.required(s.integer()),
