@@ -73,3 +73,29 @@ test('a queued batch that fails is reported and the rest still go', async () => 
   assert.equal(failures.length, 1);
   pacer.dispose();
 });
+
+test('with settledAfterMs, a key long after the last one goes at once without asking; a close one still waits', async () => {
+  const sent: string[] = [];
+  let asked = 0;
+  const pacer = new LiveInputPacer<string>({
+    send: (batch) => void sent.push(batch),
+    guestTookKeys: () => {
+      asked++;
+      return false;
+    },
+    running: () => true,
+    failed: () => undefined,
+    settledAfterMs: 30,
+  });
+  await pacer.submit('a-down', true);
+  await pacer.submit('a-up', true);
+  assert.deepEqual(sent, ['a-down'], 'right after a key, the next one waits for the guest');
+  await settle(600);
+  assert.deepEqual(sent, ['a-down', 'a-up'], 'sent once the wait for the guest ran out');
+  asked = 0;
+  await settle(50);
+  await pacer.submit('b-down', true);
+  assert.deepEqual(sent, ['a-down', 'a-up', 'b-down'], 'a key after a pause goes at once');
+  assert.equal(asked, 0, 'without asking the guest');
+  pacer.dispose();
+});

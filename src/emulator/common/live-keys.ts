@@ -14,6 +14,12 @@ export interface LiveInputTarget<Batch> extends Omit<TypingTarget, 'send'> {
   send(batch: Batch): Promise<void> | void;
   /** Reports a batch that failed after its command had already been answered. */
   failed(error: unknown): void;
+  /**
+   * Keys sent at least this long ago count as taken without asking (when asking costs a round
+   * trip, as QEMU's monitor does): a running guest reads a key within a millisecond or so, and
+   * what needs pacing is a burst, not a person's next key. Default: always ask.
+   */
+  readonly settledAfterMs?: number;
 }
 
 /** Most batches waiting for the guest; more are refused (the guest is reading nothing). */
@@ -32,6 +38,8 @@ export class LiveInputPacer<Batch> {
   private draining = false;
   /** Whether keys have been sent that the guest may not have taken yet. */
   private keysOutstanding = false;
+  /** When the last keys went to the guest (performance.now()). */
+  private lastKeysAt = 0;
   private disposed = false;
 
   constructor(private readonly target: LiveInputTarget<Batch>) {}
@@ -41,7 +49,7 @@ export class LiveInputPacer<Batch> {
    * sent before; otherwise queues it. Resolves once sent or queued; throws LiveInputQueueFull.
    */
   async submit(batch: Batch, hasKeys: boolean): Promise<void> {
-    if (this.waiting.length === 0 && !this.draining && (!hasKeys || !this.keysOutstanding)) {
+    if (this.waiting.length === 0 && !this.draining && (!hasKeys || !this.outstanding())) {
       await this.deliver(batch, hasKeys);
       return;
     }
@@ -58,7 +66,16 @@ export class LiveInputPacer<Batch> {
 
   private async deliver(batch: Batch, hasKeys: boolean): Promise<void> {
     await this.target.send(batch);
-    if (hasKeys) this.keysOutstanding = true;
+    if (hasKeys) {
+      this.keysOutstanding = true;
+      this.lastKeysAt = performance.now();
+    }
+  }
+
+  private outstanding(): boolean {
+    const settled = this.target.settledAfterMs;
+    if (this.keysOutstanding && settled !== undefined && performance.now() - this.lastKeysAt >= settled) this.keysOutstanding = false;
+    return this.keysOutstanding;
   }
 
   private async drain(): Promise<void> {
@@ -67,7 +84,7 @@ export class LiveInputPacer<Batch> {
       while (!this.disposed) {
         const next = this.waiting[0];
         if (!next) break;
-        if (next.hasKeys && this.keysOutstanding) {
+        if (next.hasKeys && this.outstanding()) {
           await untilGuestTookKeys(this.target);
           this.keysOutstanding = false;
         }
