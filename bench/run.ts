@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const folder = fileURLToPath(new URL('.', import.meta.url));
 const filters = process.argv.slice(2);
 /** Modules the benchmarks import or spawn; not benchmarks themselves. */
-const helpers = new Set(['run.ts', 'display-cdp.ts', 'display-guest.ts', 'display-web-main.ts']);
+const helpers = new Set(['run.ts', 'display-cdp.ts', 'display-guest.ts', 'display-web-main.ts', 'display-v86-flush-reader.ts']);
 const benchmarks = readdirSync(folder)
   .filter((name) => name.endsWith('.ts') && !helpers.has(name))
   .filter((name) => filters.length === 0 || filters.some((filter) => name.includes(filter)))

@@ -45,6 +45,8 @@ export async function buildElectron(outDir: string = join(root, 'dist', 'electro
       ...common,
       entryPoints: {
         'host/entry': join(root, 'src/emulator/host/entry.ts'),
+        // Started by display-outlet.ts (in host/entry) from beside it, as a worker thread.
+        'host/display-worker': join(root, 'src/emulator/host/display-worker.ts'),
         'v86/index': join(root, 'src/emulator/v86/index.ts'),
         'qemu/index': join(root, 'src/emulator/qemu/index.ts'),
       },

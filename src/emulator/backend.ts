@@ -4,6 +4,8 @@
  * implements handlers and emits events and display messages.
  */
 import type { DisplayMessage } from '../shared/protocol/display.js';
+import type { Rect } from './display/rect.js';
+import type { SharedFrame } from './display/shared-frame.js';
 import type { EngineKindName } from '../shared/protocol/enums.js';
 import type {
   EngineArgs,
@@ -43,6 +45,10 @@ export interface BackendHost {
    * a fresh copy. Hosts that keep messages (tests) leave it unset and get owned pixels.
    */
   readonly displayCopiesPixels?: boolean;
+  /** Optional (SharedFrameSink): sends a changed rectangle of a shared frame; see displayBusy. */
+  displayFrame?(frame: SharedFrame, rect: Rect): void;
+  /** Optional (SharedFrameSink): true while a viewer still reads the shared frame; leave it unwritten. */
+  displayBusy?(): boolean;
   /** Writes a line to the engine log (stderr). */
   log(message: string): void;
 }

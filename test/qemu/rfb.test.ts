@@ -199,11 +199,21 @@ describe('RFB client (synthetic server speaking QEMU 7.2 VNC)', () => {
     (reader as unknown as { data: Buffer }).data = Buffer.alloc(0);
 
     client.sendExtendedKey(true, 0xe048);
+    client.sendPointer(300, 200, 1);
     const key = await reader.read(12);
     assert.deepEqual([key[0], key[1], key.readUInt16BE(2), key.readUInt32BE(8)], [255, 0, 1, 0xc8]);
-    client.sendPointer(300, 200, 1);
     const pointer = await reader.read(6);
     assert.deepEqual([pointer[0], pointer[1], pointer.readUInt16BE(2), pointer.readUInt16BE(4)], [5, 1, 300, 200]);
+    // Then refresh nudges (rfb.ts): releases of key number 0, which QEMU ignores but which set its
+    // refresh timer back to 30 ms, until a while after the last input; none once that has passed.
+    const nudge = await reader.read(12);
+    assert.deepEqual([nudge[0], nudge[1], nudge.readUInt16BE(2), nudge.readUInt32BE(4), nudge.readUInt32BE(8)], [255, 0, 0, 0, 0]);
+    assert.ok(await poll(() => !client.refreshing, 10_000), 'the nudges stop after the last input');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const rest = (reader as unknown as { data: Buffer }).data;
+    assert.equal(rest.length % 12, 0, 'only whole nudges followed');
+    for (let at = 0; at < rest.length; at += 12) assert.deepEqual([...rest.subarray(at, at + 12)], [...nudge]);
+    (reader as unknown as { data: Buffer }).data = Buffer.alloc(0);
   });
 
   it('speaks the extended clipboard both ways', async () => {

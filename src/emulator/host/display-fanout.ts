@@ -4,6 +4,9 @@
  * to drain) and, once drained, gets the whole screen again through the backend's replay.
  */
 import type { DisplayMessage } from '../../shared/protocol/display.js';
+import type { Rect } from '../display/rect.js';
+import { extractRect } from '../display/rect.js';
+import type { SharedFrame } from '../display/shared-frame.js';
 
 /** A display consumer (MessagePort, parent channel, socket…). */
 export interface DisplayViewer {
@@ -14,6 +17,13 @@ export interface DisplayViewer {
   post(message: DisplayMessage): void;
   /** Bytes (or messages) still queued; 0 when the transport cannot tell. */
   backlog(): number;
+  /**
+   * Takes a changed rectangle of a shared frame without copying it on the caller's thread (the
+   * display socket's worker reads it); viewers without it get a rect message instead.
+   */
+  postFrame?(frame: SharedFrame, rect: Rect): void;
+  /** True while the viewer still reads the shared frame (the backend must not write it meanwhile). */
+  busy?(): boolean;
 }
 
 /** Default backlog above which a viewer is considered stalled. */
@@ -45,18 +55,50 @@ export class DisplayFanout {
 
   /** Delivers one message to every viewer that keeps up. */
   post(message: DisplayMessage): void {
+    for (const attached of this.viewers) if (this.keepsUp(attached)) this.safePost(attached, message);
+  }
+
+  /** False for a viewer that fell behind (from then on until it drained and got the screen again). */
+  private keepsUp(attached: Attached): boolean {
+    const backlog = attached.viewer.backlog();
+    if (attached.stalled) {
+      if (backlog === 0) this.resend(attached);
+      return false;
+    }
+    if (backlog > this.maxBacklog) {
+      attached.stalled = true;
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Delivers a changed rectangle of a shared frame: as it is to viewers that read shared frames,
+   * as a rect message to the others (the whole frame itself when the rectangle is the whole
+   * screen: every such viewer serializes inside `post`, so one copy is enough).
+   */
+  postFrame(frame: SharedFrame, rect: Rect): void {
+    let message: DisplayMessage | undefined;
     for (const attached of this.viewers) {
-      const backlog = attached.viewer.backlog();
-      if (attached.stalled) {
-        if (backlog === 0) this.resend(attached);
+      if (!this.keepsUp(attached)) continue;
+      if (attached.viewer.postFrame) {
+        try {
+          attached.viewer.postFrame(frame, rect);
+        } catch {
+          this.viewers.delete(attached);
+        }
         continue;
       }
-      if (backlog > this.maxBacklog) {
-        attached.stalled = true;
-        continue;
-      }
+      const whole = rect.x === 0 && rect.y === 0 && rect.width === frame.width && rect.height === frame.height;
+      message ??= { type: 'rect', ...rect, pixels: whole ? frame.pixels : extractRect(frame.pixels, frame.width, rect) };
       this.safePost(attached, message);
     }
+  }
+
+  /** True while some viewer still reads a shared frame posted earlier. */
+  busy(): boolean {
+    for (const attached of this.viewers) if (attached.viewer.busy?.()) return true;
+    return false;
   }
 
   get size(): number {

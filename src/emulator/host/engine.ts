@@ -12,6 +12,8 @@ import { engineCommands, engineProtocolVersion } from '../../shared/protocol/eng
 import type { EngineEventName, RunStateName } from '../../shared/protocol/engine/index.js';
 import { errorReply, qmpTimestamp, returnReply } from '../../shared/protocol/envelope.js';
 import type { CommandCall, QmpEvent, QmpGreeting, QmpReply } from '../../shared/protocol/envelope.js';
+import type { Rect } from '../display/rect.js';
+import type { SharedFrame } from '../display/shared-frame.js';
 import { DisplayFanout } from './display-fanout.js';
 import type { DisplayViewer } from './display-fanout.js';
 import type { SessionEngine } from './qmp-session.js';
@@ -41,8 +43,9 @@ export class Engine implements SessionEngine, BackendHost {
   private names: Set<string> = new Set(hostCommands);
   private quitting = false;
   private startFailure: string | undefined;
+  private readonly cleanups: (() => Promise<void>)[] = [];
   readonly display = this.post.bind(this);
-  /** Every viewer (the parent channel) serializes a display message inside `post` (DisplayViewer). */
+  /** Every viewer (the display socket, the parent channel) copies or serializes a message inside `post` (DisplayViewer). */
   readonly displayCopiesPixels = true;
   readonly viewers = new DisplayFanout((send) => this.backend?.replayDisplay(send));
   /** Resolves when `quit` was answered (or the host asked the engine to stop). */
@@ -95,6 +98,19 @@ export class Engine implements SessionEngine, BackendHost {
 
   private post(message: DisplayMessage): void {
     this.viewers.post(message);
+  }
+
+  displayFrame(frame: SharedFrame, rect: Rect): void {
+    this.viewers.postFrame(frame, rect);
+  }
+
+  displayBusy(): boolean {
+    return this.viewers.busy();
+  }
+
+  /** Runs `cleanup` when the engine is disposed (after the backend): workers, sockets it owns. */
+  addCleanup(cleanup: () => Promise<void>): void {
+    this.cleanups.push(cleanup);
   }
 
   /** Subscribes to events; returns an unsubscribe function. */
@@ -187,10 +203,13 @@ export class Engine implements SessionEngine, BackendHost {
   async dispose(timeoutMs = 10_000): Promise<void> {
     const backend = this.backend;
     this.backend = undefined;
-    if (!backend) return;
+    const cleanups = this.cleanups.splice(0);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      backend.dispose().catch((error: unknown) => this.log(`dispose failed: ${(error as Error).message}`)),
+      (async () => {
+        await backend?.dispose().catch((error: unknown) => this.log(`dispose failed: ${(error as Error).message}`));
+        for (const cleanup of cleanups) await cleanup().catch((error: unknown) => this.log(`cleanup failed: ${(error as Error).message}`));
+      })(),
       new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
     ]);
     clearTimeout(timer);

@@ -4,17 +4,26 @@
  * `serialization: 'advanced'` so typed arrays pass). Messages are tagged:
  *   parent → engine: {kind:'qmp', message} (a QMP request object), {kind:'attach-display'}
  *                    (the channel becomes the display viewer: main keeps the one copy of the
- *                    screen and serves every view from it, docs/architecture.md §4).
- *   engine → parent: {kind:'qmp', message} (greeting, replies, events), {kind:'display', message}.
+ *                    screen and serves every view from it, docs/architecture.md §4),
+ *                    {kind:'attach-display', transport:'socket'} (the display goes over a UNIX
+ *                    socket served by a worker thread instead, display-outlet.ts).
+ *   engine → parent: {kind:'qmp', message} (greeting, replies, events), {kind:'display', message},
+ *                    {kind:'display-socket', path} (connect there; the engine accepts one
+ *                    connection) or {kind:'display-socket', error:{class, desc}} (attach without
+ *                    a transport instead).
  * The channel is one QMP client: it gets the greeting and negotiates like any other.
  * Messages arrive already decoded (structured clone), so the framing's nesting limit is
  * applied here to the value itself: a request nested deeper than QMP allows is refused as on
  * the socket, before anything walks it recursively.
  */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { DisplayMessage } from '../../shared/protocol/display.js';
 import { nestingError, valueNestingExceeds } from '../../shared/protocol/json-limits.js';
+import { DisplayOutlet } from './display-outlet.js';
 import type { Engine } from './engine.js';
 import { QmpSession } from './qmp-session.js';
+import { ensurePrivateFolder } from './unix-socket-server.js';
 
 /** The part of Electron's parentPort the engine uses (no electron import here). */
 interface ParentPortLike {
@@ -55,7 +64,8 @@ export function serveParentChannel(engine: Engine): boolean {
       else session.receive({ ok: true, value: tagged.message });
     }
     else if (tagged.kind === 'attach-display') {
-      engine.attachViewer({ post: (message: DisplayMessage) => post({ kind: 'display', message }), backlog: () => (pending > 256 ? pending : 0) });
+      if ((data as { transport?: unknown }).transport === 'socket') void attachDisplaySocket(engine, post);
+      else engine.attachViewer({ post: (message: DisplayMessage) => post({ kind: 'display', message }), backlog: () => (pending > 256 ? pending : 0) });
     } else session.receive({ ok: false, refusal: 'syntax', error: `Unknown parent channel message kind ${describeKind(tagged.kind)}` });
   };
   if (parentPort) parentPort.on('message', (event) => receive(event.data));
@@ -65,6 +75,37 @@ export function serveParentChannel(engine: Engine): boolean {
   }
   session.start();
   return true;
+}
+
+/**
+ * Opens a display socket in the engine's runtime folder, tells the parent where it is, and
+ * attaches it as the display viewer once the parent has connected. A failure is reported to the
+ * parent ({kind:'display-socket', error}), which then attaches over the channel instead.
+ */
+async function attachDisplaySocket(engine: Engine, post: (message: unknown) => void): Promise<void> {
+  let outlet: DisplayOutlet | undefined;
+  try {
+    ensurePrivateFolder(engine.config.runtimeDir);
+    // Short: a UNIX socket path is limited to 107 bytes, and the folder already holds qmp.sock.
+    const path = join(engine.config.runtimeDir, `dpy-${randomBytes(3).toString('hex')}.sock`);
+    const opened = await DisplayOutlet.listen(path);
+    outlet = opened.outlet;
+    const owned = outlet;
+    engine.addCleanup(() => owned.dispose());
+    post({ kind: 'display-socket', path });
+    await opened.connected;
+    const detach = engine.attachViewer(owned);
+    owned.onClosed((reason) => {
+      detach();
+      engine.log(`display socket closed: ${reason}`);
+      void owned.dispose();
+    });
+  } catch (error) {
+    const desc = `The engine could not serve its display socket (${(error as Error).message}); attach the display over the parent channel instead.`;
+    engine.log(desc);
+    void outlet?.dispose();
+    post({ kind: 'display-socket', error: { class: 'GenericError', desc } });
+  }
 }
 
 /** A bounded description of an unexpected `kind` (it may be any structured-clone value, however deep). */

@@ -68,7 +68,7 @@ export class QemuDisplay {
       return;
     }
     send({ type: 'mode', mode: 'graphics', width: rfb.width, height: rfb.height });
-    send({ type: 'rect', x: 0, y: 0, width: rfb.width, height: rfb.height, pixels: rfb.copyRect(0, 0, rfb.width, rfb.height) });
+    send({ type: 'rect', x: 0, y: 0, width: rfb.width, height: rfb.height, pixels: this.rectPixels(rfb, 0, 0, rfb.width, rfb.height) });
     send(this.cursorMessage());
     send({ type: 'pointer-mode', absolute: this.pointerAbsolute });
   }
@@ -80,8 +80,19 @@ export class QemuDisplay {
     this.dirty = [];
     for (const rect of rects) {
       if (rect.x + rect.width > rfb.width || rect.y + rect.height > rfb.height) continue;
-      this.machine.host.display({ type: 'rect', ...rect, pixels: rfb.copyRect(rect.x, rect.y, rect.width, rect.height) });
+      this.machine.host.display({ type: 'rect', ...rect, pixels: this.rectPixels(rfb, rect.x, rect.y, rect.width, rect.height) });
     }
+  }
+
+  /**
+   * A rectangle's pixels for the host: when the host copies them before `display` returns
+   * (BackendHost.displayCopiesPixels), a rectangle of whole rows (a full-screen repaint, the
+   * heaviest case) is lent as a view of the RFB framebuffer, where its rows lie contiguous; the
+   * host's copy is then the only one. Anything else gets its own copy.
+   */
+  private rectPixels(rfb: RfbClient, x: number, y: number, width: number, height: number): Uint8Array {
+    if (this.machine.host.displayCopiesPixels === true && x === 0 && width === rfb.width) return rfb.framebuffer.subarray(y * width * 4, (y + height) * width * 4);
+    return rfb.copyRect(x, y, width, height);
   }
 
   private cursorMessage(): DisplayMessage {

@@ -80,6 +80,14 @@ export function extendedKeyMessage(down: boolean, scancode: number, keysym: numb
   return message;
 }
 
+/**
+ * A QEMU extended key event that changes nothing: the release of key number 0 (no key), which
+ * QEMU drops because that key is not down (qkbd_state_key_event filters releases of keys that
+ * are not pressed). Like every input message (client message type > 3), it sets QEMU's VNC
+ * refresh timer back to its base interval (30 ms), which QEMU lengthens while nothing changes.
+ */
+export const refreshNudgeMessage: Buffer = extendedKeyMessage(false, 0, 0);
+
 /** PointerEvent: x/y clamped to 16 bits. */
 export function pointerMessage(x: number, y: number, buttonMask: number): Buffer {
   const message = Buffer.alloc(6);

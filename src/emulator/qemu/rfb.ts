@@ -28,6 +28,7 @@ import {
   extendedClipboardMessage,
   extendedKeyMessage,
   pointerMessage,
+  refreshNudgeMessage,
   richCursorToRgba,
   setEncodingsMessage,
   setPixelFormatMessage,
@@ -36,6 +37,18 @@ import {
 } from './rfb-messages.js';
 
 export { clientEncodings, type RfbCursor } from './rfb-messages.js';
+
+/**
+ * After input, how often QEMU's VNC refresh timer is set back to its base interval, and for how
+ * long after the last input. QEMU refreshes every 30 ms while the screen changes and backs off
+ * by 50 ms per idle tick (up to 3 s); an input message sets it back to 30 ms, but the tick that
+ * follows comes at once, before the guest has reacted, finds nothing and backs off to 80 ms. A
+ * key-up or pointer event arriving within 30 ms undoes that (noVNC's keyup usually does); a
+ * nudge shortly after each input does it whatever the input's timing, so the guest's reaction is
+ * sent at the next 30 ms tick rather than up to 80 ms later. Nothing is sent when idle.
+ */
+export const REFRESH_NUDGE_INTERVAL_MS = 15;
+export const REFRESH_NUDGE_WINDOW_MS = 250;
 
 /** What the client reports to its owner. */
 export interface RfbListener {
@@ -68,6 +81,8 @@ export class RfbClient {
   absolutePointer = false;
   /** Number of framebuffer updates applied. */
   frames = 0;
+  /** Whether input is followed by refresh nudges (REFRESH_NUDGE_INTERVAL_MS); benchmarks compare both. */
+  refreshNudges = true;
   /** Received bytes not consumed yet, kept as chunks so big rectangles are not re-copied per chunk. */
   private chunks: Buffer[] = [];
   private buffered = 0;
@@ -75,6 +90,9 @@ export class RfbClient {
   private waiter: { readonly size: number; readonly peek?: boolean; readonly resolve: (data: Buffer) => void; readonly reject: (error: Error) => void } | undefined;
   private closedReason: string | undefined;
   private requestTimer: NodeJS.Timeout | undefined;
+  /** Refresh nudges after input (REFRESH_NUDGE_INTERVAL_MS): the timer, and until when (performance.now()). */
+  private nudgeTimer: NodeJS.Timeout | undefined;
+  private nudgeUntil = 0;
   private guestClipboardText: string | undefined;
 
   private constructor(
@@ -126,6 +144,11 @@ export class RfbClient {
     return this.closedReason === undefined;
   }
 
+  /** Whether refresh nudges are still being sent after the last input (REFRESH_NUDGE_WINDOW_MS). */
+  get refreshing(): boolean {
+    return this.nudgeTimer !== undefined;
+  }
+
   /** Copies a rectangle of the framebuffer (RGBA). */
   copyRect(x: number, y: number, width: number, height: number): Uint8Array {
     const out = new Uint8Array(width * height * 4);
@@ -139,11 +162,13 @@ export class RfbClient {
   /** Sends a QEMU extended key event (XT scancode; 0xE0-prefixed keys as 0xE0xx). */
   sendExtendedKey(down: boolean, scancode: number, keysym = 0): void {
     this.write(extendedKeyMessage(down, scancode, keysym));
+    this.keepRefreshing();
   }
 
   /** Sends a pointer event: absolute x/y in pixels (or 0x7fff + delta for a relative guest). */
   sendPointer(x: number, y: number, buttonMask: number): void {
     this.write(pointerMessage(x, y, buttonMask));
+    this.keepRefreshing();
   }
 
   /** Offers host clipboard text to the guest (extended clipboard "provide", zlib-compressed). */
@@ -169,6 +194,22 @@ export class RfbClient {
   close(): void {
     this.socket.destroy();
     this.shutdown('VNC connection closed');
+  }
+
+  /** Keeps QEMU's refresh at its base interval until REFRESH_NUDGE_WINDOW_MS after this input. */
+  private keepRefreshing(): void {
+    if (!this.refreshNudges) return;
+    this.nudgeUntil = performance.now() + REFRESH_NUDGE_WINDOW_MS;
+    if (this.nudgeTimer !== undefined || this.closedReason !== undefined) return;
+    const nudge = (): void => {
+      if (this.closedReason !== undefined || performance.now() >= this.nudgeUntil) {
+        this.nudgeTimer = undefined;
+        return;
+      }
+      this.write(refreshNudgeMessage);
+      this.nudgeTimer = setTimeout(nudge, REFRESH_NUDGE_INTERVAL_MS).unref();
+    };
+    this.nudgeTimer = setTimeout(nudge, REFRESH_NUDGE_INTERVAL_MS).unref();
   }
 
   private writeExtendedClipboard(flags: number, payload: Buffer): void {
@@ -440,6 +481,8 @@ export class RfbClient {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
     if (this.requestTimer !== undefined) clearTimeout(this.requestTimer);
+    clearTimeout(this.nudgeTimer);
+    this.nudgeTimer = undefined;
     this.waiter?.reject(new Error(reason));
     this.waiter = undefined;
     this.listener.close?.(reason);

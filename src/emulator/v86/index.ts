@@ -56,7 +56,7 @@ export async function prepareV86Machine(
   };
   let sliceBound: SliceBound | undefined;
   machine.onCreated((emulator) => {
-    screen = new V86Screen(emulator, (message) => host.display(message), host.displayCopiesPixels === true);
+    screen = new V86Screen(emulator, (message) => host.display(message), host.displayCopiesPixels === true, host);
     screen.start();
     // Without it, a guest repainting VGA memory back to back starves the display timer and commands.
     sliceBound = new SliceBound(emulator);

@@ -9,9 +9,12 @@ import { TEXT_FLAG_BLINK } from '../../shared/protocol/display.js';
 import { decodeCp437 } from '../../shared/text/cp437.js';
 import type { Rect } from '../display/rect.js';
 import { extractRect, unionRect } from '../display/rect.js';
+import type { SharedFrame, SharedFrameSink } from '../display/shared-frame.js';
+import { allocateSharedFrame } from '../display/shared-frame.js';
 import type { BitmapFont, RenderedImage } from '../display/text-render.js';
 import { renderTextScreen } from '../display/text-render.js';
 import type { V86Emulator, V86Layer, V86ScreenAdapter, V86Vga } from './internals.js';
+import { ThreadCpuClock } from './thread-cpu.js';
 
 /** put_char flag for glyphs from the second font page (v86's browser adapter uses the same value). */
 const FLAG_FONT_PAGE_B = 2;
@@ -99,13 +102,16 @@ export class V86Screen {
   private font: BitmapFont | undefined;
   private width = 0;
   private height = 0;
-  private frame = new Uint8Array(0);
+  /** Shared with the display worker when the host has one (SharedFrameSink), else only ours. */
+  private shared: SharedFrame = allocateSharedFrame(0, 0);
+  private frame = this.shared.pixels;
   private pendingRect: Rect | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly costs: number[] = [];
   private intervalMs = DISPLAY_INTERVAL_MS;
   private modeAnnounced = false;
   private disposed = false;
+  private clock: ThreadCpuClock | undefined;
   /** When false, nothing is sent and no graphics frames are produced (benchmarks compare both). */
   attached = true;
 
@@ -119,9 +125,17 @@ export class V86Screen {
     private readonly emulator: V86Emulator,
     private readonly send: (message: DisplayMessage) => void,
     public lendFrame = false,
+    frames?: Partial<SharedFrameSink>,
   ) {
     this.hook(emulator.screen_adapter);
+    if (frames?.displayFrame && frames.displayBusy) this.sink = frames as SharedFrameSink;
   }
+
+  /**
+   * Where graphics changes go as rectangles of the shared frame (the engine: its display worker
+   * copies them out and encodes them off this thread); without one they go to `send` as messages.
+   */
+  sink: SharedFrameSink | undefined;
 
   private get vga(): V86Vga | undefined {
     return this.emulator.v86?.cpu.devices.vga;
@@ -130,18 +144,23 @@ export class V86Screen {
   /** Starts the flush timer. */
   start(): void {
     if (this.timer || this.disposed) return;
+    this.clock ??= new ThreadCpuClock();
+    const clock = this.clock;
     const tick = (): void => {
       // CPU time, not wall time: on a loaded host the process is descheduled mid-flush, and
-      // wall time would stretch the interval for time the flush never took from the guest.
-      const start = process.cpuUsage();
+      // wall time would stretch the interval for time the flush never took from the guest. This
+      // thread's time only: the display worker's copying and writing do not delay the guest.
+      const began = performance.now();
+      const start = clock.nowMs();
       this.flush();
-      const used = process.cpuUsage(start);
-      const cost = this.typicalCost((used.user + used.system) / 1000);
+      const cost = this.typicalCost(Math.max(0, clock.nowMs() - start));
       if (this.disposed) return;
       // Fetching and diffing a busy graphics screen is not free: stretch the interval so the
       // display feed never takes more than about 1/DISPLAY_BUDGET of the guest's time.
       this.intervalMs = Math.max(DISPLAY_INTERVAL_MS, cost * DISPLAY_BUDGET);
-      this.timer = setTimeout(tick, this.intervalMs);
+      // The interval runs from this flush's start: counted from its end (plus timer lateness),
+      // 33 ms intervals could never give 30 flushes a second.
+      this.timer = setTimeout(tick, Math.max(1, this.intervalMs - (performance.now() - began)));
       this.timer.unref();
     };
     this.timer = setTimeout(tick, DISPLAY_INTERVAL_MS);
@@ -169,6 +188,7 @@ export class V86Screen {
     this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.clock?.close();
   }
 
   private hook(adapter: V86ScreenAdapter): void {
@@ -239,7 +259,8 @@ export class V86Screen {
     if (width !== this.width || height !== this.height) {
       this.width = width;
       this.height = height;
-      this.frame = new Uint8Array(width * height * 4);
+      this.shared = allocateSharedFrame(width, height);
+      this.frame = this.shared.pixels;
     }
     this.pendingRect = undefined;
     if (this.mode === 'graphics' && this.attached) {
@@ -309,14 +330,19 @@ export class V86Screen {
   flush(): void {
     if (!this.attached) return;
     if (this.mode === 'graphics') {
-      this.vga?.screen_fill_buffer();
       if (!this.modeAnnounced && this.width > 0) {
         this.send({ type: 'mode', mode: 'graphics', width: this.width, height: this.height });
         this.modeAnnounced = true;
       }
+      // A viewer still copying the last rectangle out of the shared frame: leave the frame alone;
+      // v86 keeps its dirty range, so the next flush takes this one's changes too (coalesced).
+      if (this.sink?.displayBusy()) return;
+      this.vga?.screen_fill_buffer();
       const rect = this.pendingRect;
       this.pendingRect = undefined;
-      if (rect) this.send({ type: 'rect', ...rect, pixels: this.rectPixels(rect) });
+      if (!rect) return;
+      if (this.sink) this.sink.displayFrame(this.shared, rect);
+      else this.send({ type: 'rect', ...rect, pixels: this.rectPixels(rect) });
       return;
     }
     if (!this.modeAnnounced) this.announceText();
@@ -350,6 +376,9 @@ export class V86Screen {
   replay(send: (message: DisplayMessage) => void): void {
     if (this.mode === 'graphics') {
       if (this.width === 0) return;
+      // Unlike flush, this fills the shared frame even while a viewer copies from it (the screen
+      // is needed now). The engine has one viewer, the one replayed to, which gets a whole copy;
+      // a second viewer copying at that moment could get rows of the newer frame early.
       this.vga?.screen_fill_buffer();
       this.pendingRect = undefined;
       send({ type: 'mode', mode: 'graphics', width: this.width, height: this.height });

@@ -41,3 +41,40 @@ test('graphics mode: rectangles are composed into one full-screen rectangle; a m
   assert.ok(fresh?.type === 'rect');
   assert.deepEqual([...fresh.pixels], new Array(16).fill(0));
 });
+
+test('graphics mode: full-screen frames are not copied until the screen is read, and it is read right', () => {
+  const cache = new ScreenCache();
+  cache.apply({ type: 'mode', mode: 'graphics', width: 4, height: 2 });
+  const frame = (value: number): Uint8Array => new Uint8Array(4 * 2 * 4).fill(value);
+  cache.apply({ type: 'rect', x: 1, y: 0, width: 1, height: 1, pixels: Uint8Array.from([7, 7, 7, 7]) });
+  for (let value = 1; value <= 30; value++) cache.apply({ type: 'rect', x: 0, y: 0, width: 4, height: 2, pixels: frame(value) });
+  assert.equal(cache.copiedBytes, 0, 'thirty full-screen frames, each hiding the one before: nothing copied yet');
+  cache.apply({ type: 'rect', x: 2, y: 1, width: 1, height: 1, pixels: Uint8Array.from([5, 6, 7, 8]) });
+  const rect = cache.replay()[1];
+  assert.ok(rect?.type === 'rect');
+  assert.equal(cache.copiedBytes, 4 * 2 * 4 + 4, 'read: the last frame and the rectangle after it, once');
+  const pixel = (x: number, y: number): number[] => [...rect.pixels.subarray((y * 4 + x) * 4, (y * 4 + x) * 4 + 4)];
+  assert.deepEqual(pixel(1, 0), [30, 30, 30, 30], 'the frame hides the rectangle before it');
+  assert.deepEqual(pixel(2, 1), [5, 6, 7, 8], 'the rectangle after the frame shows');
+  assert.deepEqual(pixel(3, 1), [30, 30, 30, 30]);
+  cache.replay();
+  assert.equal(cache.copiedBytes, 4 * 2 * 4 + 4, 'nothing new: nothing copied again');
+});
+
+test('graphics mode: rectangles kept uncopied stay bounded; a mode change drops them', () => {
+  const cache = new ScreenCache();
+  cache.apply({ type: 'mode', mode: 'graphics', width: 16, height: 16 });
+  // One-pixel rectangles: at most a screen's worth of bytes or 64 rectangles wait uncopied.
+  for (let index = 0; index < 1000; index++) cache.apply({ type: 'rect', x: index % 16, y: (index >> 4) % 16, width: 1, height: 1, pixels: Uint8Array.from([index & 0xff, 1, 2, 255]) });
+  assert.ok(cache.copiedBytes >= (1000 - 65) * 4, `copied as they pile up (${cache.copiedBytes} bytes)`);
+  const rect = cache.replay()[1];
+  assert.ok(rect?.type === 'rect');
+  const last = 999;
+  const at = (((last >> 4) % 16) * 16 + (last % 16)) * 4;
+  assert.deepEqual([...rect.pixels.subarray(at, at + 4)], [last & 0xff, 1, 2, 255]);
+  cache.apply({ type: 'rect', x: 0, y: 0, width: 16, height: 16, pixels: new Uint8Array(16 * 16 * 4).fill(3) });
+  cache.apply({ type: 'mode', mode: 'graphics', width: 2, height: 1 });
+  const fresh = cache.replay()[1];
+  assert.ok(fresh?.type === 'rect');
+  assert.deepEqual([...fresh.pixels], new Array(8).fill(0), 'a frame from before the mode change is not drawn into the new mode');
+});

@@ -1,7 +1,8 @@
 /**
  * Display views over Electron message ports (docs/architecture.md §4): each port gets the
  * engine's display messages encoded with display-codec, the whole current screen first, and
- * sends input (`input-send-event` arguments) and acknowledgements (`{ack: N}`) back. Several
+ * sends input (`input-send-event` arguments) and acknowledgements (`{ack: N}`) back. A message
+ * with a payload goes as `[header, payload]` (no join; DisplayReceiver decodes the pair). Several
  * ports may watch one engine. Closing a port only detaches that view: the guest keeps running.
  * Flow control is the one rule every viewer follows (src/main/display/display-feed.ts).
  */
@@ -35,7 +36,14 @@ export class DisplayBroker {
 
   /** Attaches a view; returns its detach function (also run when the port closes). */
   attach(session: EngineSession, port: DisplayPortLike): () => void {
-    const view = this.feeds.feed(session).attach({ send: (encoded) => port.postMessage(encoded), queued: () => 0, close: () => port.close() });
+    const view = this.feeds.feed(session).attach({
+      send: (encoded) => port.postMessage(encoded),
+      // Header and pixels as they are, unjoined: the port's structured clone is the one copy
+      // (the renderer's DisplayReceiver takes the pair).
+      sendParts: (header, payload) => port.postMessage([header, payload]),
+      queued: () => 0,
+      close: () => port.close(),
+    });
     let attached = true;
     const detach = (): void => {
       if (!attached) return;

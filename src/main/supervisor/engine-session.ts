@@ -1,8 +1,13 @@
 /**
  * One running engine seen from main: QMP over the parent channel (greeting, negotiation,
- * commands with ids and timeouts, events) and the display messages. Owns the channel.
+ * commands with ids and timeouts, events) and the display messages. Owns the channel and the
+ * display socket: the display comes over a UNIX socket the engine's display worker serves
+ * (length-prefixed binary messages, no structured clone on either side), or over the channel
+ * when the socket cannot be had or breaks.
  */
+import { createConnection, type Socket } from 'node:net';
 import type { DisplayMessage } from '../../shared/protocol/display.js';
+import { DisplayStreamReader } from '../../shared/protocol/display-stream.js';
 import type { QmpEvent } from '../../shared/protocol/envelope.js';
 import { ScreenCache } from '../display/screen-cache.js';
 import type { EngineChannel, EngineExit } from './engine-launcher.js';
@@ -36,6 +41,9 @@ export class EngineSession {
   private readonly greeting: Promise<void>;
   private exitInfo: EngineExit | undefined;
   private displayAttached = false;
+  private transport: 'none' | 'pending' | 'socket' | 'channel' = 'none';
+  private displaySocket: Socket | undefined;
+  private transportNote: string | undefined;
   /** The current screen, kept from the first display subscription on, for later subscribers. */
   private readonly screenCache = new ScreenCache();
 
@@ -44,6 +52,8 @@ export class EngineSession {
     channel.onMessage((message) => this.receive(message));
     channel.onExit((exit) => {
       this.exitInfo = exit;
+      this.displaySocket?.destroy();
+      this.displaySocket = undefined;
       for (const [, pending] of this.pending) {
         clearTimeout(pending.timer);
         const tail = engineFailureReason(channel.stderrTail());
@@ -98,7 +108,8 @@ export class EngineSession {
   onDisplay(listener: (message: DisplayMessage) => void): () => void {
     if (!this.displayAttached) {
       this.displayAttached = true;
-      this.channel.send({ kind: 'attach-display' });
+      this.transport = 'pending';
+      this.channel.send({ kind: 'attach-display', transport: 'socket' });
     } else {
       for (const message of this.screenCache.replay()) listener(message);
     }
@@ -115,14 +126,72 @@ export class EngineSession {
     return this.exitInfo;
   }
 
+  /** How display messages arrive: over the engine's display socket, the parent channel, or not yet. */
+  get displayTransport(): 'none' | 'pending' | 'socket' | 'channel' {
+    return this.transport;
+  }
+
+  /** Why the display fell back to the parent channel (undefined while it did not). */
+  get displayTransportNote(): string | undefined {
+    return this.transportNote;
+  }
+
+  private receiveDisplay(display: DisplayMessage): void {
+    this.screenCache.apply(display);
+    for (const listener of this.displayListeners) listener(display);
+  }
+
+  /** Connects to the engine's display socket; any failure falls back to the parent channel. */
+  private connectDisplay(path: string): void {
+    const socket = createConnection(path);
+    this.displaySocket = socket;
+    const reader = new DisplayStreamReader();
+    socket.on('connect', () => {
+      if (this.displaySocket === socket) this.transport = 'socket';
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (this.displaySocket !== socket) return;
+      let messages: DisplayMessage[];
+      try {
+        messages = reader.push(chunk);
+      } catch (error) {
+        this.fallBack(`the display socket sent bad data (${(error as Error).message})`);
+        return;
+      }
+      for (const message of messages) this.receiveDisplay(message);
+    });
+    socket.on('error', (error) => {
+      if (this.displaySocket === socket) this.fallBack(`the display socket failed (${error.message})`);
+    });
+    socket.on('close', () => {
+      if (this.displaySocket === socket) this.fallBack('the engine closed the display socket');
+    });
+  }
+
+  /** Drops the display socket and attaches the display over the parent channel (the engine replays the screen). */
+  private fallBack(reason: string): void {
+    const socket = this.displaySocket;
+    this.displaySocket = undefined;
+    socket?.destroy();
+    if (this.transport === 'channel' || this.exitInfo) return;
+    this.transport = 'channel';
+    this.transportNote = reason;
+    this.channel.send({ kind: 'attach-display' });
+  }
+
   private receive(data: unknown): void {
     if (typeof data !== 'object' || data === null) return;
     const { kind, message } = data as { kind?: unknown; message?: unknown };
     if (kind === 'display') {
       if (typeof message !== 'object' || message === null) return;
-      const display = message as DisplayMessage;
-      this.screenCache.apply(display);
-      for (const listener of this.displayListeners) listener(display);
+      this.receiveDisplay(message as DisplayMessage);
+      return;
+    }
+    if (kind === 'display-socket') {
+      if (this.transport !== 'pending') return;
+      const { path, error } = data as { path?: unknown; error?: { desc?: unknown } };
+      if (typeof path === 'string') this.connectDisplay(path);
+      else this.fallBack(typeof error?.desc === 'string' ? error.desc : 'the engine offered no display socket');
       return;
     }
     if (kind !== 'qmp' || typeof message !== 'object' || message === null) return;

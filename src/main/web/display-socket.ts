@@ -7,31 +7,44 @@
  * and the connection stays open. Protocol errors are closed by `ws` (1007/1009/1002) and logged.
  * Closing the socket only detaches this viewer: the guest runs on. Flow control is the one rule
  * every viewer follows (src/main/display/display-feed.ts).
+ *
+ * Encoding (display-deflate.ts): `raw` sends each message as it is; `deflate` sends messages of
+ * 1 KiB and more as compressed envelopes (unless DEFLATE cannot shrink them), in order, for
+ * viewers on a network.
  */
 import type { WebSocket } from 'ws';
 import type { DisplayFeed } from '../display/display-feed.js';
 import { viewerRequest } from '../display/display-feed.js';
 import type { EngineSession } from '../supervisor/index.js';
+import { DeflateSender, type DisplayEncoding } from './display-deflate.js';
 import { describeSocketError, frameText, parseObjectMessage } from './socket-input.js';
 
 /** Largest input message accepted on a display socket, in bytes (larger frames are closed with 1009). */
 export const displayMessageLimitBytes = 1 << 20;
 
 /** Serves one display viewer of `session` through its `feed`. */
-export function serveDisplay(ws: WebSocket, feed: DisplayFeed, session: EngineSession, log: (line: string) => void, peer: string): void {
-  const viewer = feed.attach({
-    send: (encoded) => {
-      if (ws.readyState === ws.OPEN) ws.send(encoded);
-    },
-    // Two fragments of one WebSocket message: the pixels go out as they are, never copied into a joined buffer.
-    sendParts: (header, payload) => {
-      if (ws.readyState !== ws.OPEN) return;
-      ws.send(header, { binary: true, fin: false });
-      ws.send(payload, { binary: true, fin: true });
-    },
-    queued: () => ws.bufferedAmount,
-    close: () => ws.close(1001, 'The machine stopped.'),
-  });
+export function serveDisplay(ws: WebSocket, feed: DisplayFeed, session: EngineSession, log: (line: string) => void, peer: string, encoding: DisplayEncoding = 'raw'): void {
+  const send = (encoded: Uint8Array): void => {
+    if (ws.readyState === ws.OPEN) ws.send(encoded);
+  };
+  // Two fragments of one WebSocket message: the pixels go out as they are, never copied into a joined buffer.
+  const sendParts = (header: Uint8Array, payload: Uint8Array): void => {
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(header, { binary: true, fin: false });
+    ws.send(payload, { binary: true, fin: true });
+  };
+  const deflate = encoding === 'deflate' ? new DeflateSender({ send, sendParts }) : undefined;
+  const viewer = feed.attach(
+    deflate
+      ? {
+          send: (encoded) => deflate.send(encoded),
+          sendParts: (header, payload) => deflate.send(header, payload),
+          // What waits for compression is behind as much as what waits in the socket.
+          queued: () => ws.bufferedAmount + deflate.queuedBytes,
+          close: () => ws.close(1001, 'The machine stopped.'),
+        }
+      : { send, sendParts, queued: () => ws.bufferedAmount, close: () => ws.close(1001, 'The machine stopped.') },
+  );
   const refuse = (errorClass: string, desc: string): void => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ error: { class: errorClass, desc } }));
   };
@@ -56,5 +69,8 @@ export function serveDisplay(ws: WebSocket, feed: DisplayFeed, session: EngineSe
       ws.close(1011, 'Internal error.');
     }
   });
-  ws.on('close', () => viewer.detach());
+  ws.on('close', () => {
+    viewer.detach();
+    deflate?.dispose();
+  });
 }

@@ -5,7 +5,8 @@
  * Sockets: `/api` carries JSON — `{id, call, args}` answered by `{id, result}`, and every API
  * event as `{event, data}` (api-socket.ts). `/display/<machine>` is binary: each frame is one
  * encodeDisplayMessage() message, the whole current screen first; text frames coming back are
- * `input-send-event` arguments (display-socket.ts).
+ * `input-send-event` arguments (display-socket.ts). With `?encoding=deflate` (or `auto` from a
+ * viewer not on loopback) large messages come as compressed envelopes (display-deflate.ts).
  *
  * Hostile input: whoever can reach the port chooses every byte, and one crash here would end
  * every running guest, so nothing a client sends may throw out of a handler. Limits:
@@ -34,6 +35,7 @@ import type { HangarCore } from '../core/hangar-core.js';
 import { apiMessageLimitBytes, serveApi } from './api-socket.js';
 import { DisplayFeeds } from '../display/display-feed.js';
 import type { EngineSession } from '../supervisor/index.js';
+import { chooseDisplayEncoding } from './display-deflate.js';
 import { displayMessageLimitBytes, serveDisplay } from './display-socket.js';
 import { checkRequest, requestTarget } from './guard.js';
 import { createRefusalLog, quoteForLog } from './refusal-log.js';
@@ -127,12 +129,14 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
         log(`WebSocket upgrade ${refusal.status} for ${quoteForLog(request.url ?? '')} from ${peerOf(socket as Socket)}: ${refusal.reason}`);
         return void refuseRaw(socket, refusal.status, refusal.reason);
       }
-      const path = (requestTarget(request.url) as { pathname: string }).pathname;
+      const target = requestTarget(request.url) as { pathname: string; searchParams: URLSearchParams };
+      const path = target.pathname;
       const peer = peerOf(socket as Socket);
       if (path === '/api') return void apiSockets.handleUpgrade(request, socket, head, (ws) => serveApi(ws, core, log, peer));
       const session = path.startsWith('/display/') ? core.engineSession(path.slice('/display/'.length)) : undefined;
       if (!session) return void refuseRaw(socket, 404, path.startsWith('/display/') ? 'That machine is not running.' : 'No such socket: use /api or /display/<machine>.');
-      displaySockets.handleUpgrade(request, socket, head, (ws) => serveDisplay(ws, displayFeeds.feed(session), session, log, peer));
+      const encoding = chooseDisplayEncoding(target.searchParams.get('encoding'), (socket as Socket).remoteAddress);
+      displaySockets.handleUpgrade(request, socket, head, (ws) => serveDisplay(ws, displayFeeds.feed(session), session, log, peer, encoding));
     } catch (error) {
       log(`WebSocket upgrade ${quoteForLog(request.url ?? '')} failed: ${(error as Error).message}`);
       refuseRaw(socket, 500, 'Internal error.');

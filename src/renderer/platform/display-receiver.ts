@@ -50,13 +50,17 @@ export class DisplayReceiver {
     if (!this.closed) this.sendAck(this.acked);
   }
 
-  /** Takes one message from the channel; text/object answers (refused input) are ignored. */
+  /**
+   * Takes one message from the channel: its bytes, or (a MessagePort) its header and payload as
+   * a two-element array, unjoined; text/object answers (refused input) are ignored.
+   */
   receive(data: unknown): void {
-    if (this.closed || (!(data instanceof ArrayBuffer) && !(data instanceof Uint8Array))) return;
+    const parts = Array.isArray(data) && data.length === 2 && data[0] instanceof Uint8Array && data[1] instanceof Uint8Array ? (data as [Uint8Array, Uint8Array]) : undefined;
+    if (this.closed || (!parts && !(data instanceof ArrayBuffer) && !(data instanceof Uint8Array))) return;
     this.received++;
     let message: DisplayMessage;
     try {
-      message = decodeDisplayMessage(data);
+      message = parts ? decodeDisplayMessage(parts[0], parts[1]) : decodeDisplayMessage(data as Uint8Array | ArrayBuffer);
     } catch {
       this.malformed++;
       this.delivered = this.early ? this.delivered : this.received;

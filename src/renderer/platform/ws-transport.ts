@@ -3,9 +3,14 @@
  * (binary display messages in, `input-send-event` arguments out) on the page's own origin.
  * The session token comes from the page URL (`?token=`) or the cookie the shell set when it
  * served the page; calls time out, and the API socket reconnects with backoff.
+ *
+ * Display sockets ask for `encoding=auto` (the shell compresses frames for a viewer not on
+ * loopback and sends raw pixels on loopback; display-inflate.ts decodes them); the page URL's
+ * `?display-encoding=deflate` or `raw` forces one.
  */
 import type { DisplayMessage } from '../../shared/protocol/display.js';
 import type { GuestInputEvent } from '../features/display/types.js';
+import { DisplayInflater } from './display-inflate.js';
 import { DisplayReceiver } from './display-receiver.js';
 import type { ApiEventMessage, ApiResult, ApiTransport, ConnectionState, DisplayChannel } from './transport.js';
 
@@ -20,16 +25,29 @@ export interface WebSocketEndpoint {
   readonly origin: string;
   /** Session token; undefined when the cookie carries it. */
   readonly token?: string;
+  /** The display encoding asked for (default `auto`: compressed only when not on loopback). */
+  readonly displayEncoding?: DisplayEncodingRequest;
 }
+
+/** What a page may ask of a display socket (src/main/web/display-deflate.ts decides). */
+export type DisplayEncodingRequest = 'auto' | 'deflate' | 'raw';
+const displayEncodings: readonly string[] = ['auto', 'deflate', 'raw'];
 
 /** The endpoint of the page that is running: same host, token from `?token=` if present. */
 export function pageEndpoint(location: Location = window.location): WebSocketEndpoint {
-  const token = new URLSearchParams(location.search).get('token') ?? undefined;
-  return { origin: `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}`, ...(token ? { token } : {}) };
+  const query = new URLSearchParams(location.search);
+  const token = query.get('token') ?? undefined;
+  const encoding = query.get('display-encoding');
+  return {
+    origin: `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}`,
+    ...(token ? { token } : {}),
+    ...(encoding && displayEncodings.includes(encoding) ? { displayEncoding: encoding as DisplayEncodingRequest } : {}),
+  };
 }
 
-function socketUrl(endpoint: WebSocketEndpoint, path: string): string {
-  return `${endpoint.origin}${path}${endpoint.token ? `?token=${encodeURIComponent(endpoint.token)}` : ''}`;
+function socketUrl(endpoint: WebSocketEndpoint, path: string, extra: Record<string, string> = {}): string {
+  const query = new URLSearchParams({ ...(endpoint.token ? { token: endpoint.token } : {}), ...extra }).toString();
+  return `${endpoint.origin}${path}${query ? `?${query}` : ''}`;
 }
 
 const notConnected = (reason: string): ApiResult<never> => ({
@@ -89,7 +107,8 @@ export class WebSocketTransport implements ApiTransport {
   }
 
   openDisplay(machineId: string): DisplayChannel {
-    const channel = new WebSocketDisplayChannel(socketUrl(this.endpoint, `/display/${encodeURIComponent(machineId)}`), () => this.displays.delete(channel));
+    const url = socketUrl(this.endpoint, `/display/${encodeURIComponent(machineId)}`, { encoding: this.endpoint.displayEncoding ?? 'auto' });
+    const channel = new WebSocketDisplayChannel(url, () => this.displays.delete(channel));
     this.displays.add(channel);
     return channel;
   }
@@ -180,6 +199,7 @@ class WebSocketDisplayChannel implements DisplayChannel {
   private readonly receiver = new DisplayReceiver((received) => {
     if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ ack: received }));
   });
+  private readonly inflater = new DisplayInflater((message) => this.receiver.receive(message));
   private readonly queue: string[] = [];
   private closed = false;
 
@@ -191,7 +211,11 @@ class WebSocketDisplayChannel implements DisplayChannel {
       for (const frame of this.queue.splice(0)) this.socket.send(frame);
     });
     // Text frames are input refusals; the guest just does not get that event.
-    this.socket.addEventListener('message', (event) => this.receiver.receive(event.data));
+    this.socket.addEventListener('message', (event) => {
+      const data: unknown = event.data;
+      if (data instanceof ArrayBuffer) this.inflater.push(data);
+      else this.receiver.receive(data);
+    });
     this.socket.addEventListener('close', (event) => {
       this.receiver.ended(event.code === 1006 ? 'the machine is not running' : `the display closed (${event.code})`);
       this.close();
@@ -222,6 +246,7 @@ class WebSocketDisplayChannel implements DisplayChannel {
     if (this.closed) return;
     this.closed = true;
     this.socket.close();
+    this.inflater.close();
     this.receiver.close();
     this.onDispose();
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeDisplayMessage, encodeDisplayMessage } from './display-codec.js';
+import { applyDeltaFilter, decodeDisplayMessage, encodeDeflateEnvelope, encodeDisplayMessage, maxInflatedBytes, readDeflateEnvelope, undoDeltaFilter } from './display-codec.js';
 import type { DisplayMessage } from './display.js';
 
 const bytes = (length: number, seed: number): Uint8Array => Uint8Array.from({ length }, (_, index) => (index * 31 + seed) & 0xff);
@@ -52,4 +52,38 @@ test('malformed input is refused with a reason', () => {
   assert.throws(() => decodeDisplayMessage(Uint8Array.of(99, 0, 0, 0)), /unknown display message type/);
   const rect = encodeDisplayMessage(samples[7] as DisplayMessage);
   assert.throws(() => decodeDisplayMessage(rect.subarray(0, rect.byteLength - 1)), /payload/);
+});
+
+test('a compressed envelope carries its declared length, filter flag and body', () => {
+  const body = bytes(100, 9);
+  const { header, payload } = encodeDeflateEnvelope(body, 5000, true);
+  const joined = new Uint8Array(header.byteLength + body.byteLength);
+  joined.set(header);
+  joined.set(body, header.byteLength);
+  const read = readDeflateEnvelope(joined.buffer);
+  assert.equal(payload, body);
+  assert.deepEqual(read && { ...read, body: [...read.body] }, { inflatedLength: 5000, filtered: true, body: [...body] });
+  assert.equal(readDeflateEnvelope(encodeDisplayMessage(samples[7] as DisplayMessage)), undefined, 'a plain message is no envelope');
+});
+
+test('an envelope declaring more than the limit, or too little, is refused before any inflating', () => {
+  assert.throws(() => readDeflateEnvelope(encodeDeflateEnvelope(new Uint8Array(4), maxInflatedBytes + 1, false).header), /more than the \d+ allowed/);
+  assert.throws(() => readDeflateEnvelope(encodeDeflateEnvelope(new Uint8Array(4), 2, false).header), /too few/);
+  assert.throws(() => readDeflateEnvelope(Uint8Array.of(8, 0, 1)), /too short/);
+  assert.throws(() => readDeflateEnvelope(Uint8Array.of(8, 0, 3, 0, 0, 0, 0, 0)), /truncated/);
+});
+
+test('the delta filter round-trips words, wraps modulo 2^32 and turns a gradient into a constant', () => {
+  const source = Uint32Array.from([0xffffffff, 0, 0x80000000, 7, 0x00010307, 0x0002060e, 0x00030915]);
+  const filtered = new Uint8Array(source.byteLength);
+  applyDeltaFilter(new Uint8Array(source.buffer), filtered);
+  assert.deepEqual([...new Uint32Array(filtered.buffer)].slice(5), [0x00010307, 0x00010307]);
+  undoDeltaFilter(filtered);
+  assert.deepEqual(new Uint32Array(filtered.buffer), source);
+  // In place, as main filters an unaligned payload after copying it.
+  const inPlace = new Uint8Array(source.slice().buffer);
+  applyDeltaFilter(inPlace, inPlace);
+  undoDeltaFilter(inPlace);
+  assert.deepEqual(new Uint32Array(inPlace.buffer), source);
+  assert.throws(() => undoDeltaFilter(new Uint8Array(6)), /whole 32-bit words/);
 });

@@ -71,9 +71,11 @@ export function encodeDisplayParts(message: DisplayMessage): DisplayMessageParts
 
 /**
  * Decodes one display message; throws an Error saying what is wrong with malformed input.
- * Pixel, cursor and font payloads are views into `input` (no copy).
+ * Pixel, cursor and font payloads are views into `input` (no copy). With `separatePayload`,
+ * `input` is the header alone and the payload comes apart (encodeDisplayParts's two halves,
+ * as a MessagePort carries them unjoined).
  */
-export function decodeDisplayMessage(input: Uint8Array | ArrayBuffer): DisplayMessage {
+export function decodeDisplayMessage(input: Uint8Array | ArrayBuffer, separatePayload?: Uint8Array): DisplayMessage {
   const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
   if (bytes.byteLength < 4) throw new Error(`display message too short (${bytes.byteLength} bytes)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -88,7 +90,8 @@ export function decodeDisplayMessage(input: Uint8Array | ArrayBuffer): DisplayMe
   };
   // A view, not a copy: a full-screen rectangle is megabytes per frame, and each received
   // message has its own buffer. Callers must not reuse `input` while the message is in use.
-  const payload = (): Uint8Array => bytes.subarray(headerLength);
+  if (separatePayload && bytes.byteLength !== headerLength) throw new Error(`display message header is ${bytes.byteLength} bytes, expected ${headerLength}`);
+  const payload = (): Uint8Array => separatePayload ?? bytes.subarray(headerLength);
   const expect = (length: number, what: string): Uint8Array => {
     const data = payload();
     if (data.byteLength !== length) throw new Error(`display ${what} payload is ${data.byteLength} bytes, expected ${length}`);
@@ -133,5 +136,98 @@ export function decodeDisplayMessage(input: Uint8Array | ArrayBuffer): DisplayMe
       return { type: 'pointer-mode', absolute: (flags & 1) === 1 };
     default:
       throw new Error(`unknown display message type ${code}`);
+  }
+}
+
+// ---------------------------------------------------------------- compressed envelopes
+
+/**
+ * Type code of a compressed envelope: a transport wrapper around one encoded display message,
+ * for viewers on a network (the web shell's `/display` socket with `encoding=deflate`). Layout:
+ * the usual header (flags bit 0: the inner payload is delta-filtered; one field: the inner
+ * message's length in bytes), then the inner message (header and payload) as raw DEFLATE
+ * (RFC 1951). Delta filter: the inner payload read as little-endian 32-bit words, each replaced
+ * by its difference from the previous word (the first from 0), modulo 2^32 — flat areas and
+ * gradients become runs DEFLATE shrinks to almost nothing, as Tight's gradient filter does.
+ */
+export const deflateEnvelopeCode = 8;
+/** Largest inner message an envelope may declare (a 4096×4096 32-bit rectangle and its header); larger is refused before inflating. */
+export const maxInflatedBytes = (64 << 20) + 64;
+
+/** One compressed envelope, read (its body is a view of the input). */
+export interface DeflateEnvelope {
+  /** Length of the inner message once inflated. */
+  readonly inflatedLength: number;
+  /** Whether the inner payload is delta-filtered (undo with undoDeltaFilter after inflating). */
+  readonly filtered: boolean;
+  /** Raw DEFLATE data. */
+  readonly body: Uint8Array;
+}
+
+/** The envelope header for `compressed` data inflating to `inflatedLength` bytes; the compressed data is the payload. */
+export function encodeDeflateEnvelope(compressed: Uint8Array, inflatedLength: number, filtered: boolean): DisplayMessageParts {
+  const header = new Uint8Array(8);
+  const view = new DataView(header.buffer);
+  view.setUint8(0, deflateEnvelopeCode);
+  view.setUint8(1, filtered ? 1 : 0);
+  view.setUint16(2, 1, true);
+  view.setUint32(4, inflatedLength >>> 0, true);
+  return { header, payload: compressed };
+}
+
+/**
+ * Reads a compressed envelope; undefined when `input` is a plain display message. Throws when
+ * the envelope is malformed or declares more than `maxInflatedBytes` (checked before any
+ * inflating, so a decompression bomb costs nothing).
+ */
+export function readDeflateEnvelope(input: Uint8Array | ArrayBuffer): DeflateEnvelope | undefined {
+  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+  if (bytes.byteLength < 1 || bytes[0] !== deflateEnvelopeCode) return undefined;
+  if (bytes.byteLength < 8) throw new Error(`compressed display message too short (${bytes.byteLength} bytes)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = view.getUint16(2, true);
+  if (count < 1 || bytes.byteLength < 4 + count * 4) throw new Error('compressed display message header truncated');
+  const inflatedLength = view.getUint32(4, true);
+  if (inflatedLength < 4) throw new Error(`compressed display message declares ${inflatedLength} bytes, too few for a message`);
+  if (inflatedLength > maxInflatedBytes) throw new Error(`compressed display message declares ${inflatedLength} bytes, more than the ${maxInflatedBytes} allowed`);
+  return { inflatedLength, filtered: (view.getUint8(1) & 1) === 1, body: bytes.subarray(4 + count * 4) };
+}
+
+/** Byte length of an encoded message's header (where its payload starts); throws when truncated. */
+export function displayHeaderLength(message: Uint8Array): number {
+  if (message.byteLength < 4) throw new Error(`display message too short (${message.byteLength} bytes)`);
+  const length = 4 + (message[2]! | (message[3]! << 8)) * 4;
+  if (message.byteLength < length) throw new Error('display message header truncated');
+  return length;
+}
+
+function words(bytes: Uint8Array): Int32Array {
+  if (bytes.byteOffset % 4 !== 0 || bytes.byteLength % 4 !== 0) throw new Error('delta-filtered display payloads are whole 32-bit words at a 4-aligned offset');
+  return new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+}
+
+/**
+ * Writes `source` delta-filtered into `target` (same length; both 4-aligned whole words).
+ * Words are read in host byte order, which is little-endian on every platform Hangar runs on.
+ */
+export function applyDeltaFilter(source: Uint8Array, target: Uint8Array): void {
+  const from = words(source);
+  const to = words(target);
+  if (from.length !== to.length) throw new Error('delta filter source and target differ in length');
+  let previous = 0;
+  for (let index = 0; index < from.length; index++) {
+    const value = from[index] as number;
+    to[index] = (value - previous) | 0;
+    previous = value;
+  }
+}
+
+/** Undoes applyDeltaFilter in place. */
+export function undoDeltaFilter(data: Uint8Array): void {
+  const values = words(data);
+  let previous = 0;
+  for (let index = 0; index < values.length; index++) {
+    previous = (previous + (values[index] as number)) | 0;
+    values[index] = previous;
   }
 }

@@ -1,0 +1,92 @@
+/**
+ * Display messages over a byte stream (the engine's display socket): each message is a 4-byte
+ * little-endian length, then the message in the display codec's binary encoding
+ * (display-codec.ts). The reader refuses a length above its limit before buffering anything,
+ * so a bad or hostile stream cannot make it allocate without bound.
+ */
+import type { DisplayMessage } from './display.js';
+import { decodeDisplayMessage } from './display-codec.js';
+
+/** Bytes of the length prefix before each message. */
+export const displayFramePrefixBytes = 4;
+
+/**
+ * Default largest message the reader accepts: a 4096×4096 RGBA rectangle and its header. Larger
+ * screens than v86's and QEMU's largest VBE modes are not produced by either engine.
+ */
+export const defaultMaxDisplayFrame = 4096 * 4096 * 4 + 64;
+
+/** The 4-byte length prefix of a message of `length` bytes. */
+export function displayFramePrefix(length: number): Uint8Array {
+  const prefix = new Uint8Array(displayFramePrefixBytes);
+  new DataView(prefix.buffer).setUint32(0, length, true);
+  return prefix;
+}
+
+/** A stream that broke the framing or the codec; the stream cannot be trusted after it. */
+export class DisplayStreamError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DisplayStreamError';
+  }
+}
+
+/**
+ * Splits a byte stream into display messages. Each message gets its own buffer (decoded pixels
+ * are views into it, so the caller may keep them). After an error every later `push` throws too.
+ */
+export class DisplayStreamReader {
+  private prefix = new Uint8Array(displayFramePrefixBytes);
+  private prefixFilled = 0;
+  private body: Uint8Array | undefined;
+  private bodyFilled = 0;
+  private failure: DisplayStreamError | undefined;
+
+  constructor(private readonly maxFrame = defaultMaxDisplayFrame) {}
+
+  /** Takes the next chunk of the stream; returns the messages it completed (throws DisplayStreamError). */
+  push(chunk: Uint8Array): DisplayMessage[] {
+    if (this.failure) throw this.failure;
+    const out: DisplayMessage[] = [];
+    let at = 0;
+    while (at < chunk.byteLength) {
+      if (!this.body) {
+        const take = Math.min(displayFramePrefixBytes - this.prefixFilled, chunk.byteLength - at);
+        this.prefix.set(chunk.subarray(at, at + take), this.prefixFilled);
+        this.prefixFilled += take;
+        at += take;
+        if (this.prefixFilled < displayFramePrefixBytes) break;
+        const length = new DataView(this.prefix.buffer).getUint32(0, true);
+        this.prefixFilled = 0;
+        if (length > this.maxFrame) return this.fail(`a display message of ${length} bytes is over the limit of ${this.maxFrame}`);
+        if (length < 4) return this.fail(`a display message of ${length} bytes is too short to hold a header`);
+        this.body = new Uint8Array(length);
+        this.bodyFilled = 0;
+      }
+      const take = Math.min(this.body.byteLength - this.bodyFilled, chunk.byteLength - at);
+      this.body.set(chunk.subarray(at, at + take), this.bodyFilled);
+      this.bodyFilled += take;
+      at += take;
+      if (this.bodyFilled < this.body.byteLength) break;
+      const body = this.body;
+      this.body = undefined;
+      try {
+        out.push(decodeDisplayMessage(body));
+      } catch (error) {
+        return this.fail(`a display message is malformed: ${(error as Error).message}`);
+      }
+    }
+    return out;
+  }
+
+  /** Bytes of a partly received message (0 between messages). */
+  get partial(): number {
+    return this.body ? this.bodyFilled : this.prefixFilled;
+  }
+
+  private fail(reason: string): never {
+    this.failure = new DisplayStreamError(reason);
+    this.body = undefined;
+    throw this.failure;
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * Compressed display frames end to end: the VM page in headless Chromium with the display
+ * forced compressed (`?display-encoding=deflate`, what a viewer not on loopback gets by default)
+ * paints the same pixels as a page on loopback's default (raw), on a real QEMU guest that draws
+ * full-screen 32-bit graphics (bench/display-guest.ts: gradients, so every rectangle goes through
+ * the delta filter and DEFLATE) — and the compressed page really was sent compressed envelopes,
+ * the raw one none. And a compressed viewer that falls behind is skipped and then sent the whole
+ * current screen, like every viewer (flow control counts what it was sent before compression).
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { WebSocket } from 'ws';
+import { displayGuestFloppy } from '../../bench/display-guest.js';
+import { HangarCore } from '../../src/main/core/hangar-core.js';
+import { DisplayInflater } from '../../src/renderer/platform/display-inflate.js';
+import { decodeDisplayMessage, deflateEnvelopeCode } from '../../src/shared/protocol/display-codec.js';
+import type { DisplayMessage } from '../../src/shared/protocol/display.js';
+import { openWebSession, until, type WebSession } from '../support/web-e2e.js';
+import { buildRenderer } from '../ui/harness.js';
+
+interface PageCanvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+}
+declare const document: { querySelector(selector: string): PageCanvas | null };
+
+/** Where screenshots go when HANGAR_SHOTS names a folder (for a person to look at). */
+const shots = process.env.HANGAR_SHOTS;
+
+/** A hash of the whole canvas (the guest's pixels) with its size and lit-pixel count. */
+function canvasHash(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const canvas = document.querySelector('[data-testid="guest-canvas"]');
+    const context = canvas?.getContext('2d');
+    if (!canvas || !context || canvas.width < 2) return 'none';
+    const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    let hash = 2166136261;
+    let lit = 0;
+    for (let index = 0; index < data.length; index += 4) {
+      const value = ((data[index] ?? 0) << 16) | ((data[index + 1] ?? 0) << 8) | (data[index + 2] ?? 0);
+      if (value !== 0) lit++;
+      hash = Math.imul(hash ^ value, 16777619) >>> 0;
+    }
+    return `${canvas.width}x${canvas.height}:${lit}:${hash.toString(16)}`;
+  });
+}
+
+/** Binary display messages a page received, by kind, and their bytes on the wire. */
+interface Received {
+  envelopes: number;
+  plain: number;
+  bytes: number;
+}
+
+let work: string;
+let core: HangarCore;
+let session: WebSession;
+let machineId: string;
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'hangar-remote-display-'));
+  const rendererDir = join(work, 'renderer');
+  await buildRenderer(rendererDir);
+  core = await HangarCore.open({ folder: join(work, 'home') });
+  const floppy = displayGuestFloppy(work, 640, 480);
+  const created = await core.call('machines.create', { name: 'gradients', engine: 'qemu', memoryMib: 16, floppy, bootOrder: ['floppy'] });
+  assert.ok(created.ok, JSON.stringify(created));
+  machineId = (created.value as { id: string }).id;
+  const started = await core.call('vm.start', { id: machineId });
+  assert.ok(started.ok, JSON.stringify(started));
+  session = await openWebSession(core, rendererDir, { viewport: { width: 1000, height: 760 } });
+});
+
+after(async () => {
+  await session?.close();
+  await core?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** Opens the VM page with `query` added to the shell's URL, counting the display socket's binary messages. */
+async function openVmPage(query: string): Promise<{ page: Page; received: Received }> {
+  const page = await session.context.newPage();
+  const received: Received = { envelopes: 0, plain: 0, bytes: 0 };
+  page.on('websocket', (socket) => {
+    if (!socket.url().includes('/display/')) return;
+    socket.on('framereceived', ({ payload }) => {
+      if (typeof payload === 'string') return;
+      received.bytes += payload.byteLength;
+      if (payload[0] === deflateEnvelopeCode) received.envelopes++;
+      else received.plain++;
+    });
+  });
+  await page.goto(`${session.shell.url}${query}#/vm/${encodeURIComponent(machineId)}`, { timeout: 60_000 });
+  await until('the guest on the canvas', () => canvasHash(page), (hash) => hash !== 'none' && Number(hash.split(':')[1]) > 10_000, 60_000);
+  return { page, received };
+}
+
+test('a page sent compressed frames paints the same pixels as one sent raw pixels', async () => {
+  // The loopback default (no parameter: the page asks for `auto`) and the forced compression.
+  const raw = await openVmPage('');
+  const compressed = await openVmPage('&display-encoding=deflate');
+  // Stop the animation: both must then settle on the same final frame.
+  const stopped = await core.call('vm.send-keys', { id: machineId, keys: ['spc'] });
+  assert.ok(stopped.ok, JSON.stringify(stopped));
+  const settled = await until(
+    'both pages to show the same still frame',
+    async () => {
+      const first = [await canvasHash(raw.page), await canvasHash(compressed.page)];
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const second = [await canvasHash(raw.page), await canvasHash(compressed.page)];
+      return { first, second };
+    },
+    ({ first, second }) => first[0] === second[0] && first[1] === second[1] && second[0] === second[1],
+    60_000,
+    0,
+  );
+  if (shots) {
+    mkdirSync(shots, { recursive: true });
+    await raw.page.screenshot({ path: join(shots, 'remote-display-raw.png') });
+    await compressed.page.screenshot({ path: join(shots, 'remote-display-deflate.png') });
+  }
+  assert.match(settled.second[0] as string, /^640x480:/);
+  assert.equal(raw.received.envelopes, 0, 'loopback gets raw pixels');
+  assert.ok(compressed.received.envelopes > 0, 'the compressed page was sent compressed envelopes');
+  // Per message the compressed page needs a small fraction of the raw page's bytes (gradients filter to constants).
+  const perMessage = (r: Received): number => r.bytes / Math.max(1, r.envelopes + r.plain);
+  assert.ok(perMessage(compressed.received) * 10 < perMessage(raw.received), `bytes per message: compressed ${perMessage(compressed.received)}, raw ${perMessage(raw.received)}`);
+  await raw.page.close();
+  await compressed.page.close();
+});
+
+test('a compressed viewer that is behind is skipped, then sent the whole current screen (coalesced, never queued)', async (t) => {
+  const { shell } = session;
+  shell.displays.maxBehindBytes = 1;
+  t.after(() => (shell.displays.maxBehindBytes = 16 << 20));
+  // The first test stopped the animation: start it again, so frames keep coming.
+  const animating = await core.call('vm.send-keys', { id: machineId, keys: ['spc'] });
+  assert.ok(animating.ok, JSON.stringify(animating));
+  const decoded: DisplayMessage[] = [];
+  let received = 0;
+  let envelopes = 0;
+  const inflater = new DisplayInflater((bytes) => decoded.push(decodeDisplayMessage(bytes)));
+  const ws = new WebSocket(`ws://127.0.0.1:${shell.port}/display/${encodeURIComponent(machineId)}?token=${shell.token}&encoding=deflate`);
+  t.after(() => {
+    inflater.close();
+    ws.terminate();
+  });
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!isBinary) return;
+    received++;
+    if (data[0] === deflateEnvelopeCode) envelopes++;
+    inflater.push(new Uint8Array(data));
+  });
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the display socket did not open within 10 s')), 10_000);
+    ws.once('open', () => (clearTimeout(timer), resolve(undefined)));
+    ws.once('error', reject);
+  });
+  // Acknowledging nothing yet: from here the viewer is behind by all it was sent.
+  ws.send(JSON.stringify({ ack: 0 }));
+  await until('the whole screen', async () => decoded.length, (count) => count > 0 && decoded.some((message) => message.type === 'rect'), 30_000);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const skippedFrom = received;
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  assert.ok(received <= skippedFrom + 1, `a viewer that is behind got ${received - skippedFrom} more messages while the guest animated`);
+  // Caught up: the whole current screen (its mode first), then frames again as it keeps acknowledging.
+  await until('every message inflated', async () => decoded.length, (count) => count === received, 30_000);
+  const caughtUpAt = decoded.length;
+  const acknowledge = setInterval(() => ws.send(JSON.stringify({ ack: decoded.length })), 50);
+  t.after(() => clearInterval(acknowledge));
+  await until('the whole screen after catching up, and frames after it', async () => decoded.slice(caughtUpAt).map((message) => message.type), (types) => types[0] === 'mode' && types.filter((type) => type === 'rect').length > 5, 30_000);
+  assert.ok(envelopes > 0, 'the viewer was sent compressed envelopes');
+});
