@@ -118,6 +118,25 @@ test('gui falls back to the web shell without Electron, serves with the token, a
   }
 });
 
+test('web --compress-display prints a URL whose page asks for compressed display frames', async () => {
+  const child = spawn(process.execPath, [bin, 'web', '--compress-display'], { env: { ...process.env, HANGAR_HOME: home, HANGAR_NO_BROWSER: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!/Press Ctrl\+C/.test(stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const url = new URL(/Hangar web UI: (\S+)/.exec(stdout)?.[1] ?? 'http://invalid');
+    assert.equal(url.searchParams.get('display-encoding'), 'deflate', stdout);
+    assert.ok(url.searchParams.get('token'), 'the token is still there');
+    assert.match(stdout, /sent compressed/);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
 test('gui\'s web fallback opens the page in the browser of a desktop session', async () => {
   const browser = fakeBrowser();
   const env: NodeJS.ProcessEnv = { ...process.env, HANGAR_HOME: home, ...browser.env };

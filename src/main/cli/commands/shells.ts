@@ -13,7 +13,7 @@ import { findElectron, openInBrowser } from '../electron-launch.js';
 
 /** Serves the web UI until SIGINT/SIGTERM; `note` explains why (when falling back from the GUI). */
 async function serveWeb(argv: string[], io: CliIo, note: string | undefined): Promise<number> {
-  const parsed = parseArguments(argv, ['port'], []);
+  const parsed = parseArguments(argv, ['port'], ['compress-display']);
   if (parsed.positionals.length > 0) throw new UsageError('web takes no arguments.');
   const port = integerOption(parsed, 'port', 0, 65535);
   const core = await HangarCore.open({ folder: libraryFolder(), watch: true });
@@ -25,10 +25,14 @@ async function serveWeb(argv: string[], io: CliIo, note: string | undefined): Pr
     throw error;
   }
   if (note) io.out(note);
-  io.out(`Hangar web UI: ${shell.url}`);
+  // The shell compresses the display only for viewers elsewhere; through an SSH tunnel the page
+  // looks local, so the URL itself asks for compressed frames.
+  const url = parsed.flags.has('compress-display') ? `${shell.url}&display-encoding=deflate` : shell.url;
+  io.out(`Hangar web UI: ${url}`);
+  if (parsed.flags.has('compress-display')) io.out('The display is sent compressed (for a slow link, such as an SSH tunnel); without the flag a local page gets raw pixels, the cheapest locally.');
   // The GUI's fallback opens the page itself (openInBrowser only where a desktop session is);
   // HANGAR_NO_BROWSER=1 turns that off (tests, scripts).
-  if (note && process.env.HANGAR_NO_BROWSER !== '1' && openInBrowser(shell.url)) io.out('Opened it in your browser.');
+  if (note && process.env.HANGAR_NO_BROWSER !== '1' && openInBrowser(url)) io.out('Opened it in your browser.');
   if (core.controlSocket) io.out(`Control socket: ${core.controlSocket}`);
   io.out('Press Ctrl+C to stop.');
   const signal = await new Promise<NodeJS.Signals>((done) => {
@@ -64,7 +68,8 @@ export const shellCommands: readonly CliCommand[] = [
   },
   {
     name: 'web',
-    usage: `  web [--port N]                         serve the UI on http://127.0.0.1 (prints the URL with its token)`,
+    usage: `  web [--port N] [--compress-display]    serve the UI on http://127.0.0.1 (prints the URL with its token);
+                                         --compress-display: the page asks for compressed frames (SSH tunnel, slow link)`,
     run: (argv, io) => serveWeb(argv, io, undefined),
   },
 ];
