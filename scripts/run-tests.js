@@ -46,6 +46,9 @@ const child = spawn(
     '--test-reporter-destination=stdout',
     '--test-reporter=./scripts/summary-reporter.js',
     '--test-reporter-destination=stdout',
+    // The slowest files at the end (HANGAR_TEST_TIMES=PATH writes them all): where the time goes.
+    '--test-reporter=./scripts/file-times-reporter.js',
+    '--test-reporter-destination=stdout',
     ...files,
   ],
   // HANGAR_VALIDATE_API: the core checks every reply and event against the API schema, and a

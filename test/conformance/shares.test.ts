@@ -7,6 +7,10 @@
  * refuses writes with EROFS; query-shares reports every share (v86: the second one failed with
  * the reason). SIGKILL of a v86 engine leaves no 9P server. Written against the protocol and
  * the engine command line only.
+ *
+ * These guests run with `--nic none`, so they also check network mode none (test/conformance/
+ * network.test.ts has the other modes): the guest has no card and the network commands say so.
+ * One boot serves both (a boot is most of a minute here).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -17,7 +21,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { EngineProcess } from '../support/engine-process.js';
 import { startEngine } from '../support/engine-process.js';
-import { engineConsole, ensureGuestIso, guestRun, guestShell, waitForGuestBoot } from '../support/linux-guest.js';
+import { engineConsole, ensureGuestIso, guestRun, guestShell, serialText, waitForGuestBoot } from '../support/linux-guest.js';
 import { assertAllGone, describeProcesses, processTree } from '../support/processes.js';
 import type { QmpClient } from '../support/qmp-client.js';
 import { until } from '../support/waiting.js';
@@ -110,6 +114,15 @@ describe('shared folders', { concurrency: true }, () => {
         }
         await run(mountCommand('host9p', '/mnt'));
         assert.match(await run('ls /mnt'), /blob\.bin/);
+      });
+
+      test('network mode none: the guest has no network card and the commands say so', async () => {
+        assert.ok(engine);
+        assert.equal(/hangar-guest: (net [^\r\n]*)/.exec(serialText(engineConsole(engine.client)))?.[1], 'net none');
+        const state = (await engine.client.execute('query-network')) as { mode: string; available: boolean };
+        assert.equal(state.mode, 'none');
+        assert.equal(state.available, false);
+        await assert.rejects(engine.client.execute('network-forward-add', { 'host-port': 2222, 'guest-port': 22 }), /no network card/);
       });
 
       test('a 1 MiB binary host file reads with the same sha256', async () => {

@@ -3,12 +3,12 @@
  * which ignores the ACPI power button): the manager's first thumbnail of a running machine
  * shows its screen (not the black a screen mode starts as), also after a page reload; the VM
  * window at device-pixel ratios 1, 1.25, 1.5 and 2 (fit is filtered, 1:1 is pixel-exact and
- * scrolls in a small window); ACPI shutdown says "Shutdown requested…", then offers Power
- * off, which stops the machine. Screenshots go to test-artifacts/e2e-display-power/.
+ * scrolls in a small window); ACPI shutdown from the VM window and from the manager's toolbar
+ * says "Shutdown requested…" (for that machine only), then offers Power off once the guest has
+ * had its time, which stops the machine. Screenshots go to test-artifacts/e2e-display-power/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -16,8 +16,7 @@ import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { HangarCore } from '../../src/main/core/hangar-core.js';
 import { SHUTDOWN_WAIT_MS } from '../../src/renderer/features/vm-window/use-shutdown-request.js';
-import { buildRenderer } from '../ui/harness.js';
-import { openWebSession, until } from '../support/web-e2e.js';
+import { machineState, openWebSession, prepareSuite, screenText, until } from '../support/web-e2e.js';
 import type { WebSession } from '../support/web-e2e.js';
 
 /** The few browser globals the page functions below use (test files compile without the DOM library). */
@@ -65,21 +64,26 @@ describe('display and power feedback in Chromium with a real QEMU guest', { time
     return page;
   };
   const shoot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
-  const screen = async (): Promise<string> => {
-    const result = await core.call('vm.execute', { id: machineId, command: 'query-screen-text' });
-    return result.ok ? (result.value as { lines: string[] }).lines.join('\n') : '';
-  };
-  const state = async (): Promise<string> => {
-    const result = await core.call('machines.get', { id: machineId });
-    return result.ok ? (result.value as { state: string }).state : `error: ${JSON.stringify(result)}`;
+  const screen = (): Promise<string> => screenText(core, machineId);
+  const state = (): Promise<string> => machineState(core, machineId);
+  /**
+   * After Stubborn was asked to shut down at `requestedAt`: Power off is offered only once the
+   * guest has had its time (GRUB ignores the button), and it stops the machine.
+   */
+  const overdueThenPowerOff = async (page: Page, requestedAt: number, shot: string): Promise<void> => {
+    const notice = page.getByTestId('shutdown-notice');
+    await notice.filter({ hasText: /Stubborn has not shut down after \d+ s/ }).waitFor({ timeout: SHUTDOWN_WAIT_MS + 20_000 });
+    assert.ok(Date.now() - requestedAt >= SHUTDOWN_WAIT_MS - 500, 'offered only after the wait');
+    assert.equal(await state(), 'running', 'GRUB ignored the power button');
+    await shoot(page, shot);
+    await notice.getByRole('button', { name: 'Power off' }).click();
+    await until('the machine to be off', state, (value) => value === 'stopped' || value === 'shutdown', 30_000);
+    await notice.waitFor({ state: 'detached', timeout: 10_000 });
   };
 
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'hangar-e2e-power-'));
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const rendererDir = join(work, 'renderer');
-    await buildRenderer(rendererDir);
+    let rendererDir: string;
+    ({ work, rendererDir } = await prepareSuite('hangar-e2e-power-', ARTIFACTS));
     core = await HangarCore.open({ folder: join(work, 'home'), watch: true });
     session = await openWebSession(core, rendererDir, { viewport: { width: 1280, height: 800 } });
     const created = await core.call('machines.create', { name: 'Stubborn', osId: 'grub', engine: 'qemu', memoryMib: 64, cdrom: GRUB_ISO, diskMib: 16, network: { mode: 'none' } });
@@ -164,15 +168,38 @@ describe('display and power feedback in Chromium with a real QEMU guest', { time
     await notice.filter({ hasText: 'Shutdown requested… waiting for Stubborn to turn itself off.' }).waitFor({ timeout: 10_000 });
     assert.equal(await notice.getByRole('button', { name: 'Power off' }).count(), 0, 'Power off is not pushed before the guest has had its time');
     await shoot(page, '04-shutdown-requested');
-    await notice.filter({ hasText: /Stubborn has not shut down after \d+ s/ }).waitFor({ timeout: SHUTDOWN_WAIT_MS + 20_000 });
-    assert.ok(Date.now() - requestedAt >= SHUTDOWN_WAIT_MS - 500, 'offered only after the wait');
-    assert.equal(await state(), 'running', 'GRUB ignored the power button');
-    await shoot(page, '05-shutdown-overdue');
-    await notice.getByRole('button', { name: 'Power off' }).click();
-    await until('the machine to be off', state, (value) => value === 'stopped' || value === 'shutdown', 30_000);
-    await notice.waitFor({ state: 'detached', timeout: 10_000 });
+    await overdueThenPowerOff(page, requestedAt, '05-shutdown-overdue');
     await page.getByText('Stubborn is not running.').waitFor({ timeout: 10_000 });
     await shoot(page, '06-powered-off');
+    assert.deepEqual(errors, []);
+  });
+
+  test('"Shut down" in the manager: "Shutdown requested…" for that machine, then Power off is offered and works', async () => {
+    assert.ok(session);
+    // A second, stopped machine: the notice must name the one that was asked.
+    const other = await core.call('machines.create', { name: 'Bystander', osId: 'grub', engine: 'qemu', memoryMib: 64, cdrom: GRUB_ISO, network: { mode: 'none' } });
+    assert.ok(other.ok, JSON.stringify(other));
+    // The test before powered Stubborn off: GRUB again, to ignore the power button again.
+    const started = await core.call('vm.start', { id: machineId });
+    assert.ok(started.ok, JSON.stringify(started));
+    await until('the GRUB menu under QEMU', screen, (text) => text.includes('GNU/Linux'), 120_000);
+    const page = watch(await session.context.newPage());
+    await page.goto(session.shell.url, { timeout: 60_000 });
+    await page.getByRole('button', { name: 'Stubborn, Running' }).click();
+    const toolbar = page.getByRole('toolbar', { name: 'Machine actions' });
+    const requestedAt = Date.now();
+    await toolbar.getByRole('button', { name: 'Shut down' }).click();
+    const notice = page.getByTestId('shutdown-notice');
+    await notice.filter({ hasText: 'Shutdown requested… waiting for Stubborn to turn itself off.' }).waitFor({ timeout: 10_000 });
+    assert.equal(await notice.count(), 1, 'one notice, for the machine that was asked');
+    assert.equal(await notice.getByRole('button', { name: 'Power off' }).count(), 0, 'Power off is not pushed before the guest has had its time');
+    await shoot(page, '07-manager-shutdown-requested');
+    // The notice stays while another machine is selected: it belongs to Stubborn, not to the selection.
+    await page.getByRole('button', { name: 'Bystander, Powered off' }).click();
+    assert.equal(await toolbar.getByRole('button', { name: 'Shut down' }).isDisabled(), true, 'a stopped machine cannot be shut down');
+    await overdueThenPowerOff(page, requestedAt, '08-manager-shutdown-overdue');
+    await page.getByRole('button', { name: /^Stubborn, (Powered off|Shut down)/ }).waitFor({ timeout: 10_000 });
+    await shoot(page, '09-manager-powered-off');
     assert.deepEqual(errors, []);
   });
 });

@@ -10,8 +10,7 @@
  * and 700×480 go to test-artifacts/e2e-logs/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -19,8 +18,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { HangarCore } from '../../src/main/core/hangar-core.js';
 import type { CoreEvent } from '../../src/main/core/hangar-core.js';
 import type { WebShell } from '../../src/main/web/index.js';
-import { buildRenderer } from '../ui/harness.js';
-import { openWebSession, until } from '../support/web-e2e.js';
+import { numberedShots, openVmPage, openWebSession, prepareSuite, until } from '../support/web-e2e.js';
 import type { WebSession } from '../support/web-e2e.js';
 import { ensureGuestIso } from '../support/linux-guest.js';
 
@@ -44,14 +42,11 @@ describe('the Logs tab in Chromium through the web shell, with the Linux guest o
   let context: BrowserContext;
   let page: Page;
   let machineId: string;
-  let step = 0;
   const events: CoreEvent[] = [];
   const errors: string[] = [];
 
-  const shoot = async (name: string): Promise<void> => {
-    step++;
-    await page.screenshot({ path: join(ARTIFACTS, `${String(step).padStart(2, '0')}-${name}.png`) });
-  };
+  const shot = numberedShots(ARTIFACTS);
+  const shoot = (name: string): Promise<void> => shot(page, name);
   const serialText = (): string =>
     events
       .filter((event) => event.event === 'SERIAL_OUTPUT')
@@ -61,11 +56,8 @@ describe('the Logs tab in Chromium through the web shell, with the Linux guest o
 
   before(async () => {
     const iso = ensureGuestIso();
-    work = mkdtempSync(join(tmpdir(), 'hangar-e2e-logs-'));
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const rendererDir = join(work, 'renderer');
-    await buildRenderer(rendererDir);
+    let rendererDir: string;
+    ({ work, rendererDir } = await prepareSuite('hangar-e2e-logs-', ARTIFACTS));
     core = await HangarCore.open({ folder: join(work, 'home') });
     core.subscribe((event) => events.push(event));
     const created = await core.call('machines.create', { name: 'Logged', osId: 'other', engine: 'qemu', memoryMib: 256, cdrom: iso, bootOrder: ['cdrom'], serialEnabled: true, network: { mode: 'none' } });
@@ -76,10 +68,7 @@ describe('the Logs tab in Chromium through the web shell, with the Linux guest o
     await until('the guest\'s ready marker', async () => serialText(), (text) => /hangar-guest: ready/.test(text), 300_000, 500);
     session = await openWebSession(core, rendererDir, { viewport: { width: 1280, height: 800 } });
     ({ shell, context } = session);
-    page = await context.newPage();
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${shell.url.split('#')[0]}#/vm/${encodeURIComponent(machineId)}`, { timeout: 60_000 });
-    await page.getByRole('menubar').waitFor({ timeout: 60_000 });
+    page = await openVmPage(session, machineId, errors);
   });
 
   after(async () => {
@@ -198,7 +187,7 @@ describe('the Logs tab in Chromium through the web shell, with the Linux guest o
       (inView) => inView,
       10_000,
     );
-    await manager.screenshot({ path: join(ARTIFACTS, `${String(++step).padStart(2, '0')}-manager-crash-log-dialog.png`) });
+    await shot(manager, 'manager-crash-log-dialog');
     await dialog.getByRole('button', { name: 'Close' }).click();
     await dialog.waitFor({ state: 'detached' });
     await manager.close();

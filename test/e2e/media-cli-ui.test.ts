@@ -6,16 +6,14 @@
  * go to test-artifacts/e2e-media-cli/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { HangarCore } from '../../src/main/core/hangar-core.js';
-import { buildRenderer } from '../ui/harness.js';
 import { hangarCli } from '../support/hangar-cli.js';
-import { openWebSession } from '../support/web-e2e.js';
+import { openVmPage, openWebSession, prepareSuite, watchErrors } from '../support/web-e2e.js';
 import type { WebSession } from '../support/web-e2e.js';
 
 const GRUB_ISO = '/usr/lib/grub-rescue/grub-rescue-cdrom.iso';
@@ -40,12 +38,9 @@ describe('CLI insert and eject show at once in open windows and the manager', { 
   };
 
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'hangar-e2e-media-cli-'));
+    let rendererDir: string;
+    ({ work, rendererDir } = await prepareSuite('hangar-e2e-media-cli-', ARTIFACTS));
     home = join(work, 'home');
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const rendererDir = join(work, 'renderer');
-    await buildRenderer(rendererDir);
     core = await HangarCore.open({ folder: home });
     const created = await core.call('machines.create', { name: 'Swapper', engine: 'v86', memoryMib: 64, cdrom: GRUB_ISO, network: { mode: 'none' } });
     assert.ok(created.ok, JSON.stringify(created));
@@ -53,14 +48,9 @@ describe('CLI insert and eject show at once in open windows and the manager', { 
     const started = await core.call('vm.start', { id: machineId });
     assert.ok(started.ok, JSON.stringify(started));
     session = await openWebSession(core, rendererDir, { viewport: { width: 1280, height: 800 } });
-    const base = session.shell.url.split('#')[0];
-    vmPage = await session.context.newPage();
-    vmPage.on('pageerror', (error) => errors.push(error.message));
-    await vmPage.goto(`${base}#/vm/${encodeURIComponent(machineId)}`, { timeout: 60_000 });
-    await vmPage.getByRole('menubar').waitFor({ timeout: 60_000 });
-    managerPage = await session.context.newPage();
-    managerPage.on('pageerror', (error) => errors.push(error.message));
-    await managerPage.goto(`${base}#/`, { timeout: 60_000 });
+    vmPage = await openVmPage(session, machineId, errors);
+    managerPage = watchErrors(await session.context.newPage(), errors);
+    await managerPage.goto(`${session.shell.url.split('#')[0]}#/`, { timeout: 60_000 });
     await managerPage.getByText('Swapper').first().click({ timeout: 60_000 });
   });
 

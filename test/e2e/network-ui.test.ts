@@ -10,10 +10,9 @@
  * test-artifacts/e2e-network/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -21,8 +20,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { HangarCore } from '../../src/main/core/hangar-core.js';
 import type { CoreEvent } from '../../src/main/core/hangar-core.js';
 import type { WebShell } from '../../src/main/web/index.js';
-import { buildRenderer } from '../ui/harness.js';
-import { openWebSession, until } from '../support/web-e2e.js';
+import { numberedShots, openWebSession, prepareSuite, until } from '../support/web-e2e.js';
 import type { WebSession } from '../support/web-e2e.js';
 import { ensureGuestIso, freePort } from '../support/linux-guest.js';
 
@@ -53,14 +51,10 @@ describe('networking in Chromium through the web shell, with the Linux guest on 
   let busy: Server;
   let busyPort = 0;
   let hostPort = 0;
-  let step = 0;
   const events: CoreEvent[] = [];
   const errors: string[] = [];
 
-  const shoot = async (page: Page, name: string): Promise<void> => {
-    step++;
-    await page.screenshot({ path: join(ARTIFACTS, `${String(step).padStart(2, '0')}-${name}.png`) });
-  };
+  const shoot = numberedShots(ARTIFACTS);
   const watch = (page: Page): Page => {
     page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
     return page;
@@ -96,11 +90,8 @@ describe('networking in Chromium through the web shell, with the Linux guest on 
   before(async () => {
     // Builds the guest once (a no-op when test-artifacts/guest is current).
     guestIso = ensureGuestIso();
-    work = mkdtempSync(join(tmpdir(), 'hangar-e2e-net-'));
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const rendererDir = join(work, 'renderer');
-    await buildRenderer(rendererDir);
+    let rendererDir: string;
+    ({ work, rendererDir } = await prepareSuite('hangar-e2e-net-', ARTIFACTS));
     core = await HangarCore.open({ folder: join(work, 'home') });
     core.subscribe((event) => events.push(event));
     session = await openWebSession(core, rendererDir, { viewport: { width: 1280, height: 860 } });

@@ -10,16 +10,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { HangarCore } from '../../src/main/core/hangar-core.js';
 import type { WebShell } from '../../src/main/web/index.js';
-import { buildRenderer } from '../ui/harness.js';
-import { openWebSession, until } from '../support/web-e2e.js';
+import { openWebSession, prepareSuite, until } from '../support/web-e2e.js';
 import type { WebSession } from '../support/web-e2e.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/e2e-os/', import.meta.url));
@@ -63,11 +61,8 @@ describe('OS detection in the wizard (Chromium, web shell, real core)', { timeou
   };
 
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'hangar-e2e-os-'));
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const rendererDir = join(work, 'renderer');
-    await buildRenderer(rendererDir);
+    let rendererDir: string;
+    ({ work, rendererDir } = await prepareSuite('hangar-e2e-os-', ARTIFACTS));
     core = await HangarCore.open({ folder: join(work, 'home'), watch: false });
     const engines = await core.call('engines.query', {});
     assert.ok(engines.ok, JSON.stringify(engines));

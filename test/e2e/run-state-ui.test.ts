@@ -6,15 +6,13 @@
  * Running as the engine says. Screenshots (1280×800) go to test-artifacts/e2e-run-state/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { HangarCore } from '../../src/main/core/hangar-core.js';
-import { buildRenderer } from '../ui/harness.js';
-import { openWebSession, until } from '../support/web-e2e.js';
+import { openWebSession, prepareSuite, until } from '../support/web-e2e.js';
 import type { WebSession } from '../support/web-e2e.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -41,11 +39,8 @@ describe('the run state in a VM window after snapshots of a running QEMU machine
   };
 
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'hangar-e2e-run-state-'));
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const rendererDir = join(work, 'renderer');
-    await buildRenderer(rendererDir);
+    let rendererDir: string;
+    ({ work, rendererDir } = await prepareSuite('hangar-e2e-run-state-', ARTIFACTS));
     core = await HangarCore.open({ folder: join(work, 'home'), controlSocket: false });
     session = await openWebSession(core, rendererDir, { viewport: { width: 1280, height: 800 } });
     const created = await core.call('machines.create', { name: 'Snap state', osId: 'grub', engine: 'qemu', memoryMib: 64, cdrom, diskMib: 32 });

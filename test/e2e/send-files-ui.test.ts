@@ -8,16 +8,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { HangarCore } from '../../src/main/core/hangar-core.js';
-import type { WebShell } from '../../src/main/web/index.js';
-import { buildRenderer } from '../ui/harness.js';
-import { openWebSession, until } from '../support/web-e2e.js';
+import { numberedShots, openVmPage, openWebSession, prepareSuite, until } from '../support/web-e2e.js';
 import type { WebSession } from '../support/web-e2e.js';
 
 /** The browser globals the page functions below use (test files compile without the DOM library). */
@@ -36,18 +33,13 @@ const droppedText = 'dropped on the window\n';
 describe('Send files in Chromium through the web shell, with a real v86 machine', { timeout: 600_000 }, () => {
   let work: string;
   let core: HangarCore;
-  let shell: WebShell;
   let session: WebSession | undefined;
-  let context: BrowserContext;
   let page: Page;
   let machineId: string;
-  let step = 0;
   const errors: string[] = [];
 
-  const shoot = async (name: string): Promise<void> => {
-    step++;
-    await page.screenshot({ path: join(ARTIFACTS, `${String(step).padStart(2, '0')}-${name}.png`) });
-  };
+  const shot = numberedShots(ARTIFACTS);
+  const shoot = (name: string): Promise<void> => shot(page, name);
   const menu = async (menuName: string, itemName: string | RegExp): Promise<void> => {
     await page.getByRole('menubar').getByRole('button', { name: menuName, exact: true }).click();
     await page.getByRole('menuitem', { name: itemName }).click();
@@ -61,11 +53,8 @@ describe('Send files in Chromium through the web shell, with a real v86 machine'
   };
 
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'hangar-e2e-send-'));
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const rendererDir = join(work, 'renderer');
-    await buildRenderer(rendererDir);
+    let rendererDir: string;
+    ({ work, rendererDir } = await prepareSuite('hangar-e2e-send-', ARTIFACTS));
     core = await HangarCore.open({ folder: join(work, 'home') });
     const created = await core.call('machines.create', { name: 'Receiver', engine: 'v86', memoryMib: 64, cdrom: GRUB_ISO, network: { mode: 'none' } });
     assert.ok(created.ok, JSON.stringify(created));
@@ -73,11 +62,7 @@ describe('Send files in Chromium through the web shell, with a real v86 machine'
     const started = await core.call('vm.start', { id: machineId });
     assert.ok(started.ok, JSON.stringify(started));
     session = await openWebSession(core, rendererDir, { viewport: { width: 1100, height: 760 } });
-    ({ shell, context } = session);
-    page = await context.newPage();
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${shell.url.split('#')[0]}#/vm/${encodeURIComponent(machineId)}`, { timeout: 60_000 });
-    await page.getByRole('menubar').waitFor({ timeout: 60_000 });
+    page = await openVmPage(session, machineId, errors);
   });
 
   after(async () => {

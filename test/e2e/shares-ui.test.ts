@@ -9,16 +9,14 @@
  * added while it runs is marked for the next start. Screenshots go to test-artifacts/e2e-shares/.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { HangarCore } from '../../src/main/core/hangar-core.js';
 import type { WebShell } from '../../src/main/web/index.js';
-import { buildRenderer } from '../ui/harness.js';
-import { openWebSession, until } from '../support/web-e2e.js';
+import { numberedShots, openWebSession, prepareSuite, until } from '../support/web-e2e.js';
 import type { WebSession } from '../support/web-e2e.js';
 import { coreConsole, ensureGuestIso, guestShell, waitForGuestBoot } from '../support/linux-guest.js';
 import type { GuestConsole } from '../support/linux-guest.js';
@@ -41,12 +39,11 @@ describe('shared folders in Chromium through the web shell, with the Linux guest
   let page: Page;
   let machineId: string;
   let guest: (GuestConsole & { close(): void }) | undefined;
-  let step = 0;
   const errors: string[] = [];
 
+  const shot = numberedShots(ARTIFACTS);
   const shoot = async (name: string): Promise<void> => {
-    step++;
-    await page.screenshot({ path: join(ARTIFACTS, `${String(step).padStart(2, '0')}-${name}.png`) });
+    await shot(page, name);
     // An open Shared folders page fits its dialog: nothing sticks out sideways.
     const overflow = await page.evaluate(() => {
       const doc = (globalThis as unknown as { document: { querySelectorAll(selector: string): ArrayLike<{ scrollWidth: number; clientWidth: number }> } }).document;
@@ -70,15 +67,12 @@ describe('shared folders in Chromium through the web shell, with the Linux guest
 
   before(async () => {
     const iso = ensureGuestIso();
-    work = mkdtempSync(join(tmpdir(), 'hangar-e2e-shares-'));
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    let rendererDir: string;
+    ({ work, rendererDir } = await prepareSuite('hangar-e2e-shares-', ARTIFACTS));
     // The shared folder: the guest writes into it as the host user (QEMU's security_model=none).
     shared = join(work, 'exchange');
     mkdirSync(shared, { mode: 0o755 });
     writeFileSync(join(shared, 'from-host.txt'), `${HOST_TEXT}\n`);
-    const rendererDir = join(work, 'renderer');
-    await buildRenderer(rendererDir);
     core = await HangarCore.open({ folder: join(work, 'home') });
     const created = await core.call('machines.create', { name: 'Share guest', osId: 'http://debian.org/debian/11', engine: 'qemu', memoryMib: 256, cdrom: iso, network: { mode: 'none' } });
     assert.ok(created.ok, JSON.stringify(created));

@@ -3,15 +3,13 @@
  * real QEMU and real images. Screenshots go to test-artifacts/e2e-storage/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { HangarCore } from '../../src/main/core/hangar-core.js';
-import { buildRenderer } from '../ui/harness.js';
-import { openWebSession } from '../support/web-e2e.js';
+import { numberedShots, openWebSession, prepareSuite } from '../support/web-e2e.js';
 import type { WebSession } from '../support/web-e2e.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/e2e-storage/', import.meta.url));
@@ -23,7 +21,6 @@ describe('Settings → Storage in Chromium through the web shell', { timeout: 90
   let session: WebSession | undefined;
   let page: Page;
   let machineId: string;
-  let step = 0;
   const errors: string[] = [];
 
   /** Sideways overflow (scrollWidth − clientWidth) of the dialog, its page and the storage page; each must be ≤ 0. */
@@ -36,9 +33,9 @@ describe('Settings → Storage in Chromium through the web shell', { timeout: 90
       }
       return found;
     });
+  const shot = numberedShots(ARTIFACTS);
   const shoot = async (name: string): Promise<void> => {
-    step++;
-    await page.screenshot({ path: join(ARTIFACTS, `${String(step).padStart(2, '0')}-${name}.png`) });
+    await shot(page, name);
     const extra = await overflow();
     assert.ok(Object.values(extra).every((value) => value <= 0), `${name}: the Storage page overflows sideways: ${JSON.stringify(extra)}`);
   };
@@ -52,11 +49,8 @@ describe('Settings → Storage in Chromium through the web shell', { timeout: 90
   before(async () => {
     // Disk paths like a real library's (~100 characters): long paths are what overflowed. (The
     // library folder itself stays short: QEMU's QMP socket path in it must fit in 108 bytes.)
-    work = mkdtempSync(join(tmpdir(), 'hangar-e2e-storage-'));
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const rendererDir = join(work, 'renderer');
-    await buildRenderer(rendererDir);
+    let rendererDir: string;
+    ({ work, rendererDir } = await prepareSuite('hangar-e2e-storage-', ARTIFACTS));
     core = await HangarCore.open({ folder: join(work, 'home') });
     const created = await core.call('machines.create', { name: 'Storage box', osId: 'grub', engine: 'qemu', memoryMib: 64, cdrom: GRUB_ISO, diskMib: 64, forceTcg: true, network: { mode: 'none' } });
     assert.ok(created.ok, JSON.stringify(created));
@@ -124,8 +118,7 @@ describe('Settings → Storage in Chromium through the web shell', { timeout: 90
     const blocked = page.getByTestId('snapshot-blocked');
     await blocked.getByText(/"Storage box" has no hard disk\. Power the machine off and add one in Settings → Storage/).waitFor({ timeout: 60_000 });
     assert.equal(await page.getByRole('button', { name: 'Take snapshot' }).isDisabled(), true, 'the take button waits for the disk');
-    step++;
-    await page.screenshot({ path: join(ARTIFACTS, `${String(step).padStart(2, '0')}-snapshots-say-what-is-missing.png`) });
+    await shot(page, 'snapshots-say-what-is-missing');
     await page.getByRole('region', { name: 'Snapshots of Storage box' }).getByRole('button', { name: 'Close' }).click();
 
     // The Storage page of the running machine: everything waits for power-off.

@@ -9,16 +9,14 @@
  * Screenshots of each step go to test-artifacts/e2e/.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { HangarCore } from '../../src/main/core/hangar-core.js';
 import type { WebShell } from '../../src/main/web/index.js';
-import { buildRenderer } from '../ui/harness.js';
-import { openWebSession, until } from '../support/web-e2e.js';
+import { numberedShots, openWebSession, prepareSuite, until } from '../support/web-e2e.js';
 import type { WebSession } from '../support/web-e2e.js';
 
 /** The few browser globals the page functions below use (test files compile without the DOM library). */
@@ -65,14 +63,10 @@ describe('Hangar in Chromium through the web shell, with real v86 guests', { tim
   let manager: Page;
   let vmPage: Page;
   let machineId: string;
-  let step = 0;
   const errors: string[] = [];
   const serialWrites: { args: unknown; result: unknown }[] = [];
 
-  const shoot = async (page: Page, name: string): Promise<void> => {
-    step++;
-    await page.screenshot({ path: join(ARTIFACTS, `${String(step).padStart(2, '0')}-${name}.png`) });
-  };
+  const shoot = numberedShots(ARTIFACTS);
   const screen = async (id = machineId): Promise<string[]> => {
     const result = await core.call('vm.execute', { id, command: 'query-screen-text' });
     assert.ok(result.ok, JSON.stringify(result));
@@ -89,12 +83,8 @@ describe('Hangar in Chromium through the web shell, with real v86 guests', { tim
   };
 
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'hangar-e2e-'));
-    rmSync(ARTIFACTS, { recursive: true, force: true });
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const rendererDir = join(work, 'renderer');
-    // Built fresh into a temp folder: CI starts from a clean clone, and dist/ may belong to another run.
-    await buildRenderer(rendererDir);
+    let rendererDir: string;
+    ({ work, rendererDir } = await prepareSuite('hangar-e2e-', ARTIFACTS));
     core = await HangarCore.open({ folder: join(work, 'home'), watch: true });
     // What the page sends to the guest's serial port, to tell a UI problem from a guest one.
     const call = core.call.bind(core);

@@ -225,8 +225,11 @@ export function talk(port: number, expect: RegExp, send: string, timeoutMs = 20_
 export async function startGuestServer(guest: GuestConsole, port: number, banner: string): Promise<void> {
   await guestRun(guest, `printf '#!/bin/sh\\necho ${banner}\\nread line\\necho "guest-got:$line" > /dev/ttyS0\\n' > /tmp/srv${port}; chmod +x /tmp/srv${port}`);
   await guest.write(`(nc -l -p ${port} -e /tmp/srv${port} &) \n`);
-  // nc has no readiness signal; it listens well within this on a loaded machine.
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  // nc has no readiness signal: wait until the kernel lists its socket as listening (state 0A in
+  // /proc/net/tcp or tcp6, the port in hex). A fixed pause was too short for a slow guest on a
+  // loaded machine (a connection came first and was refused) and too long for a fast one.
+  const listening = `cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -qE ':${port.toString(16).toUpperCase().padStart(4, '0')} 0+:0000 0A'`;
+  await guestRun(guest, `n=0; until ${listening}; do n=$((n+1)); [ $n -ge 300 ] && break; usleep 100000; done; ${listening}`, 60_000);
 }
 
 /**

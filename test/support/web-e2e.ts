@@ -1,14 +1,23 @@
 /**
- * What the end-to-end suites (test/e2e) share: the web shell on a core with headless Chromium
- * pointed at it (this machine's flags, the pointer-lock double), and a polling wait that says
- * what it waited for and what it last saw.
+ * What the end-to-end suites (test/e2e) share: a suite's work folder with the renderer built in
+ * it, the web shell on a core with headless Chromium pointed at it (this machine's flags, the
+ * pointer-lock double), pages that collect their errors, screenshots, the engine's text screen
+ * and a machine's state, and a polling wait that says what it waited for and what it last saw.
+ *
+ *   const { work, rendererDir } = await prepareSuite('hangar-e2e-x-', ARTIFACTS);
+ *   const session = await openWebSession(core, rendererDir);
+ *   const page = await openVmPage(session, machineId, errors);   // the VM window, menu bar shown
+ *   await until('GRUB', () => screenText(core, machineId), (text) => text.includes('GRUB'));
  */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { HangarCore } from '../../src/main/core/hangar-core.js';
 import { startWebShell } from '../../src/main/web/index.js';
 import type { WebShell } from '../../src/main/web/index.js';
-import { CHROMIUM, CHROMIUM_ARGS } from '../ui/harness.js';
+import { buildRenderer, CHROMIUM, CHROMIUM_ARGS } from '../ui/harness.js';
 import { withoutHeadlessPointerLock } from './headless-pointer-lock.js';
 
 /** Polls `probe` until `ok` holds; fails after `timeoutMs` naming `what` and the last value. */
@@ -65,4 +74,61 @@ export async function openWebSession(core: HangarCore, rendererDir: string, opti
     await shell.close();
     throw error;
   }
+}
+
+/** A suite's work folder and the renderer built in it. */
+export interface SuiteFolders {
+  /** A fresh private folder under the OS temp folder; the suite removes it in `after`. */
+  readonly work: string;
+  /** The renderer bundle, for `openWebSession`. */
+  readonly rendererDir: string;
+}
+
+/**
+ * Makes a fresh work folder named from `prefix`, empties the suite's screenshot folder
+ * `artifacts` (screenshots are of this run only) and builds the renderer into work/renderer
+ * (a cached build, so CI's clean clone and a changed source both get the current one).
+ */
+export async function prepareSuite(prefix: string, artifacts: string): Promise<SuiteFolders> {
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  rmSync(artifacts, { recursive: true, force: true });
+  mkdirSync(artifacts, { recursive: true });
+  const rendererDir = join(work, 'renderer');
+  await buildRenderer(rendererDir);
+  return { work, rendererDir };
+}
+
+/** Collects `page`'s uncaught errors into `errors` (the suites assert it stays empty); returns the page. */
+export function watchErrors(page: Page, errors: string[]): Page {
+  page.on('pageerror', (error) => errors.push(error.message));
+  return page;
+}
+
+/** Opens the VM window of `machineId` in a new page (errors into `errors`) and waits for its menu bar. */
+export async function openVmPage(session: WebSession, machineId: string, errors: string[]): Promise<Page> {
+  const page = watchErrors(await session.context.newPage(), errors);
+  await page.goto(`${session.shell.url.split('#')[0]}#/vm/${encodeURIComponent(machineId)}`, { timeout: 60_000 });
+  await page.getByRole('menubar').waitFor({ timeout: 60_000 });
+  return page;
+}
+
+/** Screenshots into `artifacts` numbered in the order taken: `shoot(page, 'name')` writes 01-name.png, 02-…. */
+export function numberedShots(artifacts: string): (page: Page, name: string) => Promise<void> {
+  let step = 0;
+  return async (page, name) => {
+    step++;
+    await page.screenshot({ path: join(artifacts, `${String(step).padStart(2, '0')}-${name}.png`) });
+  };
+}
+
+/** The running machine's text screen as the engine reads it (empty while it cannot). */
+export async function screenText(core: HangarCore, machineId: string): Promise<string> {
+  const result = await core.call('vm.execute', { id: machineId, command: 'query-screen-text' });
+  return result.ok ? (result.value as { lines: string[] }).lines.join('\n') : '';
+}
+
+/** The machine's state as the core reports it (or the error, to show in a failed wait). */
+export async function machineState(core: HangarCore, machineId: string): Promise<string> {
+  const result = await core.call('machines.get', { id: machineId });
+  return result.ok ? (result.value as { state: string }).state : `error: ${JSON.stringify(result)}`;
 }

@@ -50,20 +50,57 @@ export async function buildRenderer(outDir: string): Promise<void> {
   const built = join(cacheRoot, await rendererInputsHash());
   if (!existsSync(join(built, 'index.html'))) {
     await mkdir(cacheRoot, { recursive: true });
-    // Built aside and renamed into place, so a concurrent suite never copies half a build; if
-    // two build at once, the second rename finds the folder there and its own copy is dropped.
-    const staging = await mkdtemp(join(cacheRoot, 'staging-'));
-    try {
-      await runViteBuild(staging);
-      await rename(staging, built).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
-      });
-    } finally {
-      await rm(staging, { recursive: true, force: true });
-    }
-    await pruneOldBuilds(cacheRoot, built);
+    // Suites starting together (the runner starts two files at once) would each build: the
+    // first to take the lock builds, the others wait for it and copy its build.
+    await withBuildLock(cacheRoot, async () => {
+      if (existsSync(join(built, 'index.html'))) return;
+      // Built aside and renamed into place, so a suite never copies half a build (also without
+      // the lock, e.g. when a stale one was broken).
+      const staging = await mkdtemp(join(cacheRoot, 'staging-'));
+      try {
+        await runViteBuild(staging);
+        await rename(staging, built).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+        });
+      } finally {
+        await rm(staging, { recursive: true, force: true });
+      }
+      await pruneOldBuilds(cacheRoot, built);
+    });
   }
   await cp(built, outDir, { recursive: true });
+}
+
+/** Longest a build may hold the lock (runViteBuild's own timeout, and a margin). */
+const buildLockStaleMs = 360_000;
+
+/**
+ * Runs `work` holding a lock folder in `cacheRoot` (mkdir is atomic). A lock older than any build
+ * may take was left by a killed run and is broken; waiting gives up after twice that.
+ */
+export async function withBuildLock(cacheRoot: string, work: () => Promise<void>): Promise<void> {
+  const lock = join(cacheRoot, 'build.lock');
+  const deadline = Date.now() + 2 * buildLockStaleMs;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const info = await stat(lock).catch(() => undefined);
+    if (info !== undefined && Date.now() - info.mtimeMs > buildLockStaleMs) {
+      await rm(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`Waited ${(2 * buildLockStaleMs) / 1000} s for the renderer build lock ${lock}; if no test run is building, remove it and run again.`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  try {
+    await work();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
 }
 
 /** A hash of every input of the renderer bundle. */
