@@ -19,36 +19,12 @@ import { HangarCore } from '../../src/main/core/hangar-core.js';
 import { DisplayInflater } from '../../src/renderer/platform/display-inflate.js';
 import { decodeDisplayMessage, deflateEnvelopeCode } from '../../src/shared/protocol/display-codec.js';
 import type { DisplayMessage } from '../../src/shared/protocol/display.js';
-import { openWebSession, until, type WebSession } from '../support/web-e2e.js';
+import { canvasHash, openWebSession, until, type WebSession } from '../support/web-e2e.js';
 import { buildRenderer } from '../ui/harness.js';
 
-interface PageCanvas {
-  width: number;
-  height: number;
-  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
-}
-declare const document: { querySelector(selector: string): PageCanvas | null };
 
 /** Where screenshots go when HANGAR_SHOTS names a folder (for a person to look at). */
 const shots = process.env.HANGAR_SHOTS;
-
-/** A hash of the whole canvas (the guest's pixels) with its size and lit-pixel count. */
-function canvasHash(page: Page): Promise<string> {
-  return page.evaluate(() => {
-    const canvas = document.querySelector('[data-testid="guest-canvas"]');
-    const context = canvas?.getContext('2d');
-    if (!canvas || !context || canvas.width < 2) return 'none';
-    const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
-    let hash = 2166136261;
-    let lit = 0;
-    for (let index = 0; index < data.length; index += 4) {
-      const value = ((data[index] ?? 0) << 16) | ((data[index + 1] ?? 0) << 8) | (data[index + 2] ?? 0);
-      if (value !== 0) lit++;
-      hash = Math.imul(hash ^ value, 16777619) >>> 0;
-    }
-    return `${canvas.width}x${canvas.height}:${lit}:${hash.toString(16)}`;
-  });
-}
 
 /** Binary display messages a page received, by kind, and their bytes on the wire. */
 interface Received {

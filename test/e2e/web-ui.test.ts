@@ -16,43 +16,16 @@ import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { HangarCore } from '../../src/main/core/hangar-core.js';
 import type { WebShell } from '../../src/main/web/index.js';
-import { numberedShots, openWebSession, prepareSuite, until } from '../support/web-e2e.js';
+import { canvasHash, numberedShots, openWebSession, prepareSuite, until } from '../support/web-e2e.js';
 import type { WebSession } from '../support/web-e2e.js';
 
 /** The few browser globals the page functions below use (test files compile without the DOM library). */
-interface PageCanvas {
-  width: number;
-  height: number;
-  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
-}
-declare const document: { querySelector(selector: string): PageCanvas | null; fullscreenElement: unknown };
+declare const document: { fullscreenElement: unknown };
 declare const navigator: { clipboard: { writeText(text: string): Promise<void>; readText(): Promise<string> } };
 
 const GRUB_ISO = '/usr/lib/grub-rescue/grub-rescue-cdrom.iso';
 const GRUB_FLOPPY = '/usr/lib/grub-rescue/grub-rescue-floppy.img';
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/e2e/', import.meta.url));
-
-/** A hash of the canvas pixels in rows `y0..y1` (the guest's own pixels, not the page's). */
-function canvasHash(page: Page, y0 = 0, y1 = 10_000): Promise<string> {
-  return page.evaluate(
-    ([top, bottom]) => {
-      const canvas = document.querySelector('[data-testid="guest-canvas"]');
-      const context = canvas?.getContext('2d');
-      if (!canvas || !context || canvas.width < 2) return 'none';
-      const height = Math.max(1, Math.min(canvas.height, bottom) - top);
-      const data = context.getImageData(0, top, canvas.width, height).data;
-      let hash = 2166136261;
-      let lit = 0;
-      for (let index = 0; index < data.length; index += 4) {
-        const value = ((data[index] ?? 0) << 16) | ((data[index + 1] ?? 0) << 8) | (data[index + 2] ?? 0);
-        if (value !== 0) lit++;
-        hash = Math.imul(hash ^ value, 16777619) >>> 0;
-      }
-      return `${canvas.width}x${canvas.height}:${lit}:${hash.toString(16)}`;
-    },
-    [y0, y1] as const,
-  );
-}
 
 describe('Hangar in Chromium through the web shell, with real v86 guests', { timeout: 600_000 }, () => {
   let work: string;

@@ -132,3 +132,35 @@ export async function machineState(core: HangarCore, machineId: string): Promise
   const result = await core.call('machines.get', { id: machineId });
   return result.ok ? (result.value as { state: string }).state : `error: ${JSON.stringify(result)}`;
 }
+
+/** The few browser globals `canvasHash` uses (test files compile without the DOM library). */
+interface PageCanvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+}
+
+/**
+ * A hash of the guest canvas's pixels in rows `top..bottom` (all rows by default), with its size
+ * and lit-pixel count: two pages showing the same guest screen give the same string.
+ */
+export function canvasHash(page: Page, top = 0, bottom = 10_000): Promise<string> {
+  return page.evaluate(
+    ([y0, y1]) => {
+      const canvas = (globalThis as unknown as { document: { querySelector(selector: string): PageCanvas | null } }).document.querySelector('[data-testid="guest-canvas"]');
+      const context = canvas?.getContext('2d');
+      if (!canvas || !context || canvas.width < 2) return 'none';
+      const height = Math.max(1, Math.min(canvas.height, y1) - y0);
+      const data = context.getImageData(0, y0, canvas.width, height).data;
+      let hash = 2166136261;
+      let lit = 0;
+      for (let index = 0; index < data.length; index += 4) {
+        const value = ((data[index] ?? 0) << 16) | ((data[index + 1] ?? 0) << 8) | (data[index + 2] ?? 0);
+        if (value !== 0) lit++;
+        hash = Math.imul(hash ^ value, 16777619) >>> 0;
+      }
+      return `${canvas.width}x${canvas.height}:${lit}:${hash.toString(16)}`;
+    },
+    [top, bottom] as const,
+  );
+}
