@@ -227,7 +227,9 @@ async function openView(id: string, token: string): Promise<{ port: StandInMessa
   const messages: DisplayMessage[] = [];
   const errors: unknown[] = [];
   port.on('message', ({ data }: { data: unknown }) => {
+    // A message comes as its bytes, or (pixels) as [header, pixels] without a join.
     if (data instanceof Uint8Array) messages.push(decodeDisplayMessage(data));
+    else if (Array.isArray(data) && data.length === 2 && data[0] instanceof Uint8Array && data[1] instanceof Uint8Array) messages.push(decodeDisplayMessage(data[0], data[1]));
     else errors.push(data);
   });
   port.start();

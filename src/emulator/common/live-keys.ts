@@ -4,8 +4,11 @@
  * sent while the guest is busy or starved by the host is not dropped by the BIOS's 15-key buffer
  * or the emulator's PS/2 queue. Events keep their order (a click after a key waits behind it);
  * the queue is bounded, and a key waits at most KEY_TAKE_LIMIT_MS for a guest that reads nothing.
+ * When nothing waits, the guest is asked in the background whether it took the last keys, so a
+ * person's next key (after a pause) goes at once instead of waiting for that answer (a monitor
+ * round trip on QEMU).
  */
-import { untilGuestTookKeys } from './typing.js';
+import { KEY_TAKE_LIMIT_MS, untilGuestTookKeys } from './typing.js';
 import type { TypingTarget } from './typing.js';
 
 /** What the pacer needs from an engine: deliver one batch of events, and the typing checks. */
@@ -14,13 +17,10 @@ export interface LiveInputTarget<Batch> extends Omit<TypingTarget, 'send'> {
   send(batch: Batch): Promise<void> | void;
   /** Reports a batch that failed after its command had already been answered. */
   failed(error: unknown): void;
-  /**
-   * Keys sent at least this long ago count as taken without asking (when asking costs a round
-   * trip, as QEMU's monitor does): a running guest reads a key within a millisecond or so, and
-   * what needs pacing is a burst, not a person's next key. Default: always ask.
-   */
-  readonly settledAfterMs?: number;
 }
+
+/** How often, while nothing waits, the guest is asked whether it took the last keys. */
+const CONFIRM_POLL_MS = 5;
 
 /** Most batches waiting for the guest; more are refused (the guest is reading nothing). */
 export const LIVE_INPUT_QUEUE_LIMIT = 512;
@@ -38,8 +38,9 @@ export class LiveInputPacer<Batch> {
   private draining = false;
   /** Whether keys have been sent that the guest may not have taken yet. */
   private keysOutstanding = false;
-  /** When the last keys went to the guest (performance.now()). */
-  private lastKeysAt = 0;
+  /** Counts key deliveries, so a background answer about older keys is not taken for newer ones. */
+  private keysSent = 0;
+  private confirming = false;
   private disposed = false;
 
   constructor(private readonly target: LiveInputTarget<Batch>) {}
@@ -49,8 +50,9 @@ export class LiveInputPacer<Batch> {
    * sent before; otherwise queues it. Resolves once sent or queued; throws LiveInputQueueFull.
    */
   async submit(batch: Batch, hasKeys: boolean): Promise<void> {
-    if (this.waiting.length === 0 && !this.draining && (!hasKeys || !this.outstanding())) {
+    if (this.waiting.length === 0 && !this.draining && (!hasKeys || !this.keysOutstanding)) {
       await this.deliver(batch, hasKeys);
+      if (hasKeys) void this.confirm();
       return;
     }
     if (this.waiting.length >= LIVE_INPUT_QUEUE_LIMIT) throw new LiveInputQueueFull();
@@ -68,14 +70,34 @@ export class LiveInputPacer<Batch> {
     await this.target.send(batch);
     if (hasKeys) {
       this.keysOutstanding = true;
-      this.lastKeysAt = performance.now();
+      this.keysSent++;
     }
   }
 
-  private outstanding(): boolean {
-    const settled = this.target.settledAfterMs;
-    if (this.keysOutstanding && settled !== undefined && performance.now() - this.lastKeysAt >= settled) this.keysOutstanding = false;
-    return this.keysOutstanding;
+  /**
+   * Asks, while nothing waits, until the guest took the keys sent so far (bounded by
+   * KEY_TAKE_LIMIT_MS like a wait in the queue); clears keysOutstanding only when the answer is
+   * about the latest keys.
+   */
+  private async confirm(): Promise<void> {
+    if (this.confirming) return;
+    this.confirming = true;
+    try {
+      const deadline = performance.now() + KEY_TAKE_LIMIT_MS;
+      while (!this.disposed && this.keysOutstanding && !this.draining && performance.now() < deadline) {
+        const sent = this.keysSent;
+        const taken = !this.target.running() || (await this.target.guestTookKeys());
+        if (taken && sent === this.keysSent && !this.draining) {
+          this.keysOutstanding = false;
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, CONFIRM_POLL_MS));
+      }
+    } catch (error) {
+      this.target.failed(error);
+    } finally {
+      this.confirming = false;
+    }
   }
 
   private async drain(): Promise<void> {
@@ -84,7 +106,7 @@ export class LiveInputPacer<Batch> {
       while (!this.disposed) {
         const next = this.waiting[0];
         if (!next) break;
-        if (next.hasKeys && this.outstanding()) {
+        if (next.hasKeys && this.keysOutstanding) {
           await untilGuestTookKeys(this.target);
           this.keysOutstanding = false;
         }
@@ -98,5 +120,6 @@ export class LiveInputPacer<Batch> {
     } finally {
       this.draining = false;
     }
+    if (this.keysOutstanding) void this.confirm();
   }
 }

@@ -13,8 +13,6 @@ import type { QemuMachine } from './machine.js';
 
 type InputEvents = EngineArgs<'input-send-event'>['events'];
 
-/** Keys sent this long ago count as taken by a running QEMU guest (common/live-keys.ts). */
-const QEMU_KEYS_SETTLED_MS = 40;
 
 /** The input commands of one QEMU machine. */
 export class QemuInput {
@@ -32,9 +30,6 @@ export class QemuInput {
     guestTookKeys: () => this.guestTookKeys(),
     running: () => !this.machine.disposed && this.machine.runState === 'running',
     failed: (error) => this.machine.host.log(`input: a queued input event failed: ${error instanceof Error ? error.message : String(error)}`),
-    // Asking costs a monitor round trip (~10 ms on a loaded host) before every key: only keys
-    // that follow others closely (a burst, a paste, key repeat) wait for the answer.
-    settledAfterMs: QEMU_KEYS_SETTLED_MS,
   });
 
   constructor(private readonly machine: QemuMachine) {
