@@ -230,6 +230,9 @@ test('display socket: bad input (not JSON, not an object, too deep, binary) is a
       assert.ok(lines.some((line) => /display socket/.test(line)), `logged: ${String(input).slice(0, 40)}`);
     }
     assert.equal(ws.readyState, WebSocket.OPEN, 'the viewer stays connected');
+    // The screen comes first on attach, but it may still be on its way after the quick exchanges above.
+    const deadline = Date.now() + 10_000;
+    while (binaryFrames === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     assert.ok(binaryFrames > 0, 'the viewer got the screen');
   } finally {
     ws.terminate();
