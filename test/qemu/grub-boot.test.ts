@@ -66,7 +66,7 @@ describe('QEMU backend with grub-rescue', () => {
     const moved = await poll(async () => ((await screenText()).includes('*GNU (aka GNU/Hurd)') ? true : undefined), 30_000);
     assert.ok(moved, `selection did not move; screen:\n${await screenText()}`);
     assert.ok(!(await screenText()).includes('*GNU/Linux'));
-    assert.equal((backend as QemuBackend).keysViaVnc, 2, 'keys went as QEMU extended key events over VNC');
+    assert.equal((backend as QemuBackend).inputsFollowedByRefresh, 2, 'the VNC client kept QEMU\'s refresh going after each key');
     // Up again, as a raw XT number (0xE048): back on the first entry.
     await call('input-send-event', { events: [{ type: 'key', data: { down: true, key: { type: 'number', data: 0xe048 } } }] });
     await call('input-send-event', { events: [{ type: 'key', data: { down: false, key: { type: 'number', data: 0xe048 } } }] });

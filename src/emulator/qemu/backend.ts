@@ -80,9 +80,9 @@ export class QemuBackend implements EngineBackend {
     return backend;
   }
 
-  /** How many key batches went over VNC extended key events (diagnostics and tests). */
-  get keysViaVnc(): number {
-    return this.input.keysViaVnc;
+  /** How many input commands the VNC client followed with refresh nudges (tests). */
+  get inputsFollowedByRefresh(): number {
+    return this.machine.session?.rfb?.inputsFollowed ?? 0;
   }
 
   status(): RunStateName {

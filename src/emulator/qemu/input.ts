@@ -1,9 +1,8 @@
 /**
- * Keyboard and pointer input: input-send-event (keys as QEMU extended key events over VNC when
- * possible, otherwise QMP), send-key, and input-type-text (common/typing.ts's plan and pacing,
+ * Keyboard and pointer input: input-send-event (through QMP, paced by what the guest took, and
+ * followed by refresh nudges over VNC), send-key, and input-type-text (common/typing.ts's plan and pacing,
  * with what the guest took read from the keyboard controller and the BIOS key buffer).
  */
-import { qkeycodeToXt } from '../../shared/input/qkeycode.js';
 import { LiveInputPacer, LiveInputQueueFull } from '../common/live-keys.js';
 import type { EngineArgs } from '../../shared/protocol/engine/index.js';
 import { ProtocolError } from '../backend.js';
@@ -16,8 +15,6 @@ type InputEvents = EngineArgs<'input-send-event'>['events'];
 
 /** The input commands of one QEMU machine. */
 export class QemuInput {
-  /** How many key batches went over VNC extended key events (diagnostics and tests). */
-  keysViaVnc = 0;
   /** Serialises typed text so concurrent commands never interleave half-pressed keys. */
   private readonly keys = new KeyQueue();
 
@@ -52,20 +49,17 @@ export class QemuInput {
   }
 
   /**
-   * Keys go as QEMU extended key events over VNC (XT codes, layout-independent) when the server
-   * acknowledged them and every key is known; anything else through QMP, which also names
-   * unknown keys in its error.
+   * Sends through QMP, keys as XT numbers or QKeyCode names (QMP names unknown keys in its
+   * error). Not over VNC: the pacing asks the monitor whether the guest took a key, and only on
+   * the same channel is that answer about the key just sent (QEMU may read a VNC message after a
+   * later monitor command). The VNC client then nudges QEMU's refresh timer as VNC input would,
+   * so the guest's reaction is not held back by its idle back-off.
    */
   private async sendEvents(events: InputEvents): Promise<void> {
-    const rfb = this.machine.session?.rfb;
-    const scancodes = events.map((event) => (event.type !== 'key' ? undefined : event.data.key.type === 'number' ? event.data.key.data : qkeycodeToXt.get(event.data.key.data)));
-    if (rfb?.open === true && rfb.extendedKeys && !this.machine.relaunching && scancodes.every((code) => code !== undefined)) {
-      events.forEach((event, index) => rfb.sendExtendedKey(event.type === 'key' && event.data.down, scancodes[index]!));
-      this.keysViaVnc++;
-      return;
-    }
     const converted = events.map((event) => (event.type === 'key' ? { type: 'key', data: { down: event.data.down, key: toQemuKey(event.data.key) } } : event));
     await this.machine.call('input-send-event', { events: converted });
+    const rfb = this.machine.session?.rfb;
+    if (rfb?.open === true) rfb.followInput();
   }
 
   /**

@@ -196,6 +196,18 @@ export class RfbClient {
     this.shutdown('VNC connection closed');
   }
 
+  /**
+   * Input reached QEMU another way (QMP): keep its refresh at the base interval as after VNC
+   * input, so the guest's reaction goes out at the next tick.
+   */
+  followInput(): void {
+    this.inputsFollowed++;
+    this.keepRefreshing();
+  }
+
+  /** How many times followInput was called (tests). */
+  inputsFollowed = 0;
+
   /** Keeps QEMU's refresh at its base interval until REFRESH_NUDGE_WINDOW_MS after this input. */
   private keepRefreshing(): void {
     if (!this.refreshNudges) return;
