@@ -202,6 +202,8 @@ export class RfbClient {
    */
   followInput(): void {
     this.inputsFollowed++;
+    // At once, as a VNC input message would have: the first timed nudge comes only after an interval.
+    if (this.refreshNudges && this.closedReason === undefined) this.write(refreshNudgeMessage);
     this.keepRefreshing();
   }
 
