@@ -10,12 +10,8 @@ import type { RenderedImage } from '../../shared/display/text-render.js';
 import type { DisplaySource } from './display-feed.js';
 import { ScreenCoverage } from './screen-coverage.js';
 
-/**
- * How long a thumbnail waits for a screen that main does not have yet (display just attached).
- * Attaching starts the engine's display worker and socket: 1.5–2 s when the engine runs from
- * source (tsx) on a loaded host, which left 5 s too little for the rest.
- */
-const firstScreenTimeoutMs = 15_000;
+/** How long a thumbnail waits for a screen that main does not have yet (display just attached). */
+const firstScreenTimeoutMs = 5_000;
 
 /** The whole screen the messages of a replay (ScreenCache.replay) draw, as RGBA; undefined when there is none. */
 export function screenImage(messages: readonly DisplayMessage[]): RenderedImage | undefined {
@@ -98,7 +94,7 @@ function coverageOf(source: DisplaySource): ScreenCoverage {
 
 /**
  * A PNG of the current screen at most `maxWidth` wide. A screen main does not have in full yet
- * (display just attached: the mode has come but not all of its content) is waited for up to 15 s,
+ * (display just attached: the mode has come but not all of its content) is waited for up to 5 s,
  * so the first thumbnail is never the blank screen a mode starts as; after the wait, what has
  * arrived is used; undefined when no screen came (the guest's display is off).
  */
