@@ -8,7 +8,7 @@
  * current screen, like every viewer (flow control counts what it was sent before compression).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -72,7 +72,16 @@ async function openVmPage(query: string): Promise<{ page: Page; received: Receiv
     });
   });
   await page.goto(`${session.shell.url}${query}#/vm/${encodeURIComponent(machineId)}`, { timeout: 60_000 });
-  await until('the guest on the canvas', () => canvasHash(page), (hash) => hash !== 'none' && Number(hash.split(':')[1]) > 10_000, 60_000);
+  try {
+    await until('the guest on the canvas', () => canvasHash(page), (hash) => hash !== 'none' && Number(hash.split(':')[1]) > 10_000, 60_000);
+  } catch (error) {
+    // Seen once in CI (a black 640×480 canvas for 60 s), never here: say what the page and the engine show.
+    const text = (await page.evaluate(() => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText).catch(() => '')).slice(0, 600);
+    const thumbnail = await core.call('vm.thumbnail', { id: machineId });
+    const file = core.library.layout.logFile(machineId, 'engine');
+    const log = existsSync(file) ? readFileSync(file, 'utf8').slice(-2500) : '(no engine log)';
+    throw new Error(`${(error as Error).message}\npage (${query || 'raw'}): ${JSON.stringify(received)} ${text}\nthumbnail: ${thumbnail.ok ? 'ok' : JSON.stringify(thumbnail.error)}\nengine log (end):\n${log}`);
+  }
   return { page, received };
 }
 

@@ -52,6 +52,8 @@ interface EngineJob {
 const jobTimeoutMs = 180_000;
 /** Widest snapshot thumbnail. */
 export const thumbnailWidth = 160;
+/** How long taking a snapshot waits for a screen main does not have yet (screen-thumbnail.ts). */
+const snapshotScreenWaitMs = 5_000;
 const qemuDescriptor = 'qemu-snapshot.json';
 
 export class SnapshotService {
@@ -103,7 +105,8 @@ export class SnapshotService {
     if (blocked !== undefined) throw new CoreError('NotSupported', blocked);
     const root = library.layout.root;
     return this.exclusive(machine, 'snapshot-take', (report) => withStorageExplained(root, 'take', async () => {
-      const thumbnail = await this.screenThumbnail(machine.id, thumbnailWidth).catch(() => null);
+      // A snapshot waits for no screen long: without one it is stored without a thumbnail.
+      const thumbnail = await this.screenThumbnail(machine.id, thumbnailWidth, snapshotScreenWaitMs).catch(() => null);
       report(0.1);
       const pending = libraryStep(`create a snapshot folder in ${library.layout.snapshotsFolder(machine.id)}`, root, () => library.snapshots.begin(machine.id));
       try {
@@ -265,10 +268,10 @@ export class SnapshotService {
   }
 
   /** A PNG of the running machine's screen, at most `maxWidth` wide, from main's copy of the screen (no engine round trip). */
-  async screenThumbnail(machineId: string, maxWidth: number): Promise<Buffer> {
+  async screenThumbnail(machineId: string, maxWidth: number, firstScreenWaitMs?: number): Promise<Buffer> {
     const session = this.host.supervisor.session(machineId);
     if (!session) throw new CoreError('Unavailable', 'The machine is not running; start it to see its screen.');
-    const png = await screenThumbnail(session, maxWidth);
+    const png = await screenThumbnail(session, maxWidth, firstScreenWaitMs);
     if (!png) throw new CoreError('Unavailable', 'The guest has shown no screen yet (it may be starting, or its display is off); try again shortly.');
     return png;
   }

@@ -25,6 +25,8 @@ export interface DisplaySource {
   onDisplay(listener: (message: DisplayMessage) => void): () => void;
   /** The messages that draw the whole current screen. */
   screen(): DisplayMessage[];
+  /** Calls `listener` once when the source has ended for good (the engine exited); returns an unsubscribe. */
+  onEnd?(listener: () => void): () => void;
 }
 
 /** One viewer's transport, as the feed uses it. */

@@ -87,6 +87,21 @@ test('a screen that never arrives in full: after the wait, what did arrive', asy
   assert.deepEqual([PNG.sync.read(png).width, PNG.sync.read(png).height], [4, 4]);
 });
 
+test('a thumbnail waiting for a first screen stops waiting when the engine ends', async () => {
+  const source = attachingSource();
+  const endListeners = new Set<() => void>();
+  const ending = { ...source, onEnd: (listener: () => void) => (endListeners.add(listener), () => endListeners.delete(listener)) };
+  const started = Date.now();
+  const pending = screenThumbnail(ending, 160, 60_000);
+  source.deliver({ type: 'mode', mode: 'graphics', width: 4, height: 4 });
+  assert.equal(endListeners.size, 1, 'the wait follows the engine');
+  for (const listener of endListeners) listener();
+  const png = await pending;
+  assert.ok(Date.now() - started < 5_000, 'answered when the engine ended, not after the wait');
+  assert.ok(png, 'what arrived (the mode) is drawn');
+  assert.equal(endListeners.size, 0, 'nothing is left subscribed');
+});
+
 test('graphics: the thumbnail is the frame buffer shrunk, aspect ratio and colours kept', async () => {
   const width = 720;
   const height = 400;

@@ -10,8 +10,13 @@ import type { RenderedImage } from '../../shared/display/text-render.js';
 import type { DisplaySource } from './display-feed.js';
 import { ScreenCoverage } from './screen-coverage.js';
 
-/** How long a thumbnail waits for a screen that main does not have yet (display just attached). */
-const firstScreenTimeoutMs = 5_000;
+/**
+ * How long a thumbnail waits for a screen that main does not have yet (display just attached).
+ * Attaching starts the engine's display worker and socket: 1.5–2 s when the engine runs from
+ * source (tsx) on a loaded host, and twice more than 5 s in CI. The wait ends at once when the
+ * engine ends, so closing the app never waits on it.
+ */
+const firstScreenTimeoutMs = 15_000;
 
 /** The whole screen the messages of a replay (ScreenCache.replay) draw, as RGBA; undefined when there is none. */
 export function screenImage(messages: readonly DisplayMessage[]): RenderedImage | undefined {
@@ -94,7 +99,8 @@ function coverageOf(source: DisplaySource): ScreenCoverage {
 
 /**
  * A PNG of the current screen at most `maxWidth` wide. A screen main does not have in full yet
- * (display just attached: the mode has come but not all of its content) is waited for up to 5 s,
+ * (display just attached: the mode has come but not all of its content) is waited for up to 15 s
+ * (or until the engine ends),
  * so the first thumbnail is never the blank screen a mode starts as; after the wait, what has
  * arrived is used; undefined when no screen came (the guest's display is off).
  */
@@ -104,9 +110,11 @@ export async function screenThumbnail(source: DisplaySource, maxWidth: number, t
   if (!image) {
     let timer: NodeJS.Timeout | undefined;
     let stop: (() => void) | undefined;
+    let unsubscribeEnd: (() => void) | undefined;
     try {
       image = await new Promise<RenderedImage | undefined>((resolve) => {
         timer = setTimeout(() => resolve(screenImage(source.screen())), timeoutMs);
+        unsubscribeEnd = source.onEnd?.(() => resolve(screenImage(source.screen())));
         let done = false;
         // Registered after the coverage's listener, so it sees each message already counted.
         stop = source.onDisplay(() => {
@@ -120,6 +128,7 @@ export async function screenThumbnail(source: DisplaySource, maxWidth: number, t
     } finally {
       clearTimeout(timer);
       stop?.();
+      unsubscribeEnd?.();
     }
   }
   if (!image) return undefined;

@@ -37,6 +37,7 @@ export class EngineSession {
   private readonly pending = new Map<number, Pending>();
   private readonly eventListeners = new Set<(event: QmpEvent) => void>();
   private readonly displayListeners = new Set<(message: DisplayMessage) => void>();
+  private readonly endListeners = new Set<() => void>();
   private greeted: (() => void) | undefined;
   private readonly greeting: Promise<void>;
   private exitInfo: EngineExit | undefined;
@@ -60,6 +61,8 @@ export class EngineSession {
         pending.reject(new EngineCommandError('EngineFailed', `The engine ended (${describeExit(exit)}) before it answered.${tail ? ` ${tail}` : ''}`));
       }
       this.pending.clear();
+      for (const listener of this.endListeners) listener();
+      this.endListeners.clear();
     });
   }
 
@@ -115,6 +118,16 @@ export class EngineSession {
     }
     this.displayListeners.add(listener);
     return () => this.displayListeners.delete(listener);
+  }
+
+  /** Calls `listener` once when the engine has ended (at once when it already has); returns an unsubscribe. */
+  onEnd(listener: () => void): () => void {
+    if (this.exitInfo !== undefined) {
+      listener();
+      return () => undefined;
+    }
+    this.endListeners.add(listener);
+    return () => this.endListeners.delete(listener);
   }
 
   /** The messages that draw the whole current screen (empty before the display is attached or has a mode). */
