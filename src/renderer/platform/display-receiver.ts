@@ -63,7 +63,11 @@ export class DisplayReceiver {
       message = parts ? decodeDisplayMessage(parts[0], parts[1]) : decodeDisplayMessage(data as Uint8Array | ArrayBuffer);
     } catch {
       this.malformed++;
-      this.delivered = this.early ? this.delivered : this.received;
+      if (!this.early) {
+        this.delivered = this.received;
+        // Acknowledged like any other: main may be waiting on exactly this one to send again.
+        this.scheduleAck();
+      }
       return;
     }
     if (this.early) {
