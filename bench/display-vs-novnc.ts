@@ -211,7 +211,9 @@ class HangarMain {
   ) {}
 
   static async start(work: string, rendererDir: string): Promise<HangarMain> {
-    const child = start(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'display-web-main.ts'), join(work, 'library'), rendererDir]);
+    // BENCH_MAIN_PROF=FOLDER: main writes a V8 CPU profile there when it exits.
+    const profile = process.env.BENCH_MAIN_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_MAIN_PROF] : [];
+    const child = start(process.execPath, [...profile, '--import', 'tsx', join(import.meta.dirname, 'display-web-main.ts'), join(work, 'library'), rendererDir]);
     const line = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the web shell did not start within 60 s')), 60_000);
       createInterface({ input: child.stdout! }).once('line', (text) => {

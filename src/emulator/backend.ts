@@ -49,6 +49,11 @@ export interface BackendHost {
   displayFrame?(frame: SharedFrame, rect: Rect): void;
   /** Optional (SharedFrameSink): true while a viewer still reads the shared frame; leave it unwritten. */
   displayBusy?(): boolean;
+  /**
+   * Optional: true while display viewers are attached and every one is far behind (main stopped
+   * reading because its own viewers are): a backend that can wait before producing frames does.
+   */
+  displayBacklogged?(): boolean;
   /** Writes a line to the engine log (stderr). */
   log(message: string): void;
 }

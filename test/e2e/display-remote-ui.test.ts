@@ -153,6 +153,9 @@ test('a compressed viewer that is behind is skipped, then sent the whole current
   const skippedFrom = received;
   await new Promise((resolve) => setTimeout(resolve, 2000));
   assert.ok(received <= skippedFrom + 1, `a viewer that is behind got ${received - skippedFrom} more messages while the guest animated`);
+  // Its only viewer far behind, main stops reading the engine's display socket (sampling one
+  // message every 250 ms), so the engine holds its frames back instead of sending them to be dropped.
+  await until('main to pause reading the display', async () => core.engineSession(machineId)?.displayReadPaused === true, (paused) => paused, 5_000, 20);
   // Caught up: the whole current screen (its mode first), then frames again as it keeps acknowledging.
   await until('every message inflated', async () => decoded.length, (count) => count === received, 30_000);
   const caughtUpAt = decoded.length;

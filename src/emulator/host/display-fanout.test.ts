@@ -36,3 +36,20 @@ test('a viewer whose post throws is detached', () => {
   fanout.post({ type: 'pointer-mode', absolute: false });
   assert.equal(fanout.size, 0);
 });
+
+test('backlogged: only while viewers are attached and every one has more than the given bytes queued', () => {
+  const fanout = new DisplayFanout(() => {});
+  assert.equal(fanout.backlogged(10), false, 'no viewers: nothing holds frames back');
+  let first = 0;
+  let second = 0;
+  const detachFirst = fanout.attach({ post: () => {}, backlog: () => first });
+  fanout.attach({ post: () => {}, backlog: () => second });
+  first = 11;
+  assert.equal(fanout.backlogged(10), false, 'one viewer still takes frames');
+  second = 50;
+  assert.equal(fanout.backlogged(10), true, 'every viewer is behind');
+  first = 10;
+  assert.equal(fanout.backlogged(10), false, 'one drained down to the limit');
+  detachFirst();
+  assert.equal(fanout.backlogged(10), true);
+});

@@ -95,6 +95,16 @@ export class DisplayFanout {
     }
   }
 
+  /**
+   * True while viewers are attached and every one has more than `bytes` queued: new frames
+   * would only be skipped, so a backend that can hold off producing them (QEMU's RFB client) does.
+   */
+  backlogged(bytes: number): boolean {
+    if (this.viewers.size === 0) return false;
+    for (const attached of this.viewers) if (attached.viewer.backlog() <= bytes) return false;
+    return true;
+  }
+
   /** True while some viewer still reads a shared frame posted earlier. */
   busy(): boolean {
     for (const attached of this.viewers) if (attached.viewer.busy?.()) return true;

@@ -19,6 +19,12 @@ import type { DisplayViewer } from './display-fanout.js';
 import type { SessionEngine } from './qmp-session.js';
 
 const hostCommands = new Set(['qmp_capabilities', 'query-commands', 'query-status', 'quit']);
+/**
+ * Display bytes queued for every viewer above which a backend that can holds off producing
+ * frames (displayBacklogged): about one 1024×768 frame, so a viewer that reads again finds at
+ * most that much waiting, then the changes made since, at once.
+ */
+const heldFrameBacklogBytes = 2 << 20;
 /** Commands still served after an emulator fault. */
 const afterFault = (name: string): boolean => name.startsWith('query-') || hostCommands.has(name) || name === 'screendump';
 
@@ -106,6 +112,10 @@ export class Engine implements SessionEngine, BackendHost {
 
   displayBusy(): boolean {
     return this.viewers.busy();
+  }
+
+  displayBacklogged(): boolean {
+    return this.viewers.backlogged(heldFrameBacklogBytes);
   }
 
   /** Runs `cleanup` when the engine is disposed (after the backend): workers, sockets it owns. */

@@ -40,6 +40,8 @@ dw 0xaa55
 /** A host like the engine's: `copies` says whether it copies pixels before `display` returns (it does, either way). */
 class CopyingHost implements BackendHost {
   copies = false;
+  /** What displayBacklogged answers: true as if every display viewer were far behind. */
+  backlogged = false;
   width = 0;
   height = 0;
   /** What the host drew: RGBA, from copies taken inside `display`. */
@@ -55,6 +57,10 @@ class CopyingHost implements BackendHost {
 
   get displayCopiesPixels(): boolean {
     return this.copies;
+  }
+
+  displayBacklogged(): boolean {
+    return this.backlogged;
   }
 
   display(message: DisplayMessage): void {
@@ -115,6 +121,21 @@ describe('QEMU display rectangles (real QEMU, a guest repainting mode 13h)', () 
     const from = { rects: host.rects, lent: host.lent };
     await until(() => host.rects >= from.rects + 10, 60_000, 'ten rectangles did not arrive');
     assert.equal(host.lent, from.lent, 'no rectangle is a view of the framebuffer');
+  });
+
+  it('asks QEMU for no updates while every viewer is far behind, and at once when one can take them again', async () => {
+    const rfb = (backend as unknown as { machine: { session?: { rfb?: { heldRequests: number } } } }).machine.session?.rfb;
+    assert.ok(rfb, 'the backend exposes its RFB client');
+    await until(() => host.rects > 0, 60_000, 'no rectangle arrived');
+    host.backlogged = true;
+    // The request already out is answered; after that nothing comes while the guest keeps repainting.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const held = host.rects;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.ok(host.rects - held <= 0, `${host.rects - held} rectangles arrived while every viewer was behind`);
+    assert.ok(rfb.heldRequests > 0, 'the next request was held');
+    host.backlogged = false;
+    await until(() => host.rects > held + 3, 10_000, 'updates did not resume once a viewer could take them');
   });
 
   it('lends whole-row rectangles to a host that copies them at once, and what it drew is the screen', async () => {

@@ -48,6 +48,7 @@ export class QemuDisplay {
       },
       rect: (x, y, width, height) => this.dirty.push({ x, y, width, height }),
       frame: () => this.flushFrame(session),
+      holdUpdates: () => this.machine.host.displayBacklogged?.() === true,
       cursor: (cursor) => {
         this.cursor = cursor;
         host.display(this.cursorMessage());

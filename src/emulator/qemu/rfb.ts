@@ -49,6 +49,8 @@ export { clientEncodings, type RfbCursor } from './rfb-messages.js';
  */
 export const REFRESH_NUDGE_INTERVAL_MS = 15;
 export const REFRESH_NUDGE_WINDOW_MS = 250;
+/** While the listener holds updates, how often the held request is checked again. */
+export const HELD_REQUEST_CHECK_MS = 10;
 
 /** What the client reports to its owner. */
 export interface RfbListener {
@@ -58,6 +60,11 @@ export interface RfbListener {
   rect?(x: number, y: number, width: number, height: number): void;
   /** One framebuffer update (all its rectangles) was applied. */
   frame?(): void;
+  /**
+   * True while nobody can take new frames (every display viewer is far behind): the next update
+   * request waits until it is false, and the server keeps collecting the changes meanwhile.
+   */
+  holdUpdates?(): boolean;
   cursor?(cursor: RfbCursor): void;
   /** The guest pointer became absolute (tablet) or relative. */
   pointerType?(absolute: boolean): void;
@@ -90,6 +97,8 @@ export class RfbClient {
   private waiter: { readonly size: number; readonly peek?: boolean; readonly resolve: (data: Buffer) => void; readonly reject: (error: Error) => void } | undefined;
   private closedReason: string | undefined;
   private requestTimer: NodeJS.Timeout | undefined;
+  /** How many update requests were held back because nobody could take frames (tests, benchmarks). */
+  heldRequests = 0;
   /** Refresh nudges after input (REFRESH_NUDGE_INTERVAL_MS): the timer, and until when (performance.now()). */
   private nudgeTimer: NodeJS.Timeout | undefined;
   private nudgeUntil = 0;
@@ -276,8 +285,22 @@ export class RfbClient {
     if (this.requestTimer !== undefined || this.closedReason !== undefined) return;
     this.requestTimer = setTimeout(() => {
       this.requestTimer = undefined;
-      this.requestUpdate(true);
+      this.requestNext();
     }, this.minFrameIntervalMs);
+  }
+
+  /** Sends the next incremental request now, or as soon as the listener stops holding updates. */
+  private requestNext(): void {
+    if (this.closedReason !== undefined) return;
+    if (this.listener.holdUpdates?.() === true) {
+      if (this.requestTimer === undefined) this.heldRequests++;
+      this.requestTimer ??= setTimeout(() => {
+        this.requestTimer = undefined;
+        this.requestNext();
+      }, HELD_REQUEST_CHECK_MS);
+      return;
+    }
+    this.requestUpdate(true);
   }
 
   private async run(): Promise<void> {
@@ -313,7 +336,7 @@ export class RfbClient {
     const count = header.readUInt16BE(1);
     // Ask for the next update before reading this one's pixels (see `open`).
     const pipelined = this.minFrameIntervalMs <= 0;
-    if (pipelined) this.requestUpdate(true);
+    if (pipelined) this.requestNext();
     const size = { width: this.width, height: this.height };
     let pixelsChanged = false;
     for (let index = 0; index < count; index++) {
@@ -380,7 +403,8 @@ export class RfbClient {
     if (pixelsChanged || count > 0) this.listener.frame?.();
     if (!pipelined) this.scheduleRequest();
     // The outstanding request named the old size; a server that honours the region needs the new one.
-    else if (this.width !== size.width || this.height !== size.height) this.requestUpdate(true);
+    // (A held request reads the size when it goes.)
+    else if ((this.width !== size.width || this.height !== size.height) && this.requestTimer === undefined) this.requestUpdate(true);
   }
 
   private async readServerCutText(): Promise<void> {

@@ -136,3 +136,37 @@ test('a link that sends in parts gets each rectangle\'s own pixels as the payloa
   source.emit({ type: 'pointer-mode', absolute: true });
   assert.deepEqual(decodeDisplayMessage(joined[0]!), { type: 'pointer-mode', absolute: true });
 });
+
+test('the feed tells its source when no viewer keeps up, so main can stop reading; a catch-up or a new viewer wants frames again', () => {
+  const says: string[] = [];
+  const source = new (class extends Source {
+    displayDemand() {
+      says.push('demand');
+      return { set: (wanted: boolean) => void says.push(wanted ? 'wanted' : 'not wanted'), release: () => void says.push('released') };
+    }
+  })();
+  source.emit({ type: 'mode', mode: 'text', cols: 2, rows: 1, width: 16, height: 16 });
+  const feed = new DisplayFeed(source, () => 0);
+  source.emit(row(64));
+  assert.deepEqual(says, [], 'no viewers: no say (main keeps its copy current)');
+  const slow = new Link();
+  const viewer = feed.attach(slow);
+  assert.deepEqual(says, ['demand', 'wanted']);
+  viewer.acknowledge(0);
+  source.emit(row(65));
+  assert.deepEqual(says.slice(2), [], 'sent: it was not behind');
+  source.emit(row(66));
+  assert.deepEqual(says.slice(2), ['not wanted'], 'its only viewer is behind: nobody keeps up');
+  viewer.acknowledge(slow.received.length);
+  assert.deepEqual(says.slice(3), ['wanted'], 'caught up: frames wanted again');
+  source.emit(row(67));
+  source.emit(row(68));
+  assert.equal(says.at(-1), 'not wanted');
+  const second = feed.attach(new Link());
+  assert.equal(says.at(-1), 'wanted', 'a new viewer keeps up');
+  second.detach();
+  assert.equal(says.at(-1), 'not wanted', 'back to the one that is behind');
+  viewer.detach();
+  assert.equal(says.at(-1), 'released', 'no viewers left: the feed gives up its say');
+  feed.dispose();
+});

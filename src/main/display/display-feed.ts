@@ -13,6 +13,7 @@
  */
 import type { DisplayMessage } from '../../shared/protocol/display.js';
 import { encodeDisplayParts, type DisplayMessageParts } from '../../shared/protocol/display-codec.js';
+import type { DisplayDemand } from './display-read-gate.js';
 
 /** Bytes a viewer may be behind before it is skipped. */
 export const defaultMaxBehindBytes = 16 << 20;
@@ -27,6 +28,8 @@ export interface DisplaySource {
   screen(): DisplayMessage[];
   /** Calls `listener` once when the source has ended for good (the engine exited); returns an unsubscribe. */
   onEnd?(listener: () => void): () => void;
+  /** A feed's say in whether the source reads new frames while its viewers are all behind (display-read-gate.ts). */
+  displayDemand?(): DisplayDemand;
 }
 
 /** One viewer's transport, as the feed uses it. */
@@ -136,6 +139,8 @@ export class DisplayFeed {
   private readonly viewers = new Set<Viewer>();
   private readonly unsubscribe: () => void;
   private drainTimer: NodeJS.Timeout | undefined;
+  /** While the feed has viewers: whether any keeps up (the source may stop reading when none does). */
+  private demand: DisplayDemand | undefined;
 
   constructor(
     private readonly source: DisplaySource,
@@ -162,14 +167,18 @@ export class DisplayFeed {
   catchUp(viewer: Viewer): void {
     viewer.skipped = false;
     for (const message of this.source.screen()) viewer.send(new EncodedMessage(encodeDisplayParts(message)));
+    this.updateDemand();
   }
 
   remove(viewer: Viewer): void {
     this.viewers.delete(viewer);
+    this.updateDemand();
   }
 
   /** Closes every viewer's transport and detaches the feed itself. */
   dispose(): void {
+    this.demand?.release();
+    this.demand = undefined;
     this.unsubscribe();
     clearInterval(this.drainTimer);
     this.drainTimer = undefined;
@@ -187,16 +196,32 @@ export class DisplayFeed {
   private receive(message: DisplayMessage): void {
     if (this.viewers.size === 0) return;
     let encoded: EncodedMessage | undefined;
+    let skippedNow = false;
     for (const viewer of this.viewers) {
       if (viewer.skipped) continue;
       if (viewer.behind() > this.maxBehindBytes()) {
         viewer.skipped = true;
         if (!viewer.acknowledges) this.watchDrain();
+        skippedNow = true;
         continue;
       }
       encoded ??= new EncodedMessage(encodeDisplayParts(message));
       viewer.send(encoded);
     }
+    if (skippedNow) this.updateDemand();
+  }
+
+  /** Tells the source whether any viewer keeps up; a feed without viewers has no say. */
+  private updateDemand(): void {
+    if (this.viewers.size === 0) {
+      this.demand?.release();
+      this.demand = undefined;
+      return;
+    }
+    this.demand ??= this.source.displayDemand?.();
+    let wanted = false;
+    for (const viewer of this.viewers) if (!viewer.skipped) wanted = true;
+    this.demand?.set(wanted);
   }
 
   /** Polls skipped viewers that do not acknowledge until their transports have drained. */

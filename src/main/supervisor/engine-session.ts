@@ -9,6 +9,7 @@ import { createConnection, type Socket } from 'node:net';
 import type { DisplayMessage } from '../../shared/protocol/display.js';
 import { DisplayStreamReader } from '../../shared/protocol/display-stream.js';
 import type { QmpEvent } from '../../shared/protocol/envelope.js';
+import { DisplayReadGate, type DisplayDemand } from '../display/display-read-gate.js';
 import { ScreenCache } from '../display/screen-cache.js';
 import type { EngineChannel, EngineExit } from './engine-launcher.js';
 
@@ -47,12 +48,15 @@ export class EngineSession {
   private transportNote: string | undefined;
   /** The current screen, kept from the first display subscription on, for later subscribers. */
   private readonly screenCache = new ScreenCache();
+  /** Whether main reads the display socket now (paused while every viewer is far behind). */
+  private readonly readGate = new DisplayReadGate();
 
   constructor(readonly channel: EngineChannel) {
     this.greeting = new Promise((resolve) => (this.greeted = resolve));
     channel.onMessage((message) => this.receive(message));
     channel.onExit((exit) => {
       this.exitInfo = exit;
+      this.readGate.dispose();
       this.displaySocket?.destroy();
       this.displaySocket = undefined;
       for (const [, pending] of this.pending) {
@@ -120,6 +124,19 @@ export class EngineSession {
     return () => this.displayListeners.delete(listener);
   }
 
+  /**
+   * A display feed's say in whether the display is read (display-read-gate.ts): a feed whose
+   * viewers are all far behind lets main stop reading, so the engine coalesces at the source.
+   */
+  displayDemand(): DisplayDemand {
+    return this.readGate.demand();
+  }
+
+  /** Whether main has paused reading the display socket because no viewer keeps up (tests). */
+  get displayReadPaused(): boolean {
+    return this.readGate.isPaused;
+  }
+
   /** Calls `listener` once when the engine has ended (at once when it already has); returns an unsubscribe. */
   onEnd(listener: () => void): () => void {
     if (this.exitInfo !== undefined) {
@@ -159,6 +176,7 @@ export class EngineSession {
     const socket = createConnection(path);
     this.displaySocket = socket;
     const reader = new DisplayStreamReader();
+    this.readGate.attach(socket);
     socket.on('connect', () => {
       if (this.displaySocket === socket) this.transport = 'socket';
     });
@@ -172,6 +190,7 @@ export class EngineSession {
         return;
       }
       for (const message of messages) this.receiveDisplay(message);
+      if (messages.length > 0 && this.displaySocket === socket) this.readGate.messagesTaken();
     });
     socket.on('error', (error) => {
       if (this.displaySocket === socket) this.fallBack(`the display socket failed (${error.message})`);
@@ -185,6 +204,7 @@ export class EngineSession {
   private fallBack(reason: string): void {
     const socket = this.displaySocket;
     this.displaySocket = undefined;
+    this.readGate.attach(undefined);
     socket?.destroy();
     if (this.transport === 'channel' || this.exitInfo) return;
     this.transport = 'channel';
