@@ -50,6 +50,7 @@ export class QemuEvents {
         const problem = pauseProblem(this.machine.runState);
         if (problem !== undefined) throw new ProtocolError('WrongState', problem);
         await this.machine.call('stop');
+        await this.refreshRunState();
         return {};
       },
       cont: async () => {
@@ -62,6 +63,7 @@ export class QemuEvents {
           if (error instanceof QmpError && /reset/i.test(error.message)) throw new ProtocolError('WrongState', `${error.message}: reset it first (system_reset).`);
           throw qmpFailure(error);
         }
+        await this.refreshRunState();
         return {};
       },
       system_reset: async () => {
@@ -73,6 +75,20 @@ export class QemuEvents {
         return {};
       },
     });
+  }
+
+  /**
+   * Takes QEMU's run state now, before a command's reply goes out: the engine answers
+   * query-status from this state, and the STOP/RESUME event that also updates it is handled
+   * behind a QMP round trip of its own, so a client asking right after `stop` could otherwise be
+   * told "running" (seen in CI under load). The event still follows and is sent to clients.
+   */
+  private async refreshRunState(): Promise<void> {
+    try {
+      this.machine.runState = (await this.machine.qmp().execute<{ status: RunStateName }>('query-status', {}, 10_000)).status;
+    } catch {
+      // QEMU went away; its exit is reported.
+    }
   }
 
   /** Queues an event of `session`'s QEMU behind the ones before it. */
