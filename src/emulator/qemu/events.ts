@@ -38,8 +38,7 @@ export class QemuEvents {
     machine.addHandlers({
       'query-status': async () => {
         try {
-          const status = await this.machine.qmp().execute<{ status: RunStateName; running: boolean }>('query-status', {}, 10_000);
-          this.machine.runState = status.status;
+          const status = await this.readRunState();
           return { status: status.status, running: status.running };
         } catch {
           return { status: this.machine.runState, running: false };
@@ -77,6 +76,13 @@ export class QemuEvents {
     });
   }
 
+  /** Asks QEMU for its run state and takes it as the machine's (quietly: QEMU sends its own events). */
+  private async readRunState(): Promise<{ status: RunStateName; running: boolean }> {
+    const status = await this.machine.qmp().execute<{ status: RunStateName; running: boolean }>('query-status', {}, 10_000);
+    this.machine.runState = status.status;
+    return status;
+  }
+
   /**
    * Takes QEMU's run state now, before a command's reply goes out: the engine answers
    * query-status from this state, and the STOP/RESUME event that also updates it is handled
@@ -84,11 +90,8 @@ export class QemuEvents {
    * told "running" (seen in CI under load). The event still follows and is sent to clients.
    */
   private async refreshRunState(): Promise<void> {
-    try {
-      this.machine.runState = (await this.machine.qmp().execute<{ status: RunStateName }>('query-status', {}, 10_000)).status;
-    } catch {
-      // QEMU went away; its exit is reported.
-    }
+    // QEMU gone: its exit is reported.
+    await this.readRunState().catch(() => undefined);
   }
 
   /** Queues an event of `session`'s QEMU behind the ones before it. */

@@ -99,6 +99,8 @@ export class RfbClient {
   private requestTimer: NodeJS.Timeout | undefined;
   /** How many update requests were held back because nobody could take frames (tests, benchmarks). */
   heldRequests = 0;
+  /** How many times followInput was called (tests). */
+  inputsFollowed = 0;
   /** Refresh nudges after input (REFRESH_NUDGE_INTERVAL_MS): the timer, and until when (performance.now()). */
   private nudgeTimer: NodeJS.Timeout | undefined;
   private nudgeUntil = 0;
@@ -215,9 +217,6 @@ export class RfbClient {
     if (this.refreshNudges && this.closedReason === undefined) this.write(refreshNudgeMessage);
     this.keepRefreshing();
   }
-
-  /** How many times followInput was called (tests). */
-  inputsFollowed = 0;
 
   /** Keeps QEMU's refresh at its base interval until REFRESH_NUDGE_WINDOW_MS after this input. */
   private keepRefreshing(): void {

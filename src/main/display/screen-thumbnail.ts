@@ -13,7 +13,7 @@ import { ScreenCoverage } from './screen-coverage.js';
 /**
  * How long a thumbnail waits for a screen that main does not have yet (display just attached).
  * Attaching starts the engine's display worker and socket: 1.5–2 s when the engine runs from
- * source (tsx) on a loaded host, and twice more than 5 s in CI. The wait ends at once when the
+ * source (tsx) on a loaded host, and twice over 5 s in CI. The wait ends at once when the
  * engine ends, so closing the app never waits on it.
  */
 const firstScreenTimeoutMs = 15_000;
@@ -100,9 +100,9 @@ function coverageOf(source: DisplaySource): ScreenCoverage {
 /**
  * A PNG of the current screen at most `maxWidth` wide. A screen main does not have in full yet
  * (display just attached: the mode has come but not all of its content) is waited for up to 15 s
- * (or until the engine ends),
- * so the first thumbnail is never the blank screen a mode starts as; after the wait, what has
- * arrived is used; undefined when no screen came (the guest's display is off).
+ * (or until the engine ends), so the first thumbnail is never the blank screen a mode starts as;
+ * after the wait, what has arrived is used; undefined when no screen came (the guest's display
+ * is off).
  */
 export async function screenThumbnail(source: DisplaySource, maxWidth: number, timeoutMs = firstScreenTimeoutMs): Promise<Buffer | undefined> {
   const coverage = coverageOf(source);
