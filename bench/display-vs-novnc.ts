@@ -41,6 +41,8 @@ const NOVNC = '/usr/share/novnc';
 /** HANGAR_BENCH_SHOTS=FOLDER saves a screenshot of each side's page while it animates. */
 const shots = process.env.HANGAR_BENCH_SHOTS;
 if (shots) mkdirSync(shots, { recursive: true, mode: 0o700 });
+const pageProfile = process.env.BENCH_PAGE_PROF;
+if (pageProfile) mkdirSync(pageProfile, { recursive: true, mode: 0o700 });
 const TICKS = 100; // USER_HZ: /proc/PID/stat counts CPU time in 1/100 s.
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -191,6 +193,8 @@ interface Side {
   readonly canvas: string;
   /** CPU of the display path (without the emulator). */
   displayPids(): number[];
+  /** The process relaying frames to the browser: Hangar's main, or websockify. */
+  relayPids(): number[];
   /** CPU of the emulator (QEMU; for v86 the engine is both, reported as display path + guest). */
   emulatorPids(): number[];
   counter(): Promise<number>;
@@ -260,6 +264,7 @@ async function hangarSide(main: HangarMain, work: string, engine: 'qemu' | 'v86'
     url: `${main.url}#/vm/${id}`,
     canvas: '[data-testid="guest-canvas"]',
     displayPids: () => [main.process.pid!, ...descendants(main.process.pid!).filter((pid) => !commandName(pid).startsWith('qemu'))],
+    relayPids: () => [main.process.pid!],
     emulatorPids: () => descendants(main.process.pid!).filter((pid) => commandName(pid).startsWith('qemu')),
     counter: async () => {
       await main.call('vm.execute', { id, command: 'screendump', arguments: { filename: dump, format: 'ppm' } });
@@ -318,6 +323,7 @@ async function novncSide(work: string, image: string, label: string): Promise<Si
     url: `http://127.0.0.1:${port}/vnc_lite.html?host=127.0.0.1&port=${port}&path=websockify`,
     canvas: '#screen canvas',
     displayPids: () => [websockify.pid!, ...descendants(websockify.pid!)],
+    relayPids: () => [websockify.pid!, ...descendants(websockify.pid!)],
     emulatorPids: () => [qemu.pid!],
     counter: async () => {
       check(await qmp.request({ execute: 'screendump', arguments: { filename: dump, format: 'ppm' } }));
@@ -416,6 +422,8 @@ interface Measured {
   /** Key → the first display message at the page's socket (median). */
   keyMessageMs: number;
   displayCpu: number;
+  /** The relay's part of displayCpu (main, or websockify). */
+  relayCpu: number;
   emulatorCpu: number;
   idleViewer: number;
   /** The browser's part of idleViewer. */
@@ -440,13 +448,24 @@ async function measure(side: Side, page: CdpPage): Promise<Measured> {
   const displayPids = side.displayPids();
   const browserPids = (): number[] => [browser.pid, ...descendants(browser.pid)];
   const cpuBefore = cpuSeconds([...displayPids, ...browserPids()]);
+  const relayBefore = cpuSeconds(side.relayPids());
   const emulatorBefore = cpuSeconds(side.emulatorPids());
   counter = await side.counter();
   at = performance.now();
+  // BENCH_PAGE_PROF=FOLDER: the page's V8 CPU profile while painting, one file per side.
+  if (pageProfile) {
+    await page.send('Profiler.enable');
+    await page.send('Profiler.start');
+  }
   const painted = await page.evaluate<{ painted: number }>(`window.__bench.painted(${JSON.stringify(side.canvas)}, ${seconds * 1000})`, seconds * 1000 + 30_000);
+  if (pageProfile) {
+    const { profile } = await page.send('Profiler.stop');
+    writeFileSync(join(pageProfile, `${side.name}-${Date.now()}.cpuprofile`), JSON.stringify(profile), { mode: 0o600 });
+  }
   const elapsed = (performance.now() - at) / 1000;
   const guestFps = ((await side.counter()) - counter) / elapsed;
   const displayCpu = (cpuSeconds([...displayPids, ...browserPids()]) - cpuBefore) / elapsed;
+  const relayCpu = (cpuSeconds(side.relayPids()) - relayBefore) / elapsed;
   const emulatorCpu = (cpuSeconds(side.emulatorPids()) - emulatorBefore) / elapsed;
   if (shots) {
     const { data } = (await page.send('Page.captureScreenshot', { format: 'png' })) as { data: string };
@@ -484,7 +503,7 @@ async function measure(side: Side, page: CdpPage): Promise<Measured> {
   const { all: idleNoViewer } = await idle();
   await side.key('spc');
   await side.pause();
-  return { paintedFps: painted.painted, guestFps, guestFpsNoViewer, keyMs: median(times), keyMessageMs: median(messageTimes), displayCpu, emulatorCpu, idleViewer, idleBrowser, idleNoViewer };
+  return { paintedFps: painted.painted, guestFps, guestFpsNoViewer, keyMs: median(times), keyMessageMs: median(messageTimes), displayCpu, relayCpu, emulatorCpu, idleViewer, idleBrowser, idleNoViewer };
 }
 
 // ---------------------------------------------------------------- the run
@@ -533,10 +552,10 @@ try {
   /** Display CPU per painted frame, in ms: the cost of the same frames on either side. */
   const perFrame = (name: string): number => (med(name, 'displayCpu') * 1000) / med(name, 'paintedFps');
   console.log(`\ndisplay vs noVNC: ${seconds} s windows, ${rounds} alternating rounds, medians; CPU in % of one core; load now ${loadAverage()}`);
-  console.log('side                       painted fps  guest fps (no viewer)  key→paint (→message)  display CPU  QEMU CPU  idle CPU viewer / none');
+  console.log('side                       painted fps  guest fps (no viewer)  key→paint (→message)  display CPU  relay CPU (per frame)  QEMU CPU  idle CPU viewer / none');
   for (const name of results.keys()) {
     console.log(
-      `${name.padEnd(26)} ${med(name, 'paintedFps').toFixed(1).padStart(11)}  ${`${med(name, 'guestFps').toFixed(0)} (${med(name, 'guestFpsNoViewer').toFixed(0)})`.padStart(21)}  ${`${med(name, 'keyMs').toFixed(1)} ms (${med(name, 'keyMessageMs').toFixed(1)})`.padStart(20)}  ${pct(med(name, 'displayCpu')).padStart(11)}  ${pct(med(name, 'emulatorCpu')).padStart(8)}  ${pct(med(name, 'idleViewer'))} / ${pct(med(name, 'idleNoViewer'))}`,
+      `${name.padEnd(26)} ${med(name, 'paintedFps').toFixed(1).padStart(11)}  ${`${med(name, 'guestFps').toFixed(0)} (${med(name, 'guestFpsNoViewer').toFixed(0)})`.padStart(21)}  ${`${med(name, 'keyMs').toFixed(1)} ms (${med(name, 'keyMessageMs').toFixed(1)})`.padStart(20)}  ${pct(med(name, 'displayCpu')).padStart(11)}  ${`${pct(med(name, 'relayCpu'))} (${((med(name, 'relayCpu') * 1000) / med(name, 'paintedFps')).toFixed(1)} ms)`.padStart(21)}  ${pct(med(name, 'emulatorCpu')).padStart(8)}  ${pct(med(name, 'idleViewer'))} / ${pct(med(name, 'idleNoViewer'))}`,
     );
   }
   for (const [width, height] of sizes) {

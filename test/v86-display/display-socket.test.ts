@@ -35,6 +35,7 @@ test('v86 frames come over the display socket; a broken socket falls back to the
   const session = new EngineSession(channel);
   try {
     await session.negotiate(60_000);
+    // Only the geometry is read later: pixels of messages nobody holds are reused (retainDisplay).
     const received: DisplayMessage[] = [];
     session.onDisplay((message) => received.push(message));
     const wholeRects = (): number => received.filter((m) => m.type === 'rect' && m.width === 320 && m.height === 200).length;
@@ -44,6 +45,27 @@ test('v86 frames come over the display socket; a broken socket falls back to the
     const [mode, rect] = session.screen();
     assert.deepEqual(mode, { type: 'mode', mode: 'graphics', width: 320, height: 200 });
     assert.ok(rect?.type === 'rect' && rect.pixels.byteLength === 320 * 200 * 4);
+
+    // Frames are read into reused buffers: one a listener holds is never written over, and
+    // (each frame one colour) every frame a listener copies at once is whole and unmixed.
+    let held: { pixels: Uint8Array; copy: Uint8Array; release: () => void } | undefined;
+    const torn: string[] = [];
+    const reusedBefore = session.displayBufferStats.reused;
+    let frames = 0;
+    const stop = session.onDisplay((message) => {
+      if (message.type !== 'rect' || message.width !== 320 || message.height !== 200) return;
+      frames++;
+      const first = message.pixels[0];
+      if (message.pixels.some((value, index) => value !== message.pixels[index & 3])) torn.push(`frame ${frames} starts ${first}`);
+      // The first is the screen copy's replay (a copy of its own); the second is a live frame.
+      if (!held && frames === 2) held = { pixels: message.pixels, copy: message.pixels.slice(), release: session.retainDisplay(message) };
+    });
+    await waitFor('frames after the held one', () => (frames >= 12 ? true : undefined), 120_000);
+    stop();
+    assert.deepEqual(torn, [], 'every frame is one colour');
+    assert.ok(held && Buffer.from(held.pixels).equals(Buffer.from(held.copy)), 'the held frame is as it was received');
+    assert.ok(session.displayBufferStats.reused > reusedBefore, `buffers are reused (${JSON.stringify(session.displayBufferStats)})`);
+    held.release();
 
     // Break the socket from main's side: the display comes over the parent channel from then on.
     (session as unknown as { displaySocket: Socket }).displaySocket.destroy();

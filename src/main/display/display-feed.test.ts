@@ -170,3 +170,43 @@ test('the feed tells its source when no viewer keeps up, so main can stop readin
   assert.equal(says.at(-1), 'released', 'no viewers left: the feed gives up its say');
   feed.dispose();
 });
+
+test('a payload is held while a viewer\'s transport still writes it; the source reuses it only after the release', async () => {
+  const { DisplayBuffers } = await import('./display-buffers.js');
+  const buffers = new DisplayBuffers();
+  const listeners = new Set<(message: DisplayMessage) => void>();
+  const source: DisplaySource = {
+    onDisplay: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    screen: () => [],
+    retainDisplay: (message) => buffers.retain(message),
+  };
+  const releases: (() => void)[] = [];
+  const written: Uint8Array[] = [];
+  const feed = new DisplayFeed(source);
+  feed.attach({
+    send: () => undefined,
+    sendParts: (_header, payload, release) => {
+      written.push(payload);
+      releases.push(release);
+    },
+    queued: () => 0,
+    close: () => undefined,
+  });
+  const emit = (fill: number): Uint8Array => {
+    const body = buffers.take(128 * 128 * 4);
+    body.fill(fill);
+    for (const listener of listeners) listener({ type: 'rect', x: 0, y: 0, width: 128, height: 128, pixels: body });
+    buffers.release(body);
+    return body;
+  };
+  const first = emit(1);
+  const second = emit(2);
+  assert.notEqual(second.buffer, first.buffer, 'the transport still holds the first payload');
+  assert.ok(written[0]!.every((value) => value === 1), 'and it is intact');
+  releases.shift()!();
+  assert.equal(emit(3).buffer, first.buffer, 'written: reused');
+  feed.dispose();
+});

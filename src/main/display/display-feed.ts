@@ -13,10 +13,12 @@
  */
 import type { DisplayMessage } from '../../shared/protocol/display.js';
 import { encodeDisplayParts, type DisplayMessageParts } from '../../shared/protocol/display-codec.js';
+import type { Release } from './display-buffers.js';
 import type { DisplayDemand } from './display-read-gate.js';
 
 /** Bytes a viewer may be behind before it is skipped. */
 export const defaultMaxBehindBytes = 16 << 20;
+const noRelease: Release = () => undefined;
 /** How often a skipped viewer without acknowledgements is checked for having drained. */
 const drainCheckMs = 50;
 
@@ -30,6 +32,11 @@ export interface DisplaySource {
   onEnd?(listener: () => void): () => void;
   /** A feed's say in whether the source reads new frames while its viewers are all behind (display-read-gate.ts). */
   displayDemand?(): DisplayDemand;
+  /**
+   * Holds the buffer a message's payload lives in while a transport still needs it (the source
+   * may reuse it for later messages once nothing holds it; display-buffers.ts); returns the release.
+   */
+  retainDisplay?(message: DisplayMessage): Release;
 }
 
 /** One viewer's transport, as the feed uses it. */
@@ -39,9 +46,11 @@ export interface ViewerLink {
   /**
    * Sends one display message as header then payload (the pixels themselves, not a copy), as one
    * transport message (e.g. two WebSocket fragments); throws when the transport is gone. Links
-   * without it get the joined bytes through `send`.
+   * without it get the joined bytes through `send`. `payload` may be reused for later messages
+   * once `release` has been called: the link calls it (once) when it no longer reads `payload`
+   * (written to the kernel, copied, or dropped); a link that never calls it only costs the reuse.
    */
-  sendParts?(header: Uint8Array, payload: Uint8Array): void;
+  sendParts?(header: Uint8Array, payload: Uint8Array, release: () => void): void;
   /** Bytes the transport still holds for the viewer; 0 when it cannot tell. */
   queued(): number;
   /** Closes the transport (the engine is gone or the shell shuts down). */
@@ -59,9 +68,15 @@ export interface FeedViewer {
 /** One message encoded once for every viewer; joined into one array only for a link that needs it. */
 class EncodedMessage {
   readonly byteLength: number;
+  readonly parts: DisplayMessageParts;
   private joinedBytes: Uint8Array | undefined;
 
-  constructor(readonly parts: DisplayMessageParts) {
+  constructor(
+    readonly message: DisplayMessage,
+    readonly retain: (message: DisplayMessage) => Release,
+  ) {
+    const parts = encodeDisplayParts(message);
+    this.parts = parts;
     this.byteLength = parts.header.byteLength + (parts.payload?.byteLength ?? 0);
   }
 
@@ -97,8 +112,15 @@ class Viewer implements FeedViewer {
   send(message: EncodedMessage): void {
     try {
       const { header, payload } = message.parts;
-      if (payload && this.link.sendParts) this.link.sendParts(header, payload);
-      else this.link.send(message.joined());
+      if (payload && this.link.sendParts) {
+        const release = message.retain(message.message);
+        try {
+          this.link.sendParts(header, payload, release);
+        } catch (error) {
+          release();
+          throw error;
+        }
+      } else this.link.send(message.joined());
     } catch {
       // A transport whose other end went away; its close handler detaches the viewer.
       return;
@@ -150,6 +172,10 @@ export class DisplayFeed {
     this.unsubscribe = source.onDisplay((message) => this.receive(message));
   }
 
+  private encode(message: DisplayMessage): EncodedMessage {
+    return new EncodedMessage(message, (kept) => this.source.retainDisplay?.(kept) ?? noRelease);
+  }
+
   /** Attaches a viewer and sends it the whole current screen. */
   attach(link: ViewerLink): FeedViewer {
     const viewer = new Viewer(link, this);
@@ -166,7 +192,7 @@ export class DisplayFeed {
   /** Sends a viewer the whole current screen (it is no longer skipped). */
   catchUp(viewer: Viewer): void {
     viewer.skipped = false;
-    for (const message of this.source.screen()) viewer.send(new EncodedMessage(encodeDisplayParts(message)));
+    for (const message of this.source.screen()) viewer.send(this.encode(message));
     this.updateDemand();
   }
 
@@ -205,7 +231,7 @@ export class DisplayFeed {
         skippedNow = true;
         continue;
       }
-      encoded ??= new EncodedMessage(encodeDisplayParts(message));
+      encoded ??= this.encode(message);
       viewer.send(encoded);
     }
     if (skippedNow) this.updateDemand();

@@ -78,3 +78,28 @@ test('graphics mode: rectangles kept uncopied stay bounded; a mode change drops 
   assert.ok(fresh?.type === 'rect');
   assert.deepEqual([...fresh.pixels], new Array(8).fill(0), 'a frame from before the mode change is not drawn into the new mode');
 });
+
+test('the copy holds the pooled buffers of the rectangles it keeps, and lets go once they are hidden or copied in', async () => {
+  const { DisplayBuffers } = await import('./display-buffers.js');
+  const buffers = new DisplayBuffers();
+  const cache = new ScreenCache((message) => buffers.retain(message));
+  cache.apply({ type: 'mode', mode: 'graphics', width: 256, height: 128 });
+  const frame = (fill: number): Uint8Array => {
+    const body = buffers.take(256 * 128 * 4);
+    body.fill(fill);
+    cache.apply({ type: 'rect', x: 0, y: 0, width: 256, height: 128, pixels: body });
+    buffers.release(body); // delivered: the reader's own hold ends
+    return body;
+  };
+  const first = frame(1);
+  assert.equal(buffers.inUse, 1, 'the kept rectangle stays held');
+  const second = frame(2);
+  assert.notEqual(second.buffer, first.buffer, 'the first was still held when the second was read');
+  assert.equal(buffers.inUse, 1, 'the hidden first one is let go');
+  const third = frame(3);
+  assert.equal(third.buffer, first.buffer, 'and reused for the third');
+  const replay = cache.replay();
+  assert.equal(buffers.inUse, 0, 'copied in on replay: nothing held');
+  const rect = replay.find((message) => message.type === 'rect');
+  assert.ok(rect?.type === 'rect' && rect.pixels.every((value) => value === 3));
+});

@@ -6,6 +6,10 @@
  * the Electron display broker and the web shell).
  */
 import type { CursorSpriteMessage, DisplayMessage, DisplayModeMessage, PointerModeMessage, RectangleMessage, TextCursorMessage, TextFontMessage } from '../../shared/protocol/display.js';
+import type { Release } from './display-buffers.js';
+
+/** Holds the buffer a message's payload lives in while the copy keeps the message (display-buffers.ts). */
+export type RetainMessage = (message: DisplayMessage) => Release;
 
 /** Rectangles kept uncopied (see ScreenCache.pending) before they are copied in regardless. */
 const maxPendingRects = 64;
@@ -35,6 +39,30 @@ export class ScreenCache {
   private pendingBytes = 0;
   /** Bytes copied into the screen copy so far (diagnostics and tests: the cost per frame). */
   copiedBytes = 0;
+  /** Lets go of each kept message's payload buffer (font, cursor sprite, pending rectangles). */
+  private readonly releases = new Map<DisplayMessage, Release>();
+
+  /**
+   * @param retain holds a message's payload buffer while the copy keeps the message, so the
+   *   buffer is not reused under it (the engine session's DisplayBuffers); by default nothing.
+   */
+  constructor(private readonly retain: RetainMessage = () => () => undefined) {}
+
+  private keep(message: DisplayMessage): void {
+    this.releases.set(message, this.retain(message));
+  }
+
+  private drop(message: DisplayMessage | undefined): void {
+    if (!message) return;
+    this.releases.get(message)?.();
+    this.releases.delete(message);
+  }
+
+  private dropPending(): void {
+    for (const message of this.pending) this.drop(message);
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
 
   /** Takes one message into the copy. */
   apply(message: DisplayMessage): void {
@@ -43,18 +71,21 @@ export class ScreenCache {
         this.mode = message;
         this.cells = message.mode === 'text' ? new Uint32Array(message.cols * message.rows * 3) : undefined;
         this.pixels = message.mode === 'graphics' ? new Uint8Array(message.width * message.height * 4) : undefined;
-        this.pending = [];
-        this.pendingBytes = 0;
+        this.dropPending();
         this.textCursor = undefined;
         return;
       case 'font':
+        this.drop(this.font);
         this.font = message;
+        this.keep(message);
         return;
       case 'text-cursor':
         this.textCursor = message;
         return;
       case 'cursor-sprite':
+        this.drop(this.cursorSprite);
         this.cursorSprite = message;
+        this.keep(message);
         return;
       case 'pointer-mode':
         this.pointerMode = message;
@@ -73,10 +104,10 @@ export class ScreenCache {
         if (message.x >= screenWidth || message.y >= screenHeight || message.width <= 0 || message.height <= 0) return;
         if (message.x === 0 && message.y === 0 && message.width >= screenWidth && message.height >= screenHeight) {
           // Covers the whole screen: what came before it no longer shows.
-          this.pending = [];
-          this.pendingBytes = 0;
+          this.dropPending();
         }
         this.pending.push(message);
+        this.keep(message);
         this.pendingBytes += message.pixels.byteLength;
         if (this.pendingBytes > this.pixels.byteLength || this.pending.length > maxPendingRects) this.settle();
         return;
@@ -104,8 +135,7 @@ export class ScreenCache {
       }
       this.copiedBytes += width * height * 4;
     }
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.dropPending();
   }
 
   /** The messages that draw the whole current screen (empty before the first mode). */

@@ -39,8 +39,14 @@ export class DisplayBroker {
     const view = this.feeds.feed(session).attach({
       send: (encoded) => port.postMessage(encoded),
       // Header and pixels as they are, unjoined: the port's structured clone is the one copy
-      // (the renderer's DisplayReceiver takes the pair).
-      sendParts: (header, payload) => port.postMessage([header, payload]),
+      // (the renderer's DisplayReceiver takes the pair), made before postMessage returns.
+      sendParts: (header, payload, release) => {
+        try {
+          port.postMessage([header, payload]);
+        } finally {
+          release();
+        }
+      },
       queued: () => 0,
       close: () => port.close(),
     });

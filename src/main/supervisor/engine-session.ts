@@ -9,6 +9,7 @@ import { createConnection, type Socket } from 'node:net';
 import type { DisplayMessage } from '../../shared/protocol/display.js';
 import { DisplayStreamReader } from '../../shared/protocol/display-stream.js';
 import type { QmpEvent } from '../../shared/protocol/envelope.js';
+import { DisplayBuffers, type Release } from '../display/display-buffers.js';
 import { DisplayReadGate, type DisplayDemand } from '../display/display-read-gate.js';
 import { ScreenCache } from '../display/screen-cache.js';
 import type { EngineChannel, EngineExit } from './engine-launcher.js';
@@ -30,6 +31,9 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** Bytes main reads from the display socket at a time (into one reused buffer). */
+const readChunkBytes = 256 << 10;
+
 /** Default time an engine command may take. */
 export const defaultCommandTimeoutMs = 15_000;
 
@@ -46,8 +50,10 @@ export class EngineSession {
   private transport: 'none' | 'pending' | 'socket' | 'channel' = 'none';
   private displaySocket: Socket | undefined;
   private transportNote: string | undefined;
+  /** Large display messages are read into reused buffers (display-buffers.ts). */
+  private readonly displayBuffers = new DisplayBuffers();
   /** The current screen, kept from the first display subscription on, for later subscribers. */
-  private readonly screenCache = new ScreenCache();
+  private readonly screenCache = new ScreenCache((message) => this.displayBuffers.retain(message));
   /** Whether main reads the display socket now (paused while every viewer is far behind). */
   private readonly readGate = new DisplayReadGate();
 
@@ -59,6 +65,7 @@ export class EngineSession {
       this.readGate.dispose();
       this.displaySocket?.destroy();
       this.displaySocket = undefined;
+      this.displayBuffers.clear();
       for (const [, pending] of this.pending) {
         clearTimeout(pending.timer);
         const tail = engineFailureReason(channel.stderrTail());
@@ -111,6 +118,8 @@ export class EngineSession {
    * engine then sends its whole screen, and main keeps a copy from then on); every later one
    * first gets the whole current screen from that copy, synchronously, then live messages.
    * Unsubscribing never detaches the engine's display: the copy must follow every change.
+   * A message's payload (pixels, font bitmap) may be reused for a later message once the call
+   * returns: a listener that reads it later holds it first (retainDisplay) or copies it.
    */
   onDisplay(listener: (message: DisplayMessage) => void): () => void {
     if (!this.displayAttached) {
@@ -130,6 +139,20 @@ export class EngineSession {
    */
   displayDemand(): DisplayDemand {
     return this.readGate.demand();
+  }
+
+  /**
+   * Holds the buffer a display message's payload lives in, for a listener that keeps using the
+   * payload after its call returns (a transport still writing it); the returned function lets go.
+   * Payloads of messages nobody holds are reused for later messages once the call has returned.
+   */
+  retainDisplay(message: DisplayMessage): Release {
+    return this.displayBuffers.retain(message);
+  }
+
+  /** Display message buffers reused so far, and those held now (tests and benchmarks). */
+  get displayBufferStats(): { reused: number; inUse: number } {
+    return { reused: this.displayBuffers.reused, inUse: this.displayBuffers.inUse };
   }
 
   /** Whether main has paused reading the display socket because no viewer keeps up (tests). */
@@ -173,24 +196,48 @@ export class EngineSession {
 
   /** Connects to the engine's display socket; any failure falls back to the parent channel. */
   private connectDisplay(path: string): void {
-    const socket = createConnection(path);
-    this.displaySocket = socket;
-    const reader = new DisplayStreamReader();
-    this.readGate.attach(socket);
-    socket.on('connect', () => {
-      if (this.displaySocket === socket) this.transport = 'socket';
-    });
-    socket.on('data', (chunk: Buffer) => {
+    const buffers = this.displayBuffers;
+    const reader = new DisplayStreamReader(undefined, (length) => buffers.take(length));
+    const bodies: Uint8Array[] = [];
+    const releaseBodies = (): void => {
+      // Delivered (or never to be): what a listener still needs, it holds (retainDisplay); the rest is free again.
+      for (const body of bodies) buffers.release(body);
+      bodies.length = 0;
+    };
+    const take = (chunk: Uint8Array): void => {
       if (this.displaySocket !== socket) return;
       let messages: DisplayMessage[];
       try {
-        messages = reader.push(chunk);
+        messages = reader.push(chunk, bodies);
       } catch (error) {
+        releaseBodies();
         this.fallBack(`the display socket sent bad data (${(error as Error).message})`);
         return;
       }
-      for (const message of messages) this.receiveDisplay(message);
+      try {
+        for (const message of messages) this.receiveDisplay(message);
+      } finally {
+        releaseBodies();
+      }
       if (messages.length > 0 && this.displaySocket === socket) this.readGate.messagesTaken();
+    };
+    // Reads land in one reused buffer (the reader copies each chunk out at once), not a fresh
+    // 64 KiB allocation per read: 48 of them per 1024×768 frame, each for the collector to free.
+    const socket = createConnection({
+      path,
+      onread: {
+        buffer: Buffer.allocUnsafe(readChunkBytes),
+        callback: (length, buffer) => {
+          take(buffer.subarray(0, length));
+          // Pausing is the read gate's (socket.pause), never this callback's.
+          return true;
+        },
+      },
+    });
+    this.displaySocket = socket;
+    this.readGate.attach(socket);
+    socket.on('connect', () => {
+      if (this.displaySocket === socket) this.transport = 'socket';
     });
     socket.on('error', (error) => {
       if (this.displaySocket === socket) this.fallBack(`the display socket failed (${error.message})`);

@@ -130,3 +130,38 @@ test('dispose drops what waits and what is being compressed', async () => {
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.deepEqual(sent, []);
 });
+
+test('every payload is released exactly once: after compressing, after the output took it as it is, or on dispose', async () => {
+  const outputReleases: (() => void)[] = [];
+  const sender = new DeflateSender({ send: () => undefined, sendParts: (_header, _payload, release) => outputReleases.push(release) });
+  const released: string[] = [];
+  const rect = (pixels: Uint8Array): { header: Uint8Array; payload: Uint8Array } => {
+    const { header, payload } = encodeDisplayParts({ type: 'rect', x: 0, y: 0, width: pixels.byteLength / 4, height: 1, pixels });
+    return { header, payload: payload! };
+  };
+  const flat = rect(new Uint8Array(64 << 10).fill(7));
+  const noise = rect(new Uint8Array(randomBytes(64 << 10)));
+  const small = rect(new Uint8Array(16));
+  sender.send(flat.header, flat.payload, () => released.push('flat'));
+  sender.send(noise.header, noise.payload, () => released.push('noise'));
+  sender.send(small.header, small.payload, () => released.push('small'));
+  const deadline = Date.now() + 20_000;
+  while (released.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  // Compressed: released at once. Noise goes out as it is: the output holds it until written.
+  assert.deepEqual(released, ['flat', 'small']);
+  while (outputReleases.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(outputReleases.length, 2, 'the envelope and the noise went out through sendParts');
+  for (const release of outputReleases) release();
+  assert.deepEqual(released.sort(), ['flat', 'noise', 'small']);
+
+  const disposed: string[] = [];
+  const second = new DeflateSender({ send: () => undefined, sendParts: (_header, _payload, release) => release() });
+  second.send(flat.header, flat.payload, () => disposed.push('compressing'));
+  second.send(flat.header, flat.payload, () => disposed.push('queued'));
+  second.dispose();
+  assert.deepEqual(disposed, ['queued']);
+  while (disposed.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(disposed, ['queued', 'compressing']);
+  second.send(small.header, small.payload, () => disposed.push('after dispose'));
+  assert.equal(disposed.at(-1), 'after dispose');
+});

@@ -46,15 +46,19 @@ export function chooseDisplayEncoding(requested: string | null | undefined, remo
 export interface EnvelopeOutput {
   /** Sends one message as it is. */
   send(bytes: Uint8Array): void;
-  /** Sends one message as header then payload (two fragments of one transport message). */
-  sendParts(header: Uint8Array, payload: Uint8Array): void;
+  /** Sends one message as header then payload (two fragments of one transport message); `release` once `payload` is no longer read. */
+  sendParts(header: Uint8Array, payload: Uint8Array, release: () => void): void;
 }
 
 interface Pending {
   readonly header: Uint8Array;
   readonly payload: Uint8Array | undefined;
   readonly byteLength: number;
+  /** Lets go of the payload (the caller may reuse it): once it is copied, compressed or handed on. */
+  readonly release: () => void;
 }
+
+const nothingToRelease = (): void => undefined;
 
 /**
  * Sends display messages to one viewer, each as a compressed envelope (small ones, and those
@@ -72,11 +76,17 @@ export class DeflateSender {
 
   constructor(private readonly output: EnvelopeOutput) {}
 
-  /** Queues one encoded message (header, and its payload unjoined when it has one). */
-  send(header: Uint8Array, payload?: Uint8Array): void {
-    if (this.disposed) return;
+  /**
+   * Queues one encoded message (header, and its payload unjoined when it has one). `release` is
+   * called once the payload is no longer read here or by the output.
+   */
+  send(header: Uint8Array, payload?: Uint8Array, release: () => void = nothingToRelease): void {
+    if (this.disposed) {
+      release();
+      return;
+    }
     const byteLength = header.byteLength + (payload?.byteLength ?? 0);
-    this.queue.push({ header, payload, byteLength });
+    this.queue.push({ header, payload, byteLength, release });
     this.pendingBytes += byteLength;
     this.pump();
   }
@@ -89,6 +99,8 @@ export class DeflateSender {
   /** Drops what is queued; a compression under way is discarded when it finishes. */
   dispose(): void {
     this.disposed = true;
+    // The one being compressed (queue[0] while busy) is released when its compression ends.
+    for (const pending of this.busy ? this.queue.slice(1) : this.queue) pending.release();
     this.queue.length = 0;
     this.pendingBytes = 0;
     this.scratch = new Uint8Array(0);
@@ -101,6 +113,7 @@ export class DeflateSender {
       if (next.byteLength < minCompressBytes) {
         this.done(next);
         this.output.send(next.payload ? join(next.header, next.payload) : next.header);
+        next.release();
         continue;
       }
       this.compress(next);
@@ -128,16 +141,23 @@ export class DeflateSender {
     }
     deflateRaw(input, { level: deflateLevel }, (error, compressed) => {
       this.busy = false;
-      if (this.disposed) return;
+      if (this.disposed) {
+        message.release();
+        return;
+      }
       this.done(message);
       if (error || compressed.byteLength >= byteLength - byteLength / 16) {
         // Not expected from zlib, or pixels DEFLATE cannot shrink (noise, photos): the viewer
         // gets the message as it is, with nothing to inflate.
-        if (payload) this.output.sendParts(header, payload);
-        else this.output.send(header);
+        if (payload) this.output.sendParts(header, payload, message.release);
+        else {
+          this.output.send(header);
+          message.release();
+        }
       } else {
+        message.release();
         const envelope = encodeDeflateEnvelope(compressed, byteLength, filtered);
-        this.output.sendParts(envelope.header, compressed);
+        this.output.sendParts(envelope.header, compressed, nothingToRelease);
       }
       this.pump();
     });

@@ -27,18 +27,22 @@ export function serveDisplay(ws: WebSocket, feed: DisplayFeed, session: EngineSe
   const send = (encoded: Uint8Array): void => {
     if (ws.readyState === ws.OPEN) ws.send(encoded);
   };
-  // Two fragments of one WebSocket message: the pixels go out as they are, never copied into a joined buffer.
-  const sendParts = (header: Uint8Array, payload: Uint8Array): void => {
-    if (ws.readyState !== ws.OPEN) return;
+  // Two fragments of one WebSocket message: the pixels go out as they are, never copied into a
+  // joined buffer, and are released once written (or failed): until then the socket reads them.
+  const sendParts = (header: Uint8Array, payload: Uint8Array, release: () => void): void => {
+    if (ws.readyState !== ws.OPEN) {
+      release();
+      return;
+    }
     ws.send(header, { binary: true, fin: false });
-    ws.send(payload, { binary: true, fin: true });
+    ws.send(payload, { binary: true, fin: true }, () => release());
   };
   const deflate = encoding === 'deflate' ? new DeflateSender({ send, sendParts }) : undefined;
   const viewer = feed.attach(
     deflate
       ? {
           send: (encoded) => deflate.send(encoded),
-          sendParts: (header, payload) => deflate.send(header, payload),
+          sendParts: (header, payload, release) => deflate.send(header, payload, release),
           // What waits for compression is behind as much as what waits in the socket.
           queued: () => ws.bufferedAmount + deflate.queuedBytes,
           close: () => ws.close(1001, 'The machine stopped.'),

@@ -31,9 +31,13 @@ export class DisplayStreamError extends Error {
   }
 }
 
+/** Gives the buffer one message of `length` bytes is read into. */
+export type DisplayBodyAllocator = (length: number) => Uint8Array;
+
 /**
- * Splits a byte stream into display messages. Each message gets its own buffer (decoded pixels
- * are views into it, so the caller may keep them). After an error every later `push` throws too.
+ * Splits a byte stream into display messages. Each message gets its own buffer from `allocate`
+ * (decoded pixels are views into it, so the caller may keep them as long as it owns that
+ * buffer; by default a fresh one, owned by the caller). After an error every later `push` throws too.
  */
 export class DisplayStreamReader {
   private prefix = new Uint8Array(displayFramePrefixBytes);
@@ -42,10 +46,17 @@ export class DisplayStreamReader {
   private bodyFilled = 0;
   private failure: DisplayStreamError | undefined;
 
-  constructor(private readonly maxFrame = defaultMaxDisplayFrame) {}
+  constructor(
+    private readonly maxFrame = defaultMaxDisplayFrame,
+    private readonly allocate: DisplayBodyAllocator = (length) => new Uint8Array(length),
+  ) {}
 
-  /** Takes the next chunk of the stream; returns the messages it completed (throws DisplayStreamError). */
-  push(chunk: Uint8Array): DisplayMessage[] {
+  /**
+   * Takes the next chunk of the stream; returns the messages it completed (throws
+   * DisplayStreamError). With `bodies`, the buffer of each completed message (from the
+   * allocator; malformed ones too) is appended to it, so an allocator's owner can take them back.
+   */
+  push(chunk: Uint8Array, bodies?: Uint8Array[]): DisplayMessage[] {
     if (this.failure) throw this.failure;
     const out: DisplayMessage[] = [];
     let at = 0;
@@ -60,7 +71,7 @@ export class DisplayStreamReader {
         this.prefixFilled = 0;
         if (length > this.maxFrame) return this.fail(`a display message of ${length} bytes is over the limit of ${this.maxFrame}`);
         if (length < 4) return this.fail(`a display message of ${length} bytes is too short to hold a header`);
-        this.body = new Uint8Array(length);
+        this.body = this.allocate(length);
         this.bodyFilled = 0;
       }
       const take = Math.min(this.body.byteLength - this.bodyFilled, chunk.byteLength - at);
@@ -70,6 +81,7 @@ export class DisplayStreamReader {
       if (this.bodyFilled < this.body.byteLength) break;
       const body = this.body;
       this.body = undefined;
+      bodies?.push(body);
       try {
         out.push(decodeDisplayMessage(body));
       } catch (error) {
