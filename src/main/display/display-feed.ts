@@ -71,10 +71,7 @@ class EncodedMessage {
   readonly parts: DisplayMessageParts;
   private joinedBytes: Uint8Array | undefined;
 
-  constructor(
-    readonly message: DisplayMessage,
-    readonly retain: (message: DisplayMessage) => Release,
-  ) {
+  constructor(readonly message: DisplayMessage) {
     const parts = encodeDisplayParts(message);
     this.parts = parts;
     this.byteLength = parts.header.byteLength + (parts.payload?.byteLength ?? 0);
@@ -113,7 +110,7 @@ class Viewer implements FeedViewer {
     try {
       const { header, payload } = message.parts;
       if (payload && this.link.sendParts) {
-        const release = message.retain(message.message);
+        const release = this.feed.retain(message.message);
         try {
           this.link.sendParts(header, payload, release);
         } catch (error) {
@@ -172,8 +169,9 @@ export class DisplayFeed {
     this.unsubscribe = source.onDisplay((message) => this.receive(message));
   }
 
-  private encode(message: DisplayMessage): EncodedMessage {
-    return new EncodedMessage(message, (kept) => this.source.retainDisplay?.(kept) ?? noRelease);
+  /** Holds `message`'s payload for a transport that still reads it (the source's retainDisplay). */
+  retain(message: DisplayMessage): Release {
+    return this.source.retainDisplay?.(message) ?? noRelease;
   }
 
   /** Attaches a viewer and sends it the whole current screen. */
@@ -192,7 +190,7 @@ export class DisplayFeed {
   /** Sends a viewer the whole current screen (it is no longer skipped). */
   catchUp(viewer: Viewer): void {
     viewer.skipped = false;
-    for (const message of this.source.screen()) viewer.send(this.encode(message));
+    for (const message of this.source.screen()) viewer.send(new EncodedMessage(message));
     this.updateDemand();
   }
 
@@ -231,7 +229,7 @@ export class DisplayFeed {
         skippedNow = true;
         continue;
       }
-      encoded ??= this.encode(message);
+      encoded ??= new EncodedMessage(message);
       viewer.send(encoded);
     }
     if (skippedNow) this.updateDemand();
