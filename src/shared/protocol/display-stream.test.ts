@@ -42,3 +42,24 @@ test('malformed messages are refused with what is wrong', () => {
   assert.throws(() => new DisplayStreamReader().push(framed(short)), /malformed: display rectangle payload is 4 bytes, expected 8/);
   assert.throws(() => new DisplayStreamReader().push(displayFramePrefix(2)), /too short/);
 });
+
+test('each message is read into the buffer the allocator gives, and every completed buffer is reported back, a malformed one too', () => {
+  const given: Uint8Array[] = [];
+  const reader = new DisplayStreamReader(undefined, (length) => {
+    const buffer = new Uint8Array(length);
+    given.push(buffer);
+    return buffer;
+  });
+  const rect = encodeDisplayMessage({ type: 'rect', x: 0, y: 0, width: 2, height: 1, pixels: Uint8Array.from([1, 2, 3, 255, 4, 5, 6, 255]) });
+  const stream = new Uint8Array([...displayFramePrefix(rect.byteLength), ...rect, ...displayFramePrefix(4)]);
+  const bodies: Uint8Array[] = [];
+  const messages = reader.push(stream, bodies);
+  assert.equal(messages.length, 1);
+  assert.equal(given.length, 2, 'the second message is started, not complete');
+  assert.deepEqual(bodies, [given[0]], 'only the completed one is reported');
+  const first = messages[0];
+  assert.ok(first?.type === 'rect' && first.pixels.buffer === given[0]!.buffer, 'its pixels are a view of the given buffer');
+  // The second body: a header naming an unknown type (malformed).
+  assert.throws(() => reader.push(Uint8Array.from([99, 0, 0, 0]), bodies), DisplayStreamError);
+  assert.deepEqual(bodies, [given[0], given[1]], 'the malformed one is reported too, so its owner can take it back');
+});
