@@ -261,7 +261,8 @@ async function hangarSide(main: HangarMain, work: string, engine: 'qemu' | 'v86'
   const engineProcesses = (): number[] => descendants(main.process.pid!).filter((pid) => commandName(pid).startsWith('node') || commandName(pid).startsWith('MainThread'));
   const side: Side = {
     name: label,
-    url: `${main.url}#/vm/${id}`,
+    // BENCH_PAGE_QUERY: extra page parameters, e.g. `&display-transport=socket` (the WebSocket path) for A/B runs.
+    url: `${main.url}${process.env.BENCH_PAGE_QUERY ?? ''}#/vm/${id}`,
     canvas: '[data-testid="guest-canvas"]',
     displayPids: () => [main.process.pid!, ...descendants(main.process.pid!).filter((pid) => !commandName(pid).startsWith('qemu'))],
     relayPids: () => [main.process.pid!],

@@ -1,10 +1,10 @@
 /**
  * Compressed display frames end to end: the VM page in headless Chromium with the display
  * forced compressed (`?display-encoding=deflate`, what a viewer not on loopback gets by default)
- * paints the same pixels as a page on loopback's default (raw), on a real QEMU guest that draws
- * full-screen 32-bit graphics (bench/display-guest.ts: gradients, so every rectangle goes through
- * the delta filter and DEFLATE) — and the compressed page really was sent compressed envelopes,
- * the raw one none. And a compressed viewer that falls behind is skipped and then sent the whole
+ * paints the same pixels as a page on loopback's default (raw), on the display stream and on the
+ * socket, on a real QEMU guest that draws full-screen 32-bit graphics (bench/display-guest.ts:
+ * gradients, so every rectangle goes through the delta filter and DEFLATE) — and the compressed
+ * page really was sent compressed envelopes. And a compressed viewer that falls behind is skipped and then sent the whole
  * current screen, like every viewer (flow control counts what it was sent before compression).
  */
 import assert from 'node:assert/strict';
@@ -85,22 +85,25 @@ async function openVmPage(query: string): Promise<{ page: Page; received: Receiv
   return { page, received };
 }
 
-test('a page sent compressed frames paints the same pixels as one sent raw pixels', async () => {
-  // The loopback default (no parameter: the page asks for `auto`) and the forced compression.
+test('a page sent compressed frames paints the same pixels as one sent raw pixels, on the display stream and on the socket', async () => {
+  // The loopback default (no parameter: the page asks for `auto` and a display stream), forced
+  // compression on the stream, and forced compression on the socket (where a test can count frames).
   const raw = await openVmPage('');
   const compressed = await openVmPage('&display-encoding=deflate');
-  // Stop the animation: both must then settle on the same final frame.
+  const counted = await openVmPage('&display-encoding=deflate&display-transport=socket');
+  const pages = [raw, compressed, counted];
+  // Stop the animation: all must then settle on the same final frame.
   const stopped = await core.call('vm.send-keys', { id: machineId, keys: ['spc'] });
   assert.ok(stopped.ok, JSON.stringify(stopped));
+  const hashes = async (): Promise<string[]> => Promise.all(pages.map(({ page }) => canvasHash(page)));
   const settled = await until(
-    'both pages to show the same still frame',
+    'every page to show the same still frame',
     async () => {
-      const first = [await canvasHash(raw.page), await canvasHash(compressed.page)];
+      const first = await hashes();
       await new Promise((resolve) => setTimeout(resolve, 400));
-      const second = [await canvasHash(raw.page), await canvasHash(compressed.page)];
-      return { first, second };
+      return { first, second: await hashes() };
     },
-    ({ first, second }) => first[0] === second[0] && first[1] === second[1] && second[0] === second[1],
+    ({ first, second }) => first.every((hash, index) => hash === second[index] && hash === second[0]),
     60_000,
     0,
   );
@@ -110,13 +113,12 @@ test('a page sent compressed frames paints the same pixels as one sent raw pixel
     await compressed.page.screenshot({ path: join(shots, 'remote-display-deflate.png') });
   }
   assert.match(settled.second[0] as string, /^640x480:/);
-  assert.equal(raw.received.envelopes, 0, 'loopback gets raw pixels');
-  assert.ok(compressed.received.envelopes > 0, 'the compressed page was sent compressed envelopes');
-  // Per message the compressed page needs a small fraction of the raw page's bytes (gradients filter to constants).
-  const perMessage = (r: Received): number => r.bytes / Math.max(1, r.envelopes + r.plain);
-  assert.ok(perMessage(compressed.received) * 10 < perMessage(raw.received), `bytes per message: compressed ${perMessage(compressed.received)}, raw ${perMessage(raw.received)}`);
-  await raw.page.close();
-  await compressed.page.close();
+  assert.equal(raw.received.bytes + compressed.received.bytes, 0, 'pages on the display stream get nothing binary on their sockets');
+  assert.ok(counted.received.envelopes > 0, 'the compressed page was sent compressed envelopes');
+  // Per message the compressed page needs a small fraction of a raw frame's bytes (gradients filter to constants).
+  const perMessage = counted.received.bytes / Math.max(1, counted.received.envelopes + counted.received.plain);
+  assert.ok(perMessage * 10 < 640 * 480 * 4, `bytes per message: compressed ${perMessage}, a raw frame ${640 * 480 * 4}`);
+  for (const { page } of pages) await page.close();
 });
 
 test('a compressed viewer that is behind is skipped, then sent the whole current screen (coalesced, never queued)', async (t) => {

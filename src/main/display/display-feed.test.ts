@@ -172,7 +172,7 @@ test('the feed tells its source when no viewer keeps up, so main can stop readin
 });
 
 test('a payload is held while a viewer\'s transport still writes it; the source reuses it only after the release', async () => {
-  const { DisplayBuffers } = await import('./display-buffers.js');
+  const { DisplayBuffers } = await import('../../shared/display/display-buffers.js');
   const buffers = new DisplayBuffers();
   const listeners = new Set<(message: DisplayMessage) => void>();
   const source: DisplaySource = {

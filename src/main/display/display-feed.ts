@@ -13,7 +13,7 @@
  */
 import type { DisplayMessage } from '../../shared/protocol/display.js';
 import { encodeDisplayParts, type DisplayMessageParts } from '../../shared/protocol/display-codec.js';
-import type { Release } from './display-buffers.js';
+import type { Release } from '../../shared/display/display-buffers.js';
 import type { DisplayDemand } from './display-read-gate.js';
 
 /** Bytes a viewer may be behind before it is skipped. */

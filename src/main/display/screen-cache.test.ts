@@ -80,7 +80,7 @@ test('graphics mode: rectangles kept uncopied stay bounded; a mode change drops 
 });
 
 test('the copy holds the pooled buffers of the rectangles it keeps, and lets go once they are hidden or copied in', async () => {
-  const { DisplayBuffers } = await import('./display-buffers.js');
+  const { DisplayBuffers } = await import('../../shared/display/display-buffers.js');
   const buffers = new DisplayBuffers();
   const cache = new ScreenCache((message) => buffers.retain(message));
   cache.apply({ type: 'mode', mode: 'graphics', width: 256, height: 128 });

@@ -6,7 +6,7 @@
  * the Electron display broker and the web shell).
  */
 import type { CursorSpriteMessage, DisplayMessage, DisplayModeMessage, PointerModeMessage, RectangleMessage, TextCursorMessage, TextFontMessage } from '../../shared/protocol/display.js';
-import type { Release } from './display-buffers.js';
+import type { Release } from '../../shared/display/display-buffers.js';
 
 /** Holds the buffer a message's payload lives in while the copy keeps the message (display-buffers.ts). */
 export type RetainMessage = (message: DisplayMessage) => Release;

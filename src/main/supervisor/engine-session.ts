@@ -9,7 +9,7 @@ import { createConnection, type Socket } from 'node:net';
 import type { DisplayMessage } from '../../shared/protocol/display.js';
 import { DisplayStreamReader } from '../../shared/protocol/display-stream.js';
 import type { QmpEvent } from '../../shared/protocol/envelope.js';
-import { DisplayBuffers, type Release } from '../display/display-buffers.js';
+import { DisplayBuffers, type Release } from '../../shared/display/display-buffers.js';
 import { DisplayReadGate, type DisplayDemand } from '../display/display-read-gate.js';
 import { ScreenCache } from '../display/screen-cache.js';
 import type { EngineChannel, EngineExit } from './engine-launcher.js';

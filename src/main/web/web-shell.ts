@@ -6,7 +6,9 @@
  * event as `{event, data}` (api-socket.ts). `/display/<machine>` is binary: each frame is one
  * encodeDisplayMessage() message, the whole current screen first; text frames coming back are
  * `input-send-event` arguments (display-socket.ts). With `?encoding=deflate` (or `auto` from a
- * viewer not on loopback) large messages come as compressed envelopes (display-deflate.ts).
+ * viewer not on loopback) large messages come as compressed envelopes (display-deflate.ts). With
+ * `?transport=stream` the display messages come instead on a long-lived HTTP response,
+ * `GET /display-stream/<id>`, named by the socket's first text frame (display-http-stream.ts).
  *
  * Hostile input: whoever can reach the port chooses every byte, and one crash here would end
  * every running guest, so nothing a client sends may throw out of a handler. Limits:
@@ -36,6 +38,7 @@ import { apiMessageLimitBytes, serveApi } from './api-socket.js';
 import { DisplayFeeds } from '../display/display-feed.js';
 import type { EngineSession } from '../supervisor/index.js';
 import { chooseDisplayEncoding } from './display-deflate.js';
+import { DisplayHttpStreams, displayStreamPath } from './display-http-stream.js';
 import { displayMessageLimitBytes, serveDisplay } from './display-socket.js';
 import { checkRequest, requestTarget } from './guard.js';
 import { createRefusalLog, quoteForLog } from './refusal-log.js';
@@ -82,6 +85,7 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
   let port = 0;
   /** Every TCP connection, whatever state it is in, so close() can end them all. */
   const connections = new Set<Socket>();
+  const displayStreams = new DisplayHttpStreams();
   const server = createServer((request, response) => {
     try {
       const refusal = checkRequest(request, token, port);
@@ -93,7 +97,12 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
         // Nothing here takes a body: do not read one, end the connection instead.
         return void response.writeHead(405, { allow: 'GET, HEAD', connection: 'close', 'content-type': 'text/plain; charset=utf-8' }).end('Only GET and HEAD are served here.\n');
       }
-      serveFile((requestTarget(request.url) as { pathname: string }).pathname, response, rendererDir, token);
+      const pathname = (requestTarget(request.url) as { pathname: string }).pathname;
+      if (pathname.startsWith(displayStreamPath)) {
+        if (request.method !== 'GET') return void response.writeHead(405, { allow: 'GET', 'content-type': 'text/plain; charset=utf-8' }).end('A display stream is only served to GET.\n');
+        return void displayStreams.claim(pathname.slice(displayStreamPath.length), response);
+      }
+      serveFile(pathname, response, rendererDir, token);
     } catch (error) {
       log(`HTTP request ${quoteForLog(request.url ?? '')} failed: ${(error as Error).message}`);
       if (!response.headersSent) response.writeHead(500, { connection: 'close' }).end();
@@ -136,7 +145,8 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
       const session = path.startsWith('/display/') ? core.engineSession(path.slice('/display/'.length)) : undefined;
       if (!session) return void refuseRaw(socket, 404, path.startsWith('/display/') ? 'That machine is not running.' : 'No such socket: use /api or /display/<machine>.');
       const encoding = chooseDisplayEncoding(target.searchParams.get('encoding'), (socket as Socket).remoteAddress);
-      displaySockets.handleUpgrade(request, socket, head, (ws) => serveDisplay(ws, displayFeeds.feed(session), session, log, peer, encoding));
+      const transport = target.searchParams.get('transport') === 'stream' ? 'stream' : 'socket';
+      displaySockets.handleUpgrade(request, socket, head, (ws) => serveDisplay(ws, displayFeeds.feed(session), session, log, peer, encoding, transport, displayStreams));
     } catch (error) {
       log(`WebSocket upgrade ${quoteForLog(request.url ?? '')} failed: ${(error as Error).message}`);
       refuseRaw(socket, 500, 'Internal error.');
@@ -157,6 +167,7 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         displayFeeds.dispose();
+        displayStreams.dispose();
         for (const ws of [...apiSockets.clients, ...displaySockets.clients]) ws.terminate();
         apiSockets.close();
         displaySockets.close();

@@ -65,7 +65,7 @@ export async function inflateEnvelope(envelope: DeflateEnvelope): Promise<Uint8A
  * has been delivered.
  */
 export class DisplayInflater {
-  private readonly waiting: (ArrayBuffer | Uint8Array)[] = [];
+  private readonly waiting: { data: ArrayBuffer | Uint8Array; release?: () => void }[] = [];
   private busy = false;
   private closed = false;
   /** Envelopes refused (malformed, oversized, or inflating to other than they declare). */
@@ -76,23 +76,30 @@ export class DisplayInflater {
   /** @param deliver takes each message, inflated, in arrival order (an empty array for a refused envelope). */
   constructor(private readonly deliver: (message: ArrayBuffer | Uint8Array) => void) {}
 
-  /** Takes one binary message from the socket. */
-  push(data: ArrayBuffer | Uint8Array): void {
-    if (this.closed) return;
-    this.waiting.push(data);
+  /**
+   * Takes one binary message from the socket or stream; `release` is called once `data` is no
+   * longer read here (delivered, inflated, or dropped).
+   */
+  push(data: ArrayBuffer | Uint8Array, release?: () => void): void {
+    if (this.closed) {
+      release?.();
+      return;
+    }
+    this.waiting.push(release ? { data, release } : { data });
     if (!this.busy) void this.drain();
   }
 
   /** Drops what waits; nothing more is delivered. */
   close(): void {
     this.closed = true;
-    this.waiting.length = 0;
+    for (const entry of this.waiting.splice(0)) entry.release?.();
   }
 
   private async drain(): Promise<void> {
     this.busy = true;
     try {
-      for (let data = this.waiting.shift(); data !== undefined && !this.closed; data = this.waiting.shift()) {
+      for (let entry = this.waiting.shift(); entry !== undefined; entry = this.waiting.shift()) {
+        const { data, release } = entry;
         let envelope: DeflateEnvelope | undefined;
         let message: ArrayBuffer | Uint8Array = data;
         try {
@@ -103,7 +110,12 @@ export class DisplayInflater {
           this.lastError = (error as Error).message;
           message = new Uint8Array(0);
         }
-        if (!this.closed) this.deliver(message);
+        try {
+          if (!this.closed) this.deliver(message);
+        } finally {
+          release?.();
+        }
+        if (this.closed) break;
       }
     } finally {
       this.busy = false;

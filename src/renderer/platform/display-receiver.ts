@@ -23,8 +23,8 @@ function nextFrame(callback: () => void): void {
 export class DisplayReceiver {
   private readonly listeners = new Set<(message: DisplayMessage) => void>();
   private readonly closeListeners = new Set<(reason: string) => void>();
-  /** Messages that arrived before anyone subscribed; undefined once someone has. */
-  private early: DisplayMessage[] | undefined = [];
+  /** Messages that arrived before anyone subscribed, each with its hold; undefined once someone has. */
+  private early: { message: DisplayMessage; release: () => void }[] | undefined = [];
   /** Binary messages received, counted as main counts what it sent (malformed ones too). */
   private received = 0;
   /** Received messages handed to a view (early ones count once they are). */
@@ -39,10 +39,13 @@ export class DisplayReceiver {
    * @param sendAck posts `{ack: N}` to main on the channel.
    * @param schedule when an acknowledgement goes out: the next animation frame, i.e. once the
    *   page has had the chance to paint what it received.
+   * @param hold holds a message's buffer while it waits for a subscriber (a pooled buffer is
+   *   otherwise reused once `receive` returns); returns the release.
    */
   constructor(
     private readonly sendAck: (received: number) => void,
     private readonly schedule: FrameScheduler = nextFrame,
+    private readonly hold: (message: DisplayMessage) => () => void = () => () => undefined,
   ) {}
 
   /** The channel is open: `{ack: 0}` tells main this view acknowledges, so flow control applies from its first message. */
@@ -72,7 +75,7 @@ export class DisplayReceiver {
     }
     if (this.early) {
       // Main stops sending once this much is unacknowledged, so the list stays bounded.
-      this.early.push(message);
+      this.early.push({ message, release: this.hold(message) });
       return;
     }
     this.delivered = this.received;
@@ -80,12 +83,22 @@ export class DisplayReceiver {
     this.scheduleAck();
   }
 
-  /** Calls `listener` with every decoded message (the early ones first); returns the unsubscribe function. */
+  /**
+   * Calls `listener` with every decoded message (the early ones first); returns the unsubscribe
+   * function. A message's pixels are valid during the call only: a listener that keeps them
+   * copies them (the canvas's putImageData does).
+   */
   subscribe(listener: (message: DisplayMessage) => void): () => void {
     this.listeners.add(listener);
     const early = this.early;
     this.early = undefined;
-    for (const message of early ?? []) listener(message);
+    for (const { message, release } of early ?? []) {
+      try {
+        listener(message);
+      } finally {
+        release();
+      }
+    }
     this.delivered = this.received;
     this.scheduleAck();
     return () => this.listeners.delete(listener);
@@ -105,6 +118,7 @@ export class DisplayReceiver {
   /** Drops listeners and early messages; nothing more is delivered or acknowledged. */
   close(): void {
     this.closed = true;
+    for (const { release } of this.early ?? []) release();
     this.early = undefined;
     this.listeners.clear();
     this.closeListeners.clear();

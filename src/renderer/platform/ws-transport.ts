@@ -6,10 +6,13 @@
  *
  * Display sockets ask for `encoding=auto` (the shell compresses frames for a viewer not on
  * loopback and sends raw pixels on loopback; display-inflate.ts decodes them); the page URL's
- * `?display-encoding=deflate` or `raw` forces one.
+ * `?display-encoding=deflate` or `raw` forces one. They also ask for their messages on an HTTP
+ * stream (display-http-stream.ts: cheaper for the browser than WebSocket messages); the page
+ * URL's `?display-transport=socket` keeps them on the socket.
  */
 import type { DisplayMessage } from '../../shared/protocol/display.js';
 import type { GuestInputEvent } from '../features/display/types.js';
+import { HttpDisplayStream } from './display-http-stream.js';
 import { DisplayInflater } from './display-inflate.js';
 import { DisplayReceiver } from './display-receiver.js';
 import type { ApiEventMessage, ApiResult, ApiTransport, ConnectionState, DisplayChannel } from './transport.js';
@@ -27,21 +30,28 @@ export interface WebSocketEndpoint {
   readonly token?: string;
   /** The display encoding asked for (default `auto`: compressed only when not on loopback). */
   readonly displayEncoding?: DisplayEncodingRequest;
+  /** Where display messages come (default `stream`: an HTTP stream when main has room for one; `socket`: always the WebSocket). */
+  readonly displayTransport?: DisplayTransportRequest;
 }
 
 /** What a page may ask of a display socket (src/main/web/display-deflate.ts decides). */
 export type DisplayEncodingRequest = 'auto' | 'deflate' | 'raw';
 const displayEncodings: readonly string[] = ['auto', 'deflate', 'raw'];
 
+/** How a page asks for display messages (src/main/web/display-http-stream.ts). */
+export type DisplayTransportRequest = 'stream' | 'socket';
+
 /** The endpoint of the page that is running: same host, token from `?token=` if present. */
 export function pageEndpoint(location: Location = window.location): WebSocketEndpoint {
   const query = new URLSearchParams(location.search);
   const token = query.get('token') ?? undefined;
   const encoding = query.get('display-encoding');
+  const transport = query.get('display-transport');
   return {
     origin: `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}`,
     ...(token ? { token } : {}),
     ...(encoding && displayEncodings.includes(encoding) ? { displayEncoding: encoding as DisplayEncodingRequest } : {}),
+    ...(transport === 'stream' || transport === 'socket' ? { displayTransport: transport } : {}),
   };
 }
 
@@ -107,8 +117,10 @@ export class WebSocketTransport implements ApiTransport {
   }
 
   openDisplay(machineId: string): DisplayChannel {
-    const url = socketUrl(this.endpoint, `/display/${encodeURIComponent(machineId)}`, { encoding: this.endpoint.displayEncoding ?? 'auto' });
-    const channel = new WebSocketDisplayChannel(url, () => this.displays.delete(channel));
+    const streamed = (this.endpoint.displayTransport ?? 'stream') === 'stream';
+    const url = socketUrl(this.endpoint, `/display/${encodeURIComponent(machineId)}`, { encoding: this.endpoint.displayEncoding ?? 'auto', ...(streamed ? { transport: 'stream' } : {}) });
+    const streamUrl = (id: string): string => socketUrl({ ...this.endpoint, origin: this.endpoint.origin.replace(/^ws/, 'http') }, `/display-stream/${id}`);
+    const channel = new WebSocketDisplayChannel(url, streamed ? streamUrl : undefined, () => this.displays.delete(channel));
     this.displays.add(channel);
     return channel;
   }
@@ -193,33 +205,75 @@ export class WebSocketTransport implements ApiTransport {
   }
 }
 
-/** One `/display/<id>` socket. Frames that fail to decode are dropped (and counted). */
+/**
+ * One `/display/<id>` socket, and the display stream it names when main offers one
+ * (display-http-stream.ts). Frames that fail to decode are dropped (and counted).
+ */
 class WebSocketDisplayChannel implements DisplayChannel {
   private readonly socket: WebSocket;
-  private readonly receiver = new DisplayReceiver((received) => {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ ack: received }));
-  });
+  private stream: HttpDisplayStream | undefined;
+  private readonly receiver = new DisplayReceiver(
+    (received) => {
+      if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ ack: received }));
+    },
+    undefined,
+    (message) => this.stream?.buffers.retain(message) ?? (() => undefined),
+  );
   private readonly inflater = new DisplayInflater((message) => this.receiver.receive(message));
   private readonly queue: string[] = [];
   private closed = false;
 
-  constructor(url: string, private readonly onDispose: () => void) {
+  /** @param streamUrl the URL of a display stream, given its id (the socket asks for one when set). */
+  constructor(url: string, private readonly streamUrl: ((id: string) => string) | undefined, private readonly onDispose: () => void) {
     this.socket = new WebSocket(url);
     this.socket.binaryType = 'arraybuffer';
     this.socket.addEventListener('open', () => {
-      this.receiver.opened();
+      // Asking for a stream, the page announces itself once main says where messages come from.
+      if (!this.streamUrl) this.receiver.opened();
       for (const frame of this.queue.splice(0)) this.socket.send(frame);
     });
-    // Text frames are input refusals; the guest just does not get that event.
     this.socket.addEventListener('message', (event) => {
       const data: unknown = event.data;
       if (data instanceof ArrayBuffer) this.inflater.push(data);
-      else this.receiver.receive(data);
+      else if (!this.openStream(data)) this.receiver.receive(data); // input refusals: the guest just does not get that event
     });
     this.socket.addEventListener('close', (event) => {
-      this.receiver.ended(event.code === 1006 ? 'the machine is not running' : `the display closed (${event.code})`);
+      this.receiver.ended(event.code === 1006 ? 'the machine is not running' : `the display closed (${event.code}${event.reason ? `: ${event.reason}` : ''})`);
       this.close();
     });
+  }
+
+  /**
+   * Starts reading the stream a `{stream: id}` text frame names (`{stream: null}`: no room, the
+   * messages come on the socket); false for any other frame.
+   */
+  private openStream(data: unknown): boolean {
+    if (typeof data !== 'string' || !this.streamUrl || this.stream || !data.startsWith('{"stream":')) return false;
+    let id: unknown;
+    try {
+      id = (JSON.parse(data) as { stream?: unknown }).stream;
+    } catch {
+      return false;
+    }
+    if (id === null) {
+      this.receiver.opened();
+      return true;
+    }
+    if (typeof id !== 'string' || !/^[0-9a-f]{1,64}$/.test(id)) return false;
+    this.stream = new HttpDisplayStream(this.streamUrl(id), {
+      opened: () => this.receiver.opened(),
+      message: (body, release) => this.inflater.push(body, release),
+      ended: (reason) => {
+        this.receiver.ended(reason);
+        this.close();
+      },
+    });
+    return true;
+  }
+
+  /** Whether display messages come on an HTTP stream (tests and benchmarks). */
+  get streamed(): boolean {
+    return this.stream !== undefined;
   }
 
   /** Frames that could not be decoded (a version mismatch between shell and page). */
@@ -246,6 +300,7 @@ class WebSocketDisplayChannel implements DisplayChannel {
     if (this.closed) return;
     this.closed = true;
     this.socket.close();
+    this.stream?.close();
     this.inflater.close();
     this.receiver.close();
     this.onDispose();

@@ -35,11 +35,12 @@ export class DisplayStreamError extends Error {
 export type DisplayBodyAllocator = (length: number) => Uint8Array;
 
 /**
- * Splits a byte stream into display messages. Each message gets its own buffer from `allocate`
- * (decoded pixels are views into it, so the caller may keep them as long as it owns that
- * buffer; by default a fresh one, owned by the caller). After an error every later `push` throws too.
+ * Splits a byte stream into the encoded messages it frames, without decoding them (a page hands
+ * them to its inflater and receiver as they would come from a WebSocket). Each message gets its
+ * own buffer from `allocate` (by default a fresh one, owned by the caller). After an error every
+ * later `push` throws too.
  */
-export class DisplayStreamReader {
+export class DisplayFrameSplitter {
   private prefix = new Uint8Array(displayFramePrefixBytes);
   private prefixFilled = 0;
   private body: Uint8Array | undefined;
@@ -51,14 +52,9 @@ export class DisplayStreamReader {
     private readonly allocate: DisplayBodyAllocator = (length) => new Uint8Array(length),
   ) {}
 
-  /**
-   * Takes the next chunk of the stream; returns the messages it completed (throws
-   * DisplayStreamError). With `bodies`, the buffer of each completed message (from the
-   * allocator; malformed ones too) is appended to it, so an allocator's owner can take them back.
-   */
-  push(chunk: Uint8Array, bodies?: Uint8Array[]): DisplayMessage[] {
+  /** Takes the next chunk of the stream and appends each message it completes to `bodies` (throws DisplayStreamError). */
+  push(chunk: Uint8Array, bodies: Uint8Array[]): void {
     if (this.failure) throw this.failure;
-    const out: DisplayMessage[] = [];
     let at = 0;
     while (at < chunk.byteLength) {
       if (!this.body) {
@@ -69,8 +65,8 @@ export class DisplayStreamReader {
         if (this.prefixFilled < displayFramePrefixBytes) break;
         const length = new DataView(this.prefix.buffer).getUint32(0, true);
         this.prefixFilled = 0;
-        if (length > this.maxFrame) return this.fail(`a display message of ${length} bytes is over the limit of ${this.maxFrame}`);
-        if (length < 4) return this.fail(`a display message of ${length} bytes is too short to hold a header`);
+        if (length > this.maxFrame) this.fail(`a display message of ${length} bytes is over the limit of ${this.maxFrame}`);
+        if (length < 4) this.fail(`a display message of ${length} bytes is too short to hold a header`);
         this.body = this.allocate(length);
         this.bodyFilled = 0;
       }
@@ -79,16 +75,9 @@ export class DisplayStreamReader {
       this.bodyFilled += take;
       at += take;
       if (this.bodyFilled < this.body.byteLength) break;
-      const body = this.body;
+      bodies.push(this.body);
       this.body = undefined;
-      bodies?.push(body);
-      try {
-        out.push(decodeDisplayMessage(body));
-      } catch (error) {
-        return this.fail(`a display message is malformed: ${(error as Error).message}`);
-      }
     }
-    return out;
   }
 
   /** Bytes of a partly received message (0 between messages). */
@@ -96,9 +85,53 @@ export class DisplayStreamReader {
     return this.body ? this.bodyFilled : this.prefixFilled;
   }
 
-  private fail(reason: string): never {
+  /** Marks the stream broken (a message that does not decode, say) and throws. */
+  fail(reason: string): never {
     this.failure = new DisplayStreamError(reason);
     this.body = undefined;
     throw this.failure;
+  }
+}
+
+/**
+ * Splits a byte stream into display messages and decodes them. Each message gets its own buffer
+ * from `allocate` (decoded pixels are views into it, so the caller may keep them as long as it
+ * owns that buffer; by default a fresh one, owned by the caller). After an error every later
+ * `push` throws too.
+ */
+export class DisplayStreamReader {
+  private readonly splitter: DisplayFrameSplitter;
+
+  constructor(maxFrame = defaultMaxDisplayFrame, allocate?: DisplayBodyAllocator) {
+    this.splitter = new DisplayFrameSplitter(maxFrame, allocate);
+  }
+
+  /**
+   * Takes the next chunk of the stream; returns the messages it completed (throws
+   * DisplayStreamError). With `bodies`, the buffer of each completed message (from the
+   * allocator; malformed ones too) is appended to it, so an allocator's owner can take them back.
+   */
+  push(chunk: Uint8Array, bodies?: Uint8Array[]): DisplayMessage[] {
+    const completed: Uint8Array[] = [];
+    try {
+      this.splitter.push(chunk, completed);
+    } finally {
+      // Bodies completed before a framing error still go back to their owner.
+      bodies?.push(...completed);
+    }
+    const out: DisplayMessage[] = [];
+    for (const body of completed) {
+      try {
+        out.push(decodeDisplayMessage(body));
+      } catch (error) {
+        return this.splitter.fail(`a display message is malformed: ${(error as Error).message}`);
+      }
+    }
+    return out;
+  }
+
+  /** Bytes of a partly received message (0 between messages). */
+  get partial(): number {
+    return this.splitter.partial;
   }
 }

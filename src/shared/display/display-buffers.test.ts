@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DisplayMessage } from '../../shared/protocol/display.js';
+import type { DisplayMessage } from '../protocol/display.js';
 import { DisplayBuffers, pooledMinimumBytes } from './display-buffers.js';
 
 const big = 640 * 480 * 4;

@@ -1,5 +1,6 @@
 /**
- * Reused buffers for the large display messages main reads from an engine's display socket.
+ * Reused buffers for large display messages read from a byte stream: main's reads of an engine's
+ * display socket, and the page's reads of its display stream (src/renderer/platform/display-http-stream.ts).
  * A fresh 3 MiB buffer per 1024×768 frame cost main more than anything else on the display path:
  * first-touch page faults while filling it, then the garbage collector freeing it (about 6 ms
  * each per frame on the 2-core reference machine). Here a buffer goes back to the pool once
@@ -10,7 +11,7 @@
  * (`retain`) and lets go when done. A buffer is reused only when no hold is left, so a holder
  * that forgets to let go costs only the reuse, never the pixels someone still reads.
  */
-import type { DisplayMessage } from '../../shared/protocol/display.js';
+import type { DisplayMessage } from '../protocol/display.js';
 
 /** Messages smaller than this get their own buffer (small messages cost little to allocate). */
 export const pooledMinimumBytes = 64 << 10;
@@ -35,7 +36,7 @@ function payloadOf(message: DisplayMessage): Uint8Array | undefined {
   }
 }
 
-/** One engine session's pool of large display-message buffers. */
+/** One stream's pool of large display-message buffers. */
 export class DisplayBuffers {
   /** Holds per pooled buffer that is in use (weak: a buffer whose holder never lets go is still freed by the collector). */
   private readonly holds = new WeakMap<ArrayBufferLike, number>();
