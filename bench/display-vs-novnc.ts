@@ -400,7 +400,7 @@ const pageProbe = `
   };
   addEventListener('keydown', () => { if (!window.__bench.keyAt) window.__bench.keyAt = performance.now(); }, true);
   // Splits key→paint at the page's socket: key→message is the round trip through the display
-  // server(s) and QEMU, message→paint the page's own part. Both sides' sockets are WebSockets.
+  // server(s) and QEMU, message→paint the page's own part.
   // The sockets stay native WebSocket objects (noVNC checks what it is given).
   const NativeWebSocket = WebSocket;
   window.WebSocket = function WebSocket(...args) {
@@ -413,6 +413,15 @@ const pageProbe = `
   };
   Object.setPrototypeOf(window.WebSocket, NativeWebSocket);
   window.WebSocket.prototype = NativeWebSocket.prototype;
+  // Ours takes its display messages on a fetch body read with a BYOB reader (the display stream).
+  const nativeRead = ReadableStreamBYOBReader.prototype.read;
+  ReadableStreamBYOBReader.prototype.read = function read(...args) {
+    return nativeRead.apply(this, args).then((result) => {
+      const bench = window.__bench;
+      if (!result.done && bench.keyAt && !bench.messageAt) bench.messageAt = performance.now();
+      return result;
+    });
+  };
 `;
 
 interface Measured {
