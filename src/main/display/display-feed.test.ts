@@ -114,6 +114,18 @@ test('a detached viewer gets nothing more; bad acknowledgements never count for 
   assert.equal(link.received.length, 3, 'nothing after detaching, not even a catch-up');
 });
 
+test('a viewer attached after the feed ended (its engine exited during the set-up) is closed at once and sent nothing', () => {
+  const source = new Source();
+  source.emit({ type: 'mode', mode: 'text', cols: 2, rows: 1, width: 16, height: 16 });
+  const feed = new DisplayFeed(source);
+  feed.dispose();
+  const link = new Link();
+  feed.attach(link);
+  assert.equal(link.closed, true);
+  assert.deepEqual(link.received, []);
+  assert.equal(feed.size, 0);
+});
+
 test('a link that sends in parts gets each rectangle\'s own pixels as the payload, not a copy', () => {
   const source = new Source();
   source.emit({ type: 'mode', mode: 'graphics', width: 4, height: 2 });

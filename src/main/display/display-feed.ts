@@ -160,6 +160,7 @@ export class DisplayFeed {
   private drainTimer: NodeJS.Timeout | undefined;
   /** While the feed has viewers: whether any keeps up (the source may stop reading when none does). */
   private demand: DisplayDemand | undefined;
+  private disposed = false;
 
   constructor(
     private readonly source: DisplaySource,
@@ -174,9 +175,16 @@ export class DisplayFeed {
     return this.source.retainDisplay?.(message) ?? noRelease;
   }
 
-  /** Attaches a viewer and sends it the whole current screen. */
+  /**
+   * Attaches a viewer and sends it the whole current screen. A feed that has ended (its engine
+   * exited while the viewer was still being set up) closes the link at once instead.
+   */
   attach(link: ViewerLink): FeedViewer {
     const viewer = new Viewer(link, this);
+    if (this.disposed) {
+      link.close();
+      return viewer;
+    }
     this.viewers.add(viewer);
     this.catchUp(viewer);
     return viewer;
@@ -201,6 +209,7 @@ export class DisplayFeed {
 
   /** Closes every viewer's transport and detaches the feed itself. */
   dispose(): void {
+    this.disposed = true;
     this.demand?.release();
     this.demand = undefined;
     this.unsubscribe();

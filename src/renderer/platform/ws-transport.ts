@@ -271,11 +271,6 @@ class WebSocketDisplayChannel implements DisplayChannel {
     return true;
   }
 
-  /** Whether display messages come on an HTTP stream (tests and benchmarks). */
-  get streamed(): boolean {
-    return this.stream !== undefined;
-  }
-
   /** Frames that could not be decoded (a version mismatch between shell and page). */
   get malformed(): number {
     return this.receiver.malformed;
