@@ -7,7 +7,17 @@ if [ "$(id -u)" -ne 0 ]; then sudo_prefix="sudo"; fi
 # The Linux test guest (scripts/build-test-guest.sh) is built from Debian's i386 kernel and
 # busybox packages, downloaded with apt-get download: the i386 package lists are needed.
 if ! dpkg --print-foreign-architectures | grep -qx i386; then $sudo_prefix dpkg --add-architecture i386; fi
-$sudo_prefix apt-get update
+# A mirror in the middle of a sync can serve an index file of the wrong size (apt-get update
+# then exits 100): try again, and in the end go on with the lists apt already has. The installs
+# below still fail, saying which package, if those lists lack one.
+for attempt in 1 2 3 4; do
+  if $sudo_prefix apt-get update; then break; fi
+  if [ "$attempt" -eq 4 ]; then
+    echo "install-test-deps: apt-get update failed 4 times; going on with the package lists already on this machine." >&2
+    break
+  fi
+  sleep $((attempt * 20))
+done
 # diod + bubblewrap: v86's shared folders (a 9P server confined to the shared folder).
 $sudo_prefix apt-get install -y --no-install-recommends \
   grub-rescue-pc seabios qemu-system-x86 qemu-utils nasm osinfo-db xorriso mtools \
