@@ -7,7 +7,8 @@ import { LiveInputPacer, LiveInputQueueFull } from '../common/live-keys.js';
 import type { EngineArgs } from '../../shared/protocol/engine/index.js';
 import { ProtocolError } from '../backend.js';
 import { BIOS_KEY_POINTERS, KEYBOARD_STATUS_PORT, KeyQueue, biosKeyBufferHasRoom, keyboardControllerDrained, planTyping, typePlan } from '../common/typing.js';
-import { toQemuKey } from './keys.js';
+import { qkeycodeToXt } from '../../shared/input/qkeycode.js';
+import { qkeycodeNamesFromSchema, toQemuKey } from './keys.js';
 import type { QemuMachine } from './machine.js';
 
 type InputEvents = EngineArgs<'input-send-event'>['events'];
@@ -15,6 +16,9 @@ type InputEvents = EngineArgs<'input-send-event'>['events'];
 
 /** The input commands of one QEMU machine. */
 export class QemuInput {
+  /** This QEMU's QKeyCode names (from its QAPI schema, asked at the first key name outside Hangar's own table). */
+  private qkeycodes: Promise<ReadonlySet<string> | undefined> | undefined;
+
   /** Serialises typed text so concurrent commands never interleave half-pressed keys. */
   private readonly keys = new KeyQueue();
 
@@ -32,6 +36,8 @@ export class QemuInput {
   constructor(private readonly machine: QemuMachine) {
     machine.addHandlers({
       'input-send-event': async (args) => {
+        // Refused now, not when a queued batch reaches QEMU: by then the command has answered.
+        await this.refuseUnknownKeys(args.events);
         try {
           await this.live.submit(args.events, args.events.some((event) => event.type === 'key'));
         } catch (error) {
@@ -46,6 +52,17 @@ export class QemuInput {
       },
       'input-type-text': (args) => this.typeText(args.text, args['delay-ms'] ?? 10),
     });
+  }
+
+  /** Throws GenericError for a key name this QEMU does not know (its own QKeyCode list, asked once). */
+  private async refuseUnknownKeys(events: InputEvents): Promise<void> {
+    const names = events.flatMap((event) => (event.type === 'key' && event.data.key.type === 'qcode' && !qkeycodeToXt.has(event.data.key.data) && event.data.key.data !== 'pause' ? [event.data.key.data] : []));
+    if (names.length === 0) return;
+    this.qkeycodes ??= this.machine.call('query-qmp-schema').then(qkeycodeNamesFromSchema, () => undefined);
+    const known = await this.qkeycodes;
+    // A QEMU that cannot say is left to refuse the key itself.
+    const unknown = known && names.find((name) => !known.has(name));
+    if (unknown !== undefined) throw new ProtocolError('GenericError', `"${unknown}" is not a key QEMU knows: use a QKeyCode name such as "a", "ret", "ctrl" or "f1", or a scancode number.`);
   }
 
   /**
