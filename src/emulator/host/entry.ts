@@ -18,7 +18,7 @@ import { parseForward, planNetwork } from '../common/network-plan.js';
 import { parseShare, planShares } from '../common/share-plan.js';
 import { loadBackend } from './backends.js';
 import { Engine } from './engine.js';
-import { serveParentChannel } from './parent-channel.js';
+import { parentChannelDrained, serveParentChannel } from './parent-channel.js';
 import { UnixSocketServer, ensurePrivateFolder } from './unix-socket-server.js';
 
 /** Parsed command line of an engine. */
@@ -196,6 +196,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const code = await runEngine(options, (line) => process.stdout.write(`${line}\n`));
+  // The reply to `quit` may still wait behind display frames on the parent channel.
+  await parentChannelDrained(2_000);
   // Backends may hold timers or workers; the engine is done, so leave now.
   process.exit(code);
 }

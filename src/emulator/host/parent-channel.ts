@@ -38,17 +38,43 @@ export function parentChannelKind(): 'electron' | 'fork' | undefined {
   return undefined;
 }
 
+/** Messages handed to `process.send` that it has not written yet, and who waits for none. */
+let unsent = 0;
+const drainWaiters = new Set<() => void>();
+
+/**
+ * Resolves once everything sent to the parent has been written (at most `timeoutMs`): an
+ * engine that exits with a reply still queued behind display frames would lose it (the parent
+ * then sees the engine end before it answered `quit`).
+ */
+export function parentChannelDrained(timeoutMs: number): Promise<void> {
+  if (unsent === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      drainWaiters.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    drainWaiters.add(done);
+  });
+}
+
+function sentOne(): void {
+  unsent--;
+  if (unsent === 0) for (const waiter of [...drainWaiters]) waiter();
+}
+
 /** Connects the engine to the parent channel; returns false when there is none. */
 export function serveParentChannel(engine: Engine): boolean {
   const kind = parentChannelKind();
   if (!kind) return false;
   const parentPort = (process as { parentPort?: ParentPortLike }).parentPort;
-  let pending = 0;
   const post = (message: unknown): void => {
     if (parentPort) parentPort.postMessage(message);
     else if (process.connected) {
-      pending++;
-      process.send?.(message, undefined, undefined, () => pending--);
+      unsent++;
+      process.send?.(message, undefined, undefined, sentOne);
     }
   };
   const session = new QmpSession(engine, (message) => post({ kind: 'qmp', message }));
@@ -65,7 +91,7 @@ export function serveParentChannel(engine: Engine): boolean {
     }
     else if (tagged.kind === 'attach-display') {
       if ((data as { transport?: unknown }).transport === 'socket') void attachDisplaySocket(engine, post);
-      else engine.attachViewer({ post: (message: DisplayMessage) => post({ kind: 'display', message }), backlog: () => (pending > 256 ? pending : 0) });
+      else engine.attachViewer({ post: (message: DisplayMessage) => post({ kind: 'display', message }), backlog: () => (unsent > 256 ? unsent : 0) });
     } else session.receive({ ok: false, refusal: 'syntax', error: `Unknown parent channel message kind ${describeKind(tagged.kind)}` });
   };
   if (parentPort) parentPort.on('message', (event) => receive(event.data));
