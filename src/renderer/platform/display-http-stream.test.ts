@@ -85,6 +85,28 @@ test('messages arrive in order from a fetch body split anyhow; large ones reuse 
   assert.ok(held.type === 'rect' && held.pixels.every((byte) => byte === 1), 'the held frame still holds its own pixels');
 });
 
+test('a browser without BYOB readers for fetch bodies gets the same messages through the default reader', async (t) => {
+  const sent: DisplayMessage[] = [{ type: 'mode', mode: 'graphics', width: 256, height: 256 }, rect(7), rect(8)];
+  const url = await serve(t, (response) => response.writeHead(200).end(Buffer.concat(sent.map(framed))));
+  // A browser whose fetch bodies are not byte streams refuses the BYOB reader like this.
+  const getReader = ReadableStream.prototype.getReader;
+  let refusedByob = 0;
+  ReadableStream.prototype.getReader = function (this: ReadableStream, options?: { mode?: 'byob' }) {
+    if (options?.mode === 'byob') {
+      refusedByob++;
+      throw new TypeError('Cannot use a BYOB reader with a non-byte stream');
+    }
+    return getReader.call(this);
+  } as typeof getReader;
+  t.after(() => (ReadableStream.prototype.getReader = getReader));
+  const { stream, received } = open(url);
+  t.after(() => stream.close());
+  await until(() => received.ended !== undefined, 'the end of the stream');
+  assert.equal(refusedByob, 1, 'the BYOB reader was asked for and refused');
+  assert.equal(received.ended, 'the display stream ended');
+  assert.deepEqual(received.messages, sent);
+});
+
 test('a refused request, a corrupt length and close each end the stream with their reason', async (t) => {
   const refused = open(await serve(t, (response) => response.writeHead(404, { 'content-type': 'text/plain' }).end('No such display stream.\n')));
   await until(() => refused.received.ended !== undefined, 'the refusal');

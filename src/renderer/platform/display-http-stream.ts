@@ -85,28 +85,25 @@ export class HttpDisplayStream {
       }
       return failure;
     };
-    let byob: ReadableStreamBYOBReader | undefined;
+    // The next chunk of the body: read into the one staging buffer where the browser can (the
+    // read takes the buffer over and gives back a view of the same memory), else whatever the
+    // default reader hands out.
+    let next: () => Promise<{ done: boolean; value?: Uint8Array | undefined }>;
     try {
-      byob = response.body.getReader({ mode: 'byob' });
-    } catch {
-      byob = undefined;
-    }
-    if (byob) {
+      const byob = response.body.getReader({ mode: 'byob' });
       let staging = new ArrayBuffer(stagingBytes);
-      for (;;) {
-        const { value, done } = await byob.read(new Uint8Array(staging));
-        if (done || !value) return 'the display stream ended';
-        // The read took the staging buffer over; the view it gives back is the same memory.
-        staging = value.buffer as ArrayBuffer;
-        if (this.closed) return 'closed';
-        const failure = deliver(value);
-        if (failure) return this.fail(failure);
-      }
+      next = async () => {
+        const result = await byob.read(new Uint8Array(staging));
+        if (result.value) staging = result.value.buffer as ArrayBuffer;
+        return result;
+      };
+    } catch {
+      const reader = response.body.getReader();
+      next = () => reader.read();
     }
-    const reader = response.body.getReader();
     for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return 'the display stream ended';
+      const { value, done } = await next();
+      if (done || !value) return 'the display stream ended';
       if (this.closed) return 'closed';
       const failure = deliver(value);
       if (failure) return this.fail(failure);
