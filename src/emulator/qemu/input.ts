@@ -7,7 +7,7 @@ import { LiveInputPacer, LiveInputQueueFull } from '../common/live-keys.js';
 import type { EngineArgs } from '../../shared/protocol/engine/index.js';
 import { ProtocolError } from '../backend.js';
 import { BIOS_KEY_POINTERS, KEYBOARD_STATUS_PORT, KeyQueue, biosKeyBufferHasRoom, keyboardControllerDrained, planTyping, typePlan } from '../common/typing.js';
-import { qkeycodeToXt } from '../../shared/input/qkeycode.js';
+import { qkeycodeBytes } from '../../shared/input/qkeycode.js';
 import { qkeycodeNamesFromSchema, toQemuKey } from './keys.js';
 import type { QemuMachine } from './machine.js';
 
@@ -56,7 +56,7 @@ export class QemuInput {
 
   /** Throws GenericError for a key name this QEMU does not know (its own QKeyCode list, asked once). */
   private async refuseUnknownKeys(events: InputEvents): Promise<void> {
-    const names = events.flatMap((event) => (event.type === 'key' && event.data.key.type === 'qcode' && !qkeycodeToXt.has(event.data.key.data) && event.data.key.data !== 'pause' ? [event.data.key.data] : []));
+    const names = events.flatMap((event) => (event.type === 'key' && event.data.key.type === 'qcode' && !qkeycodeBytes(event.data.key.data, true) ? [event.data.key.data] : []));
     if (names.length === 0) return;
     this.qkeycodes ??= this.machine.call('query-qmp-schema').then(qkeycodeNamesFromSchema, () => undefined);
     const known = await this.qkeycodes;
