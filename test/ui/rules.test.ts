@@ -11,7 +11,6 @@ import { computeLayout } from '../../src/renderer/features/display/scaling.js';
 import { KeyboardCapture, keyComboEvents, keyInputEvent } from '../../src/renderer/features/display/keyboard.js';
 import { absoluteAxis, relativeMoveEvents, wheelEvents } from '../../src/renderer/features/display/pointer.js';
 import { regionText, screenText } from '../../src/renderer/features/display/text-selection.js';
-import { coalesce, FrameCoalescer } from '../../src/renderer/features/display/coalesce.js';
 import type { MachineConfig, SnapshotRow } from '../../src/renderer/platform/models.js';
 
 const context = { existingNames: ['FreeDOS'], qemuAvailable: true };
@@ -173,33 +172,6 @@ test('text selection reads CP437 cells as Unicode', () => {
   const cells = new Uint32Array(glyphs.flatMap((g) => [g | (1 << 8), 0xffffff, 0]));
   assert.equal(screenText(cells, cols, 2), 'Hi\n╔═╗');
   assert.equal(regionText(cells, cols, 2, { row0: 1, col0: 2, row1: 0, col1: 1 }), 'i\n═╗');
-});
-
-test('coalescing keeps what the next frame needs and nothing it would overdraw', () => {
-  const pixels = (n: number) => new Uint8Array(n * 4);
-  const graphics = { type: 'mode', mode: 'graphics', width: 64, height: 64 } as const;
-  const font = { type: 'font', width: 8, height: 16, glyphCount: 256, bitmap: new Uint8Array(4096) } as const;
-  const small = { type: 'rect', x: 4, y: 4, width: 2, height: 2, pixels: pixels(4) } as const;
-  const full = { type: 'rect', x: 0, y: 0, width: 64, height: 64, pixels: pixels(64 * 64) } as const;
-  const aside = { type: 'rect', x: 60, y: 60, width: 8, height: 8, pixels: pixels(64) } as const;
-  const cursorA = { type: 'text-cursor', row: 0, col: 0, start: 14, end: 15, visible: true } as const;
-  const cursorB = { ...cursorA, col: 5 };
-  assert.deepEqual(coalesce([font, small, graphics, small, full, aside, cursorA, cursorB]), [font, graphics, full, aside, cursorB]);
-  const row0 = { type: 'text', row: 0, rowCount: 1, cols: 80, cells: new Uint32Array(240) } as const;
-  const rows = { type: 'text', row: 0, rowCount: 25, cols: 80, cells: new Uint32Array(6000) } as const;
-  assert.deepEqual(coalesce([row0, rows, row0]), [rows, row0]);
-  const flushes: (() => void)[] = [];
-  const applied: string[] = [];
-  const coalescer = new FrameCoalescer((m) => applied.push(m.type), (flush) => flushes.push(flush));
-  coalescer.push(small);
-  coalescer.push(full);
-  assert.equal(flushes.length, 1, 'one frame scheduled for a burst');
-  assert.deepEqual(applied, []);
-  flushes[0]?.();
-  assert.deepEqual(applied, ['rect']);
-  coalescer.dispose();
-  coalescer.push(full);
-  assert.equal(flushes.length, 1);
 });
 
 test('settings: forwards and the cable apply to a running machine; the card needs a power cycle; a bad network blocks saving', () => {
