@@ -58,6 +58,28 @@ test('pause and resume are tracked from engine events', async () => {
   assert.equal(supervisor.status('vm-b').state, 'running');
 });
 
+test('syncRunState resolves with the engine state shown, also when an event asked again while its answer was on the way', async () => {
+  await supervisor.execute('vm-b', 'stop');
+  await supervisor.syncRunState('vm-b');
+  assert.equal(supervisor.status('vm-b').state, 'paused');
+  const pid = supervisor.session('vm-b')?.channel.pid;
+  assert.ok(pid);
+  // With the engine frozen, `cont` and then syncRunState's question wait in its socket. Thawed,
+  // it resumes (RESUME, which makes main ask again) before it answers syncRunState's question:
+  // that answer is dropped for the newer one, and syncRunState must wait for that one.
+  process.kill(pid, 'SIGSTOP');
+  const resumed = supervisor.execute('vm-b', 'cont');
+  const synced = supervisor.syncRunState('vm-b');
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  await synced;
+  assert.equal(supervisor.status('vm-b').state, 'running', 'the state shown once syncRunState has resolved');
+  await resumed;
+});
+
 test('a SIGKILLed engine is reported crashed with the reason within 2 s; the other still answers', async () => {
   const pid = supervisor.session('vm-a')?.channel.pid;
   assert.ok(pid !== undefined && alive(pid));

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { PNG } from 'pngjs';
-import { until, within } from '../support/waiting.js';
+import { settled, until, within } from '../support/waiting.js';
 import type { CliRun } from '../support/hangar-cli.js';
 import { hangarCli } from '../support/hangar-cli.js';
 
@@ -86,9 +86,24 @@ function machines(run: Run): { name: string; state: string; qmpSocket?: string }
   return JSON.parse(run.stdout) as { name: string; state: string; qmpSocket?: string }[];
 }
 
-test('a second terminal drives a headless machine over the control socket', async () => {
+/** The engine log of machine `id` (shown when a state check fails: it says what the engine did). */
+function engineLog(id: string): string {
+  try {
+    return readFileSync(join(home, 'machines', id, 'logs', 'engine.log'), 'utf8');
+  } catch (error) {
+    return `(no engine log: ${(error as Error).message})`;
+  }
+}
+
+test('a second terminal drives a headless machine over the control socket', async (t) => {
   await expectOk('create', 'Box', '--engine', 'v86', '--memory', '32', '--cdrom', cdrom);
   const run = await headless('Box');
+  // A failure here must not leave the instance holding the library for the next test.
+  t.after(async () => {
+    if (run.child.exitCode !== null || run.child.signalCode !== null) return;
+    run.child.kill('SIGKILL');
+    await settled(run.exited, 'the headless instance to end after SIGKILL', 10_000);
+  });
   const controlSocket = join(home, 'control.sock');
   assert.ok(lstatSync(controlSocket).isSocket(), 'the control socket exists');
   assert.equal(lstatSync(controlSocket).mode & 0o777, 0o600, 'and only its owner may use it');
@@ -151,8 +166,8 @@ test('a second terminal drives a headless machine over the control socket', asyn
   await expectOk('control', 'Box', 'insert', 'cd0', cdrom);
   await expectOk('snapshot', 'Box', 'restore', 's1');
   // The snapshot was taken with the CD ejected and the floppy in: restoring brings that back.
-  const blocks = JSON.parse((await expectOk('show', 'Box', '--json')).stdout) as { state: string };
-  assert.equal(blocks.state, 'running');
+  const blocks = JSON.parse((await expectOk('show', 'Box', '--json')).stdout) as { id: string; state: string };
+  assert.equal(blocks.state, 'running', engineLog(blocks.id));
 
   // `start` without --headless asks the running instance: two machines in one instance.
   await expectOk('create', 'Second', '--engine', 'v86', '--memory', '32', '--cdrom', cdrom);

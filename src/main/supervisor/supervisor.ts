@@ -95,6 +95,8 @@ interface RunningVm {
   owner: Owner;
   /** How many times the engine was asked for its run state; only the latest answer is shown. */
   runStateQueries?: number;
+  /** The latest run-state question, settled once its answer is shown (or dropped for a newer one). */
+  latestRunStateQuery?: Promise<void>;
 }
 
 /** Engine events after which the run state is asked again (common/run-state.ts says when they come). */
@@ -274,10 +276,25 @@ export class Supervisor extends EventEmitter<SupervisorEvents> implements AsyncD
    */
   async syncRunState(vmId: string): Promise<void> {
     const vm = this.vms.get(vmId);
-    if (vm) await this.refreshRunState(vmId, vm);
+    if (!vm) return;
+    await this.refreshRunState(vmId, vm);
+    // An event may have asked again while this answer was on its way; that answer is dropped, and
+    // the newer one is what will be shown: wait for it too (each question has its own timeout).
+    // A guest that keeps resetting would ask forever: a few rounds, then the last shown stands.
+    let latest: Promise<void> | undefined;
+    for (let round = 0; round < 4 && latest !== vm.latestRunStateQuery; round++) {
+      latest = vm.latestRunStateQuery;
+      await latest;
+    }
   }
 
-  private async refreshRunState(vmId: string, vm: RunningVm): Promise<void> {
+  private refreshRunState(vmId: string, vm: RunningVm): Promise<void> {
+    const query = this.askRunState(vmId, vm);
+    vm.latestRunStateQuery = query;
+    return query;
+  }
+
+  private async askRunState(vmId: string, vm: RunningVm): Promise<void> {
     const asked = (vm.runStateQueries = (vm.runStateQueries ?? 0) + 1);
     let status: string;
     try {
