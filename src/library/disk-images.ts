@@ -5,7 +5,7 @@
  * half-created image under the final name. A qcow2 image with a damaged header is never taken
  * for raw (src/shared/disk-header.ts).
  */
-import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +14,7 @@ import { fsyncFile, fsyncFolder, tempMarker } from './paths.js';
 import { maxDiskBytes } from './validate.js';
 import type { DiskFormat } from './types.js';
 import { diskHeaderLength, verifyDiskHeader } from '../shared/disk-header.js';
+import { GuardMissingError, spawnOwned } from '../node/owned-child.js';
 
 /** Progress of a long disk operation, 0..1. */
 export type DiskProgress = (fraction: number, phase: string) => void;
@@ -74,19 +75,55 @@ export interface DiskCheckOptions {
 
 const qemuImg = process.env.HANGAR_QEMU_IMG ?? 'qemu-img';
 
+/** How much of qemu-img's stdout and stderr is kept (its JSON and messages are far smaller). */
+const maxToolOutput = 16 * 1024 * 1024;
+/** The shell's exit status when the command to exec was not found. */
+const commandNotFound = 127;
+
+/**
+ * Starts qemu-img as a child that dies with this process (src/node/owned-child.ts): a conversion
+ * must not go on writing a temporary image after the app was killed.
+ */
+function startTool(command: string, args: string[], signal?: AbortSignal): ChildProcess {
+  try {
+    return spawnOwned(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
+  } catch (error) {
+    if (error instanceof GuardMissingError) throw new LibraryError('ToolMissing', error.message);
+    throw error;
+  }
+}
+
+/** The error for a tool that could not run at all, or undefined when it ran. */
+function notRunError(command: string, error: Error | undefined, code: number | null, stderr: string): LibraryError | undefined {
+  if (error !== undefined) {
+    if (error.name === 'AbortError') return new LibraryError('IoError', `${command} was cancelled.`);
+    return new LibraryError('IoError', `${command} could not be run: ${error.message}`);
+  }
+  // The guard execs through /bin/sh, which says "not found" (127) for a missing program.
+  if (code === commandNotFound && /not found/i.test(stderr)) return new LibraryError('ToolMissing', `${command} is not installed; install qemu-utils to create, check or convert qcow2 images.`);
+  return undefined;
+}
+
 function run(command: string, args: string[], signal?: AbortSignal): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolvePromise, reject) => {
-    execFile(command, args, { signal, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-        reject(new LibraryError('ToolMissing', `${command} is not installed; install qemu-utils to create or check qcow2 images.`));
+    const child = startTool(command, args, signal);
+    const output = { stdout: '', stderr: '' };
+    let failure: Error | undefined;
+    const collect = (stream: 'stdout' | 'stderr') => (text: string) => {
+      if (output[stream].length + text.length > maxToolOutput) {
+        failure ??= new Error(`it wrote more than ${maxToolOutput} bytes to ${stream}`);
+        child.kill('SIGKILL');
         return;
       }
-      if (error && (error as { name?: string }).name === 'AbortError') {
-        reject(new LibraryError('IoError', `${command} was cancelled.`));
-        return;
-      }
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1) : 0;
-      resolvePromise({ stdout, stderr, code });
+      output[stream] += text;
+    };
+    child.stdout?.setEncoding('utf8').on('data', collect('stdout'));
+    child.stderr?.setEncoding('utf8').on('data', collect('stderr'));
+    child.on('error', (error) => (failure ??= error));
+    child.on('close', (code) => {
+      const problem = notRunError(command, failure, code, output.stderr);
+      if (problem) reject(problem);
+      else resolvePromise({ ...output, code: code ?? 1 });
     });
   });
 }
@@ -383,17 +420,23 @@ export async function convertDiskImage(source: string, target: string, options: 
   progress(0, 'converting');
   try {
     await new Promise<void>((resolvePromise, reject) => {
-      const child = spawn(qemuImg, ['convert', '-p', '-f', options.from, '-O', options.to, source, temp], { stdio: ['ignore', 'pipe', 'pipe'], ...(options.signal ? { signal: options.signal } : {}) });
+      const child = startTool(qemuImg, ['convert', '-p', '-f', options.from, '-O', options.to, source, temp], options.signal);
       let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      let failure: Error | undefined;
+      child.stdout?.setEncoding('utf8').on('data', (text: string) => {
         // "    (42.00/100%)\r" per step.
         const matches = [...text.matchAll(/\((\d+(?:\.\d+)?)\/100%\)/g)];
         const last = matches.at(-1)?.[1];
         if (last !== undefined) progress(Math.min(0.99, Number(last) / 100), 'converting');
       });
-      child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-      child.on('error', (error) => reject((error as NodeJS.ErrnoException).code === 'ENOENT' ? new LibraryError('ToolMissing', 'qemu-img is not installed; install qemu-utils to convert disk images.') : new LibraryError('IoError', `qemu-img convert: ${error.message}`)));
-      child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new LibraryError('IoError', `qemu-img convert failed: ${stderr.trim() || `exit ${String(code)}`}`))));
+      child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-4000)));
+      child.on('error', (error) => (failure ??= error));
+      child.on('close', (code) => {
+        const problem = notRunError('qemu-img', failure, code, stderr);
+        if (problem) reject(problem);
+        else if (code === 0) resolvePromise();
+        else reject(new LibraryError('IoError', `qemu-img convert failed: ${stderr.trim() || `exit ${String(code)}`}`));
+      });
     });
     chmodSync(temp, 0o600);
     fsyncFile(temp);

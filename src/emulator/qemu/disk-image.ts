@@ -1,9 +1,9 @@
 /**
  * Creates and converts disk images with qemu-img, reporting progress.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { spawnOwned } from '../../node/owned-child.js';
 
 /** qemu-img next to the configured qemu-system binary, else from PATH. */
 export function qemuImgBinary(qemuBinary?: string): string {
@@ -16,13 +16,14 @@ export function qemuImgBinary(qemuBinary?: string): string {
 
 function run(binary: string, args: string[], onProgress?: (percent: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Owned: qemu-img must not go on writing an image after its engine was killed.
+    const child = spawnOwned(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       // `-p` prints "    (12.34/100%)" with carriage returns.
       for (const match of chunk.matchAll(/\((\d+(?:\.\d+)?)\/100%\)/g)) onProgress?.(Number(match[1]));
     });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
     child.on('error', (error) =>
       reject(new Error(`cannot run ${binary}: ${error.message}. Install qemu-img (Debian: \`apt install qemu-utils\`).`)),
     );
