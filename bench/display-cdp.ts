@@ -4,7 +4,8 @@
  * monitoring, which copies every WebSocket frame into the driver as base64 and distorts what a
  * display benchmark measures). The browser is this process's child and dies with it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnOwned } from '../src/node/owned-child.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +55,7 @@ export class CdpBrowser {
   /** Starts headless Chromium with a private profile and connects to it. */
   static async launch(width = 1400, height = 1000): Promise<CdpBrowser> {
     const profile = mkdtempSync(join(tmpdir(), 'hangar-bench-chromium-'));
-    const child = spawn(
+    const child = spawnOwned(
       CHROMIUM,
       ['--headless=new', '--remote-debugging-port=0', `--user-data-dir=${profile}`, '--no-sandbox', '--disable-gpu', '--disable-background-networking',
         '--disable-component-update', '--disable-sync', '--no-first-run', `--window-size=${width},${height}`, 'about:blank'],

@@ -22,7 +22,8 @@
  *   node --import tsx bench/display-remote.ts [seconds=6] [rounds=2] [sizes=640x480,1024x768] [rates=20,100,inf]
  * Needs: nasm, qemu-system-x86, grub-rescue-pc.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnOwned } from '../src/node/owned-child.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,7 +148,7 @@ interface Main {
 }
 
 async function startMain(work: string): Promise<Main> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'display-web-main.ts'), join(work, 'library'), join(work, 'no-renderer')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawnOwned(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'display-web-main.ts'), join(work, 'library'), join(work, 'no-renderer')], { stdio: ['pipe', 'pipe', 'inherit'] });
   children.add(child);
   const line = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('main did not start within 60 s')), 60_000);

@@ -15,7 +15,8 @@
  * MALLOC_MMAP_THRESHOLD_ is set.
  *   node --import tsx bench/display-v86-flush.ts [seconds=6] [rounds=3] [sizes=640x480,1024x768]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnOwned } from '../src/node/owned-child.js';
 import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -88,7 +89,7 @@ class SerializingHost extends RecordingHost {
 const readerFile = fileURLToPath(new URL('./display-v86-flush-reader.ts', import.meta.url));
 
 /** Starts the reader process (standing in for main) on `path`. */
-const startReader = (kind: 'socket' | 'channel', path: string): ChildProcess => spawn(process.execPath, ['--import', 'tsx', readerFile, kind, path], { stdio: 'inherit' });
+const startReader = (kind: 'socket' | 'channel', path: string): ChildProcess => spawnOwned(process.execPath, ['--import', 'tsx', readerFile, kind, path], { stdio: 'inherit' });
 
 /** Opens the display socket (its worker) and a reader process that decodes what arrives. */
 async function openSocket(folder: string): Promise<{ outlet: DisplayOutlet; close: () => Promise<void> }> {

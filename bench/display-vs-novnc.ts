@@ -21,7 +21,8 @@
  * HANGAR_BENCH_SHOTS=FOLDER saves a screenshot of each page while the guest animates.
  * Needs: nasm, qemu-system-x86, chromium, novnc and websockify (apt-get install novnc websockify).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnOwned } from '../src/node/owned-child.js';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -112,7 +113,7 @@ function loadAverage(): string {
 /** Starts a child that dies with this process (SIGKILL on exit). */
 const children = new Set<ChildProcess>();
 function start(command: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}): ChildProcess {
-  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'], ...options });
+  const child = spawnOwned(command, args, { stdio: ['pipe', 'pipe', 'inherit'], ...options });
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
@@ -311,7 +312,7 @@ async function novncSide(work: string, image: string, label: string): Promise<Si
   const qmp = await LineClient.open(sockets.qmp);
   await qmp.request({ execute: 'qmp_capabilities' });
   const port = await freePort();
-  const websockify = spawn('websockify', ['--web', NOVNC, `127.0.0.1:${port}`, `--unix-target=${sockets.vnc}`], { stdio: 'ignore' });
+  const websockify = spawnOwned('websockify', ['--web', NOVNC, `127.0.0.1:${port}`, `--unix-target=${sockets.vnc}`], { stdio: 'ignore' });
   children.add(websockify);
   const dump = join(work, `${label}.ppm`);
   const check = (reply: Record<string, unknown>): void => {

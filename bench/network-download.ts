@@ -9,7 +9,8 @@
 // Run: node --import tsx bench/network-download.ts [runs] [setup-word…]
 //   runs: downloads per setup (one boot each; default 3). Setup words pick setups whose name
 //   contains one (e.g. `v86`, `bare`); default all.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { spawnOwned } from '../src/node/owned-child.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -114,13 +115,14 @@ const bareQemu: Setup = {
     args.push('-drive', `if=none,id=drive-cd0,media=cdrom,readonly=on,format=raw,file=${iso}`, '-device', 'ide-cd,drive=drive-cd0,id=cd0,bus=ide.1,unit=0', '-boot', 'order=d');
     args.push('-chardev', 'stdio,id=serial0,signal=off', '-device', 'isa-serial,chardev=serial0,id=com1');
     args.push('-netdev', 'user,id=net0', '-device', 'e1000,netdev=net0,mac=52:54:00:be:00:01,id=nic0');
-    const child = spawn('qemu-system-x86_64', args, { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawnOwned('qemu-system-x86_64', args, { stdio: ['pipe', 'pipe', 'inherit'] });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     const stop = async (): Promise<void> => {
       child.kill('SIGKILL');
       await exited;
     };
     try {
+      if (!child.stdout || !child.stdin) throw new Error('bare QEMU was started without its console pipes');
       const guest = streamConsole(child.stdout, child.stdin);
       await waitForGuestBoot(guest, { timeoutMs: 300_000, what: 'bare QEMU' });
       return { guest, processes: [{ role: 'qemu-system-x86_64', pid: child.pid as number }], stop };

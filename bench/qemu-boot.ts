@@ -1,7 +1,7 @@
 // Benchmark: boot the grub-rescue CD to the GRUB menu through Hangar's QEMU backend, next to a
 // bare qemu-system-x86_64 with the same arguments (same QMP polling of the text screen).
 // Target: engine/bare ratio ≤ 1.10. Run: node --import tsx bench/qemu-boot.ts
-import { spawn } from 'node:child_process';
+import { spawnOwned } from '../src/node/owned-child.js';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,7 +53,7 @@ async function bareRun(): Promise<number> {
   const sockets = socketPaths(folder);
   const args = buildArguments(config(folder), sockets, { accelerator: 'tcg', clipboard: false, display: 'std', tablet: true });
   const start = performance.now();
-  const child = spawn(findQemuBinary(), args, { stdio: 'ignore' });
+  const child = spawnOwned(findQemuBinary(), args, { stdio: 'ignore' });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
     const qmp = await QmpClient.open(sockets.qmp, 30_000);

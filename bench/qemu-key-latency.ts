@@ -13,7 +13,7 @@
  *   node --import tsx bench/qemu-key-latency.ts [presses per batch=10] [batches=4] [key-up delays ms=5,50] [size=640x480]
  * Needs nasm and qemu-system-x86.
  */
-import { spawn } from 'node:child_process';
+import { spawnOwned } from '../src/node/owned-child.js';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -53,7 +53,7 @@ const args = buildArguments({ engine: 'qemu', memoryMib: 16, floppy, bootOrder: 
   tablet: false,
 }).filter((arg) => arg !== '-S');
 mkdirSync(runtime, { recursive: true, mode: 0o700 });
-const qemu = spawn(findQemuBinary(), args, { stdio: ['ignore', 'ignore', 'inherit'] });
+const qemu = spawnOwned(findQemuBinary(), args, { stdio: ['ignore', 'ignore', 'inherit'] });
 const stop = (): void => {
   qemu.kill('SIGKILL');
 };

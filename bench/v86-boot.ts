@@ -3,7 +3,7 @@
 // in the same run. Each side runs in its own fresh Node process (same loader), timed from spawn
 // to the child's "menu" line; the child polls its screen text every 10 ms.
 // Target: engine/bare ratio ≤ 1.10. Run: node --import tsx bench/v86-boot.ts [runs]
-import { spawn } from 'node:child_process';
+import { spawnOwned } from '../src/node/owned-child.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,14 +71,14 @@ async function bareChild(): Promise<void> {
 function timeChild(mode: 'engine' | 'bare'): Promise<number> {
   const script = fileURLToPath(import.meta.url);
   const start = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', script, '--child', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawnOwned(process.execPath, ['--import', 'tsx', script, '--child', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${mode} child did not reach the menu in 90 s`));
     }, 90_000);
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('menu')) {
         clearTimeout(timer);
