@@ -4,7 +4,8 @@
  * web shell (no Electron binary here) until SIGTERM.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { spawnOwned } from '../../src/node/owned-child.js';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -81,9 +82,9 @@ function fakeBrowser(): { env: Record<string, string>; opened: () => string | un
 
 test('gui falls back to the web shell without Electron, serves with the token, and stops on SIGTERM', async () => {
   const browser = fakeBrowser();
-  const child = spawn(process.execPath, [bin, 'gui'], { env: { ...process.env, HANGAR_HOME: home, HANGAR_NO_BROWSER: '1', ...browser.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnOwned(process.execPath, [bin, 'gui'], { env: { ...process.env, HANGAR_HOME: home, HANGAR_NO_BROWSER: '1', ...browser.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stdout?.setEncoding('utf8').on('data', (text: string) => (stdout += text));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
     const deadline = Date.now() + 60_000;
@@ -119,9 +120,9 @@ test('gui falls back to the web shell without Electron, serves with the token, a
 });
 
 test('web --compress-display prints a URL whose page asks for compressed display frames', async () => {
-  const child = spawn(process.execPath, [bin, 'web', '--compress-display'], { env: { ...process.env, HANGAR_HOME: home, HANGAR_NO_BROWSER: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnOwned(process.execPath, [bin, 'web', '--compress-display'], { env: { ...process.env, HANGAR_HOME: home, HANGAR_NO_BROWSER: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stdout?.setEncoding('utf8').on('data', (text: string) => (stdout += text));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
     const deadline = Date.now() + 60_000;
@@ -141,9 +142,9 @@ test('gui\'s web fallback opens the page in the browser of a desktop session', a
   const browser = fakeBrowser();
   const env: NodeJS.ProcessEnv = { ...process.env, HANGAR_HOME: home, ...browser.env };
   delete env.HANGAR_NO_BROWSER;
-  const child = spawn(process.execPath, [bin, 'gui'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnOwned(process.execPath, [bin, 'gui'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stdout?.setEncoding('utf8').on('data', (text: string) => (stdout += text));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
     const deadline = Date.now() + 60_000;
@@ -200,7 +201,7 @@ async function until(check: () => boolean, what: string, timeoutMs: number): Pro
 /** Runs `hangar web`, starts a v86 machine through the API socket, returns the engine pid. */
 async function webWithRunningMachine(name: string): Promise<{ child: ChildProcess; exited: Promise<number | null>; enginePid: number }> {
   // Run from outside the checkout: engines must still find their loader.
-  const child = spawn(process.execPath, [bin, 'web'], { cwd: tmpdir(), env: { ...process.env, HANGAR_HOME: home, HANGAR_NO_BROWSER: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnOwned(process.execPath, [bin, 'web'], { cwd: tmpdir(), env: { ...process.env, HANGAR_HOME: home, HANGAR_NO_BROWSER: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout?.setEncoding('utf8').on('data', (text: string) => (stdout += text));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -5,7 +5,7 @@
  * powered off and when the guest powers itself off. Real processes, real v86, real sockets.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawnOwned } from '../../src/node/owned-child.js';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -35,7 +35,7 @@ const { hangar, expectOk } = hangarCli(home, { timeoutMs: 90_000, cwd: home });
 
 /** Starts `hangar start NAME --headless` (or other flags); resolves once it printed its QMP socket. */
 async function headless(name: string, flags: string[] = ['--headless']): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null>; qmp: string }> {
-  const child = spawn(process.execPath, [bin, 'start', name, ...flags], { cwd: home, env: { ...process.env, HANGAR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnOwned(process.execPath, [bin, 'start', name, ...flags], { cwd: home, env: { ...process.env, HANGAR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let output = '';
   child.stdout?.setEncoding('utf8').on('data', (text: string) => (output += text));

@@ -8,7 +8,7 @@
  * guest sees its carrier go and come back). The app path is test/app/network.test.ts.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawnOwned } from '../../src/node/owned-child.js';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -192,7 +192,7 @@ test('control forward and link reach a running machine: the guest answers on the
   const iso = ensureGuestIso();
   const created = await hangar('create', 'Live', '--engine', 'qemu', '--memory', '256', '--os', 'other', '--cdrom', iso, '--nic-model', 'e1000');
   assert.equal(created.code, 0, created.stderr);
-  const child = spawn(process.execPath, [hangarBin, 'start', 'Live', '--headless'], { cwd: home, env: { ...process.env, HANGAR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnOwned(process.execPath, [hangarBin, 'start', 'Live', '--headless'], { cwd: home, env: { ...process.env, HANGAR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let output = '';
   child.stdout?.setEncoding('utf8').on('data', (text: string) => (output += text));

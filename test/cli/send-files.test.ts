@@ -4,7 +4,8 @@
  * `hangar start --headless` (through the control socket), with exit codes for bad input.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { spawnOwned } from '../../src/node/owned-child.js';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -76,7 +77,7 @@ test('send-files on a stopped machine, restore-medium, and bad input with exit c
 
 test('send-files reaches a running v86 machine through the control socket', { timeout: 300_000 }, async () => {
   await expectOk('create', 'Live', '--engine', 'v86', '--memory', '64', '--cdrom', cdrom);
-  const child = spawn(process.execPath, [hangarBin, 'start', 'Live', '--headless'], { cwd: home, env: { ...process.env, HANGAR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnOwned(process.execPath, [hangarBin, 'start', 'Live', '--headless'], { cwd: home, env: { ...process.env, HANGAR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let output = '';
   child.stdout?.setEncoding('utf8').on('data', (text: string) => (output += text));

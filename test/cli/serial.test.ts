@@ -4,7 +4,8 @@
  * sends its stdin to the guest, and exits 0 at EOF. Real processes, real v86, real sockets.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { spawnOwned } from '../../src/node/owned-child.js';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -50,7 +51,7 @@ async function until<T>(probe: () => Promise<T | undefined> | T | undefined, wha
 
 /** Spawns a long-running `hangar` process and collects its output. */
 function spawnHangar(args: string[], stdin: 'ignore' | 'pipe'): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: home, env, stdio: [stdin, 'pipe', 'pipe'] });
+  const child = spawnOwned(process.execPath, [bin, ...args], { cwd: home, env, stdio: [stdin, 'pipe', 'pipe'] });
   children.push(child);
   let stdout = '';
   let stderr = '';

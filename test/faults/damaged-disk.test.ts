@@ -10,7 +10,8 @@
  * - a truncated v86 disk overlay refuses to start with a clear error.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { spawnOwned } from '../../src/node/owned-child.js';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, closeSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -131,10 +132,10 @@ describe('damaged disks', { timeout: 900_000 }, () => {
     const name = 'Explicit';
     const machine = await createMachine(name, 'qemu');
     const disk = machine.disks[0]?.path as string;
-    const headless = spawn(process.execPath, [bin, 'start', name, '--headless'], { env: { ...process.env, HANGAR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const headless = spawnOwned(process.execPath, [bin, 'start', name, '--headless'], { env: { ...process.env, HANGAR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    headless.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    headless.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    headless.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    headless.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => headless.on('exit', (code) => resolve(code)));
     try {
       const argv = await commandLine(/qemu-system/, disk, 90_000);
@@ -187,10 +188,10 @@ describe('damaged disks', { timeout: 900_000 }, () => {
     execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x6c 0 64k', disk]);
     setDataClusterRefcount(disk, 2);
     assert.equal(await qemuImgCheckCode(disk), 2, 'qemu-img check calls the raised count an error');
-    const headless = spawn(process.execPath, [bin, 'start', name, '--headless'], { env: { ...process.env, HANGAR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const headless = spawnOwned(process.execPath, [bin, 'start', name, '--headless'], { env: { ...process.env, HANGAR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    headless.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    headless.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    headless.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    headless.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => headless.on('exit', (code) => resolve(code)));
     try {
       assert.ok(await commandLine(/qemu-system/, disk, 90_000), `QEMU did not start: ${output}`);

@@ -5,7 +5,8 @@
 // rebuild` recovers machines and their snapshot lists from machine.json when no backup exists.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { spawnOwned } from '../../src/node/owned-child.js';
 import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeSync, closeSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -229,7 +230,7 @@ describe('library database faults', () => {
   it('restore and rebuild refuse while another instance holds the library, naming it', { timeout: 5 * 60_000 }, async () => {
     const home = join(root, 'held');
     await buildLibrary(home);
-    const holder = spawn(process.execPath, ['--import', 'tsx', holderScript, home], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const holder = spawnOwned(process.execPath, ['--import', 'tsx', holderScript, home], { stdio: ['pipe', 'pipe', 'inherit'] });
     children.push(holder);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('lock holder not ready within 60 s')), 60_000);
@@ -291,7 +292,7 @@ describe('library database faults', () => {
   it('survives kill -9 of the holder during library writes ×10: integrity ok, reopen works, machine.json matches the rows', { timeout: 10 * 60_000 }, async () => {
     const home = join(root, 'kill');
     for (let round = 1; round <= 10; round++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', writerScript, home], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawnOwned(process.execPath, ['--import', 'tsx', writerScript, home], { stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);
       let stderr = '';
       child.stderr?.on('data', (data: Buffer) => (stderr += data.toString()));

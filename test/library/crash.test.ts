@@ -3,7 +3,7 @@
 // file, and the library opens again (lock recovered, reconcile finds no damaged snapshot).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawnOwned } from '../../src/node/owned-child.js';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,9 +19,9 @@ const rounds = 20;
 
 /** Runs the writer until it has done at least `operations` operations, then SIGKILLs it. */
 function runAndKill(operations: number, extraDelayMs: number): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', childScript, folder], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnOwned(process.execPath, ['--import', 'tsx', childScript, folder], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+  child.stderr?.on('data', (data: Buffer) => (stderr += data.toString()));
   return new Promise((resolve, reject) => {
     let done = 0;
     let killing = false;
@@ -29,7 +29,7 @@ function runAndKill(operations: number, extraDelayMs: number): Promise<number> {
       child.kill('SIGKILL');
       reject(new Error(`writer did not reach ${operations} operations within 60 s (did ${done}); stderr: ${stderr}`));
     }, 60_000);
-    child.stdout.on('data', (data: Buffer) => {
+    child.stdout?.on('data', (data: Buffer) => {
       done += (data.toString().match(/^op /gm) ?? []).length;
       if (!killing && done >= operations) {
         killing = true;

@@ -1,7 +1,8 @@
 // One app per library: a second process is refused; a lock left by a killed process is recovered.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
+import { spawnOwned } from '../../src/node/owned-child.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ after(() => {
 });
 
 function startHolder(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', holderScript, folder], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawnOwned(process.execPath, ['--import', 'tsx', holderScript, folder], { stdio: ['pipe', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('lock holder did not get ready within 60 s')), 60_000);

@@ -11,7 +11,7 @@
  *   await engine.exited  // exit code (null when killed by a signal)
  *   await engine.stop()  // quit (or SIGKILL after 10 s) and remove the temp folder; idempotent
  */
-import { spawn } from 'node:child_process';
+import { spawnOwned } from '../../src/node/owned-child.js';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,7 +54,7 @@ export async function startEngine(options: EngineProcessOptions = {}): Promise<E
     if (value) args.push(`--${name}`, value);
   }
   args.push(...(options.args ?? []));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnOwned(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stderr?.setEncoding('utf8').on('data', (text: string) => (log += text));
   child.stdout?.resume();

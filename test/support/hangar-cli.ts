@@ -6,7 +6,8 @@
  *   await expectOk('create', 'Box', ...);          // fails the test with stderr when the exit code is not 0
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { spawnOwned } from '../../src/node/owned-child.js';
 import type { ChildProcess } from 'node:child_process';
 import { killTree } from '../../src/node/owned-child.js';
 import { fileURLToPath } from 'node:url';
@@ -62,7 +63,7 @@ export function hangarCli(home: string, options: CliOptions = {}): HangarCli {
   };
   const children: ChildProcess[] = [];
   const background = (...args: string[]): BackgroundRun => {
-    const child = spawn(process.execPath, [hangarBin, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env, HANGAR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnOwned(process.execPath, [hangarBin, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env, HANGAR_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     let output = '';
     child.stdout?.setEncoding('utf8').on('data', (text: string) => (output += text));

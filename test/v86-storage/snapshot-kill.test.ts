@@ -3,7 +3,7 @@
  * half-written (every *.hsnap reads back with valid checksums), and earlier snapshots still load.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawnOwned } from '../../src/node/owned-child.js';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,16 +23,16 @@ const child = fileURLToPath(new URL('./snapshot-writer.ts', import.meta.url));
  */
 async function killDuringSave(n: number, marker: 'saving' | 'committing', saves: number, delayMs: number): Promise<void> {
   const args = ['--import', 'tsx', child, dir, String(n), marker === 'committing' ? 'commit' : ''];
-  const process_ = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const process_ = spawnOwned(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  process_.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  process_.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<NodeJS.Signals | null>((resolve) => process_.on('exit', (_code, signal) => resolve(signal)));
   try {
     await new Promise<void>((resolve, reject) => {
       let seen = 0;
       let buffered = '';
       const timer = setTimeout(() => reject(new Error(`the writer did not reach save ${saves} in 120 s: ${stderr}`)), 120_000);
-      process_.stdout.on('data', (chunk: Buffer) => {
+      process_.stdout?.on('data', (chunk: Buffer) => {
         buffered += chunk.toString();
         const lines = buffered.split('\n');
         buffered = lines.pop() ?? '';

@@ -58,7 +58,16 @@ export function vmHandlers(ctx: HandlerContext): NamespaceHandlers<'vm'> {
     // Answered once the state shown is the engine's after the command (Supervisor.syncRunState).
     'vm.pause': async (args: ApiArgs<'vm.pause'>) => (await exec(args.id, 'stop'), await supervisor.syncRunState(ctx.running(args.id)), {}),
     'vm.resume': async (args: ApiArgs<'vm.resume'>) => (await exec(args.id, 'cont'), await supervisor.syncRunState(ctx.running(args.id)), {}),
-    'vm.reset': async (args: ApiArgs<'vm.reset'>) => (await exec(args.id, 'system_reset'), await supervisor.syncRunState(ctx.running(args.id)), {}),
+    'vm.reset': async (args: ApiArgs<'vm.reset'>) => {
+      const id = ctx.running(args.id);
+      // Both engines keep a guest that powered itself off stopped after a reset (QEMU's
+      // -no-shutdown): Reset on a powered-off machine means "boot it again", so it continues.
+      const wasOff = supervisor.status(id).state === 'shutdown';
+      await exec(args.id, 'system_reset');
+      if (wasOff && !(await query(args.id, 'query-status')).running) await exec(args.id, 'cont');
+      await supervisor.syncRunState(id);
+      return {};
+    },
     'vm.powerdown': async (args: ApiArgs<'vm.powerdown'>) => (await exec(args.id, 'system_powerdown'), {}),
     'vm.poweroff': async (args: ApiArgs<'vm.poweroff'>) => (await supervisor.stop(ctx.running(args.id)), {}),
     // Only the API's fields: QEMU adds others (singlestep) that the API's answer does not have.
