@@ -22,6 +22,9 @@ const faultAdvice: Partial<Record<RunStateName, string>> = {
   watchdog: 'The guest watchdog fired. Reset the machine (system_reset).',
 };
 
+/** How long system_reset waits for QEMU to have reset before it answers anyway. */
+const resetWaitMs = 5000;
+
 /** The event queue and power commands of one QEMU machine. */
 export class QemuEvents {
   /**
@@ -29,6 +32,8 @@ export class QemuEvents {
    * before it is reported, and a RESUME that QEMU sent after it must not overtake it.
    */
   private eventQueue: Promise<void> = Promise.resolve();
+  /** Those waiting for QEMU's next RESET event (system_reset replies before QEMU has reset). */
+  private resetWaiters = new Set<() => void>();
 
   constructor(
     private readonly machine: QemuMachine,
@@ -66,7 +71,17 @@ export class QemuEvents {
         return {};
       },
       system_reset: async () => {
-        await this.machine.call('system_reset');
+        // QEMU resets in its main loop after replying, and leaves a powered-off guest in
+        // prelaunch: wait for that, so the state answered next (and a cont) is the reset one.
+        const reset = this.nextReset(resetWaitMs);
+        try {
+          await this.machine.call('system_reset');
+        } catch (error) {
+          reset.cancel();
+          throw error;
+        }
+        await reset.done;
+        await this.refreshRunState();
         return {};
       },
       system_powerdown: async () => {
@@ -74,6 +89,21 @@ export class QemuEvents {
         return {};
       },
     });
+  }
+
+  /** Resolves `done` at QEMU's next RESET event, or after `timeoutMs`; `cancel` stops waiting. */
+  private nextReset(timeoutMs: number): { done: Promise<void>; cancel: () => void } {
+    let finish = (): void => undefined;
+    const done = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => finish(), timeoutMs);
+      finish = () => {
+        clearTimeout(timer);
+        this.resetWaiters.delete(finish);
+        resolve();
+      };
+      this.resetWaiters.add(finish);
+    });
+    return { done, cancel: finish };
   }
 
   /** Asks QEMU for its run state and takes it as the machine's (quietly: QEMU sends its own events). */
@@ -116,6 +146,7 @@ export class QemuEvents {
         break;
       case 'RESET':
         machine.emit('RESET', { guest: data.guest === true, reason: String(data.reason ?? 'host-qmp-system-reset') });
+        for (const finish of [...this.resetWaiters]) finish();
         break;
       case 'SHUTDOWN':
         machine.runState = 'shutdown';
