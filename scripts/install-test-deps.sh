@@ -10,13 +10,14 @@ if ! dpkg --print-foreign-architectures | grep -qx i386; then $sudo_prefix dpkg 
 # A mirror in the middle of a sync can serve an index file of the wrong size (apt-get update
 # then exits 100): try again, and in the end go on with the lists apt already has. The installs
 # below still fail, saying which package, if those lists lack one.
-for attempt in 1 2 3 4; do
+# (Seen for days on the same i386 security index: so few, short retries.)
+for attempt in 1 2 3; do
   if $sudo_prefix apt-get update; then break; fi
-  if [ "$attempt" -eq 4 ]; then
-    echo "install-test-deps: apt-get update failed 4 times; going on with the package lists already on this machine." >&2
+  if [ "$attempt" -eq 3 ]; then
+    echo "install-test-deps: apt-get update failed 3 times; going on with the package lists already on this machine." >&2
     break
   fi
-  sleep $((attempt * 20))
+  sleep $((attempt * 5))
 done
 # diod + bubblewrap: v86's shared folders (a 9P server confined to the shared folder).
 $sudo_prefix apt-get install -y --no-install-recommends \
