@@ -21,7 +21,7 @@ export const vmCommands = {
   }),
   'vm.pause': command({ doc: 'Pauses the guest.', since: '0.1', args: byId, returns: empty }),
   'vm.resume': command({ doc: 'Resumes a paused guest.', since: '0.1', args: byId, returns: empty }),
-  'vm.reset': command({ doc: 'Resets the guest (like the reset button).', since: '0.1', args: byId, returns: empty }),
+  'vm.reset': command({ doc: 'Resets the guest (like the reset button). A guest that powered itself off boots again.', since: '0.1', args: byId, returns: empty }),
   'vm.powerdown': command({ doc: 'Asks the guest to shut down (ACPI power button).', since: '0.1', args: byId, returns: empty }),
   'vm.poweroff': command({ doc: 'Stops the engine at once (pulling the plug).', since: '0.1', args: byId, returns: empty }),
   'vm.status': command({

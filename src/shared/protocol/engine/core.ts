@@ -70,7 +70,7 @@ export const coreCommands = {
     errors: [{ class: 'WrongState', when: 'the guest is shut down or faulted: reset it first' }],
   }),
   system_reset: command({
-    doc: 'Resets the guest as the reset button would. Emits RESET. A shut-down guest is reset and left paused until `cont`.',
+    doc: 'Resets the guest as the reset button would. Emits RESET, and answers once the reset has happened (QEMU resets after its own reply). A shut-down guest is reset and left paused until `cont`.',
     since: '0.1',
     args: empty,
     returns: empty,
