@@ -24,6 +24,7 @@ import { DisplayOutlet } from './display-outlet.js';
 import type { Engine } from './engine.js';
 import { QmpSession } from './qmp-session.js';
 import { ensurePrivateFolder } from './unix-socket-server.js';
+import { Waiters } from '../common/waiters.js';
 
 /** The part of Electron's parentPort the engine uses (no electron import here). */
 interface ParentPortLike {
@@ -40,7 +41,7 @@ export function parentChannelKind(): 'electron' | 'fork' | undefined {
 
 /** Messages handed to `process.send` that it has not written yet, and who waits for none. */
 let unsent = 0;
-const drainWaiters = new Set<() => void>();
+const drained = new Waiters();
 
 /**
  * Resolves once everything sent to the parent has been written (at most `timeoutMs`): an
@@ -48,21 +49,12 @@ const drainWaiters = new Set<() => void>();
  * then sees the engine end before it answered `quit`).
  */
 export function parentChannelDrained(timeoutMs: number): Promise<void> {
-  if (unsent === 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      drainWaiters.delete(done);
-      resolve();
-    };
-    const timer = setTimeout(done, timeoutMs);
-    drainWaiters.add(done);
-  });
+  return unsent === 0 ? Promise.resolve() : drained.wait(timeoutMs).done;
 }
 
 function sentOne(): void {
   unsent--;
-  if (unsent === 0) for (const waiter of [...drainWaiters]) waiter();
+  if (unsent === 0) drained.release();
 }
 
 /** Connects the engine to the parent channel; returns false when there is none. */

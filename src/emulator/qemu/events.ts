@@ -7,6 +7,7 @@
 import type { EngineEventData, RunStateName } from '../../shared/protocol/engine/index.js';
 import { ProtocolError } from '../backend.js';
 import { continueProblem, pauseProblem } from '../common/run-state.js';
+import { Waiters } from '../common/waiters.js';
 import { qmpFailure, type QemuMachine, type Session } from './machine.js';
 import { qdevId } from './media.js';
 import type { QemuProcess } from './process.js';
@@ -33,7 +34,7 @@ export class QemuEvents {
    */
   private eventQueue: Promise<void> = Promise.resolve();
   /** Those waiting for QEMU's next RESET event (system_reset replies before QEMU has reset). */
-  private resetWaiters = new Set<() => void>();
+  private readonly resets = new Waiters();
 
   constructor(
     private readonly machine: QemuMachine,
@@ -73,7 +74,7 @@ export class QemuEvents {
       system_reset: async () => {
         // QEMU resets in its main loop after replying, and leaves a powered-off guest in
         // prelaunch: wait for that, so the state answered next (and a cont) is the reset one.
-        const reset = this.nextReset(resetWaitMs);
+        const reset = this.resets.wait(resetWaitMs);
         try {
           await this.machine.call('system_reset');
         } catch (error) {
@@ -89,21 +90,6 @@ export class QemuEvents {
         return {};
       },
     });
-  }
-
-  /** Resolves `done` at QEMU's next RESET event, or after `timeoutMs`; `cancel` stops waiting. */
-  private nextReset(timeoutMs: number): { done: Promise<void>; cancel: () => void } {
-    let finish = (): void => undefined;
-    const done = new Promise<void>((resolve) => {
-      const timer = setTimeout(() => finish(), timeoutMs);
-      finish = () => {
-        clearTimeout(timer);
-        this.resetWaiters.delete(finish);
-        resolve();
-      };
-      this.resetWaiters.add(finish);
-    });
-    return { done, cancel: finish };
   }
 
   /** Asks QEMU for its run state and takes it as the machine's (quietly: QEMU sends its own events). */
@@ -146,7 +132,7 @@ export class QemuEvents {
         break;
       case 'RESET':
         machine.emit('RESET', { guest: data.guest === true, reason: String(data.reason ?? 'host-qmp-system-reset') });
-        for (const finish of [...this.resetWaiters]) finish();
+        this.resets.release();
         break;
       case 'SHUTDOWN':
         machine.runState = 'shutdown';
