@@ -104,14 +104,20 @@ function notRunError(command: string, error: Error | undefined, code: number | n
   return undefined;
 }
 
-function run(command: string, args: string[], signal?: AbortSignal): Promise<{ stdout: string; stderr: string; code: number }> {
+/**
+ * Runs `command` to its end; `onStdout` also sees its output as it comes (progress). Rejects
+ * only when it could not run or was stopped; a non-zero exit is the caller's to explain.
+ */
+function run(command: string, args: string[], signal?: AbortSignal, onStdout?: (text: string) => void): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolvePromise, reject) => {
     const child = startTool(command, args, signal);
     const output = { stdout: '', stderr: '' };
     let failure: Error | undefined;
+    let overflow: LibraryError | undefined;
     const collect = (stream: 'stdout' | 'stderr') => (text: string) => {
+      if (stream === 'stdout') onStdout?.(text);
       if (output[stream].length + text.length > maxToolOutput) {
-        failure ??= new Error(`it wrote more than ${maxToolOutput} bytes to ${stream}`);
+        overflow ??= new LibraryError('IoError', `${command} wrote more than ${maxToolOutput} bytes to ${stream} and was stopped.`);
         child.kill('SIGKILL');
         return;
       }
@@ -121,7 +127,7 @@ function run(command: string, args: string[], signal?: AbortSignal): Promise<{ s
     child.stderr?.setEncoding('utf8').on('data', collect('stderr'));
     child.on('error', (error) => (failure ??= error));
     child.on('close', (code) => {
-      const problem = notRunError(command, failure, code, output.stderr);
+      const problem = overflow ?? notRunError(command, failure, code, output.stderr);
       if (problem) reject(problem);
       else resolvePromise({ ...output, code: code ?? 1 });
     });
@@ -419,25 +425,12 @@ export async function convertDiskImage(source: string, target: string, options: 
   const temp = join(dirname(target), `${basename(target)}${tempMarker}${randomBytes(4).toString('hex')}`);
   progress(0, 'converting');
   try {
-    await new Promise<void>((resolvePromise, reject) => {
-      const child = startTool(qemuImg, ['convert', '-p', '-f', options.from, '-O', options.to, source, temp], options.signal);
-      let stderr = '';
-      let failure: Error | undefined;
-      child.stdout?.setEncoding('utf8').on('data', (text: string) => {
-        // "    (42.00/100%)\r" per step.
-        const matches = [...text.matchAll(/\((\d+(?:\.\d+)?)\/100%\)/g)];
-        const last = matches.at(-1)?.[1];
-        if (last !== undefined) progress(Math.min(0.99, Number(last) / 100), 'converting');
-      });
-      child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-4000)));
-      child.on('error', (error) => (failure ??= error));
-      child.on('close', (code) => {
-        const problem = notRunError('qemu-img', failure, code, stderr);
-        if (problem) reject(problem);
-        else if (code === 0) resolvePromise();
-        else reject(new LibraryError('IoError', `qemu-img convert failed: ${stderr.trim() || `exit ${String(code)}`}`));
-      });
+    const result = await run(qemuImg, ['convert', '-p', '-f', options.from, '-O', options.to, source, temp], options.signal, (text) => {
+      // "    (42.00/100%)\r" per step.
+      const last = [...text.matchAll(/\((\d+(?:\.\d+)?)\/100%\)/g)].at(-1)?.[1];
+      if (last !== undefined) progress(Math.min(0.99, Number(last) / 100), 'converting');
     });
+    if (result.code !== 0) throw new LibraryError('IoError', `qemu-img convert failed: ${result.stderr.trim() || `exit ${String(result.code)}`}`);
     chmodSync(temp, 0o600);
     fsyncFile(temp);
     if (existsSync(target)) throw new LibraryError('Duplicate', `${target} appeared while the image was being converted; nothing was overwritten.`);
