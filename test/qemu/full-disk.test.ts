@@ -10,7 +10,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { QemuBackend } from '../../src/emulator/qemu/index.js';
-import { createQcow2, createQemuBackend } from '../../src/emulator/qemu/index.js';
+import { createQemuBackend } from '../../src/emulator/qemu/index.js';
+import { createDiskImage } from '../../src/library/disk-images.js';
 import { parsePhysicalDump } from '../../src/emulator/qemu/text-screen.js';
 import { mountSmallFileSystem } from '../support/small-fs.js';
 import type { SmallFileSystem } from '../support/small-fs.js';
@@ -34,7 +35,7 @@ describe('QEMU with a full file system', () => {
     const runtimeDir = join(smallFs.path, 'run');
     mkdirSync(runtimeDir, { mode: 0o700 });
     disk = join(smallFs.path, 'disk.qcow2');
-    await createQcow2(disk, 16 * 1024 * 1024);
+    await createDiskImage(disk, { format: 'qcow2', sizeBytes: 16 * 1024 * 1024 });
     backend = (await createQemuBackend(
       { engine: 'qemu', memoryMib: 64, cdrom: iso, disk, diskFormat: 'qcow2', bootOrder: ['cdrom', 'disk'], runtimeDir, options: { accelerator: 'tcg', hostStateDir: runtimeDir } },
       host,

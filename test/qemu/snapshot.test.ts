@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import type { EngineBackend } from '../../src/emulator/backend.js';
 import type { ProtocolError } from '../../src/emulator/backend.js';
 import type { QemuBackend } from '../../src/emulator/qemu/index.js';
-import { createQcow2, createQemuBackend } from '../../src/emulator/qemu/index.js';
+import { createQemuBackend } from '../../src/emulator/qemu/index.js';
+import { createDiskImage } from '../../src/library/disk-images.js';
 import { grubCommand } from './grub-typing.js';
 import { RecordingHost, poll } from './recording-host.js';
 
@@ -52,9 +53,7 @@ describe('QEMU snapshots on qcow2, clipboard agent, and QEMU dying', () => {
     folder = mkdtempSync(join(tmpdir(), 'hangar-qemu-snap-'));
     chmodSync(folder, 0o700);
     const disk = join(folder, 'disk.qcow2');
-    const progress: number[] = [];
-    await createQcow2(disk, 16 * 1024 * 1024, { onProgress: (percent) => progress.push(percent) });
-    assert.deepEqual(progress, [0, 100]);
+    await createDiskImage(disk, { format: 'qcow2', sizeBytes: 16 * 1024 * 1024 });
     backend = await createQemuBackend(
       { engine: 'qemu', memoryMib: 64, cdrom: iso, disk, bootOrder: ['cdrom', 'disk'], runtimeDir: folder, options: { accelerator: 'tcg', hostStateDir: folder, clipboard: true } },
       host,

@@ -14,7 +14,6 @@ import type { BackendFactory } from '../backend.js';
 import { QemuBackend } from './backend.js';
 
 export { QemuBackend } from './backend.js';
-export { createQcow2, convertImage } from './disk-image.js';
 
 /** Starts a machine on QEMU. */
 export const createQemuBackend: BackendFactory = (config, host) => QemuBackend.start(config, host);
