@@ -7,7 +7,7 @@
  * reset of a guest that powered itself off boots it again.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -16,6 +16,7 @@ import { shownRunState } from '../../src/main/supervisor/supervisor.js';
 import type { CoreEvent } from '../../src/main/core/hangar-core.js';
 import type { SnapshotViewValue } from '../../src/shared/protocol/api/index.js';
 import { coreCalls } from '../support/core-calls.js';
+import { engineLogTail } from '../support/library-health.js';
 import { until } from '../support/waiting.js';
 
 const cdrom = '/usr/lib/grub-rescue/grub-rescue-cdrom.iso';
@@ -33,12 +34,6 @@ after(async () => {
 });
 
 const { ok } = coreCalls(() => core);
-
-/** The end of a machine's engine log, for a failure message. */
-function engineLogTail(machineId: string): string {
-  const file = core.library.layout.logFile(machineId, 'engine');
-  return existsSync(file) ? `\nengine log (end):\n${readFileSync(file, 'utf8').slice(-3000)}` : '';
-}
 
 async function screen(machine: string): Promise<string> {
   const result = await core.call('vm.execute', { id: machine, command: 'query-screen-text' });
@@ -104,12 +99,12 @@ for (const engine of ['qemu', 'v86'] as const) {
         },
         `the app to show the engine's state after ${step} (${last})`,
         10_000,
-      ).catch((error: unknown) => assert.fail(`${(error as Error).message}; last: ${last}${engineLogTail(machine.id)}`));
+      ).catch((error: unknown) => assert.fail(`${(error as Error).message}; last: ${last}${engineLogTail(home, machine.id)}`));
     };
     const expectState = async (step: string, expected: string): Promise<void> => {
       const shown = await agrees(step);
       // When it fails (seen once in CI, never here), what the engine did says why.
-      assert.equal(shown, expected, `after ${step}${engineLogTail(machine.id)}`);
+      assert.equal(shown, expected, `after ${step}${engineLogTail(home, machine.id)}`);
     };
     await ok('vm.start', { id: name });
     await until(async () => ((await screen(name)).includes('GNU GRUB') ? true : undefined), `the GRUB menu under ${engine}`, 90_000);

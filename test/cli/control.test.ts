@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { PNG } from 'pngjs';
+import { engineLogTail } from '../support/library-health.js';
 import { settled, until, within } from '../support/waiting.js';
 import type { CliRun } from '../support/hangar-cli.js';
 import { hangarCli } from '../support/hangar-cli.js';
@@ -84,15 +85,6 @@ function qmpCommand(path: string, command: string): Promise<unknown> {
 
 function machines(run: Run): { name: string; state: string; qmpSocket?: string }[] {
   return JSON.parse(run.stdout) as { name: string; state: string; qmpSocket?: string }[];
-}
-
-/** The engine log of machine `id` (shown when a state check fails: it says what the engine did). */
-function engineLog(id: string): string {
-  try {
-    return readFileSync(join(home, 'machines', id, 'logs', 'engine.log'), 'utf8');
-  } catch (error) {
-    return `(no engine log: ${(error as Error).message})`;
-  }
 }
 
 test('a second terminal drives a headless machine over the control socket', async (t) => {
@@ -167,7 +159,7 @@ test('a second terminal drives a headless machine over the control socket', asyn
   await expectOk('snapshot', 'Box', 'restore', 's1');
   // The snapshot was taken with the CD ejected and the floppy in: restoring brings that back.
   const blocks = JSON.parse((await expectOk('show', 'Box', '--json')).stdout) as { id: string; state: string };
-  assert.equal(blocks.state, 'running', engineLog(blocks.id));
+  assert.equal(blocks.state, 'running', engineLogTail(home, blocks.id));
 
   // `start` without --headless asks the running instance: two machines in one instance.
   await expectOk('create', 'Second', '--engine', 'v86', '--memory', '32', '--cdrom', cdrom);

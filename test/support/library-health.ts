@@ -9,11 +9,13 @@
  *   assertIntegrity(libraryFolder, what)
  *   snapshotFolders(libraryFolder, machineId) // names of the machine's snapshot folders on disk
  *   snapshotRowIds(libraryFolder, machineId)  // ids of the machine's snapshot rows
+ *   engineLogTail(libraryFolder, machineId)   // the end of the machine's engine log, for a failure message
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { LibraryLayout } from '../../src/library/paths.js';
 
 function openReadOnly(libraryFolder: string): Database.Database {
   return new Database(join(libraryFolder, 'library.db'), { readonly: true, fileMustExist: true });
@@ -54,4 +56,10 @@ export function snapshotRowIds(libraryFolder: string, machineId: string): string
   } finally {
     db.close();
   }
+}
+
+/** The end of a machine's engine log, for a failure message (empty when it has none). */
+export function engineLogTail(libraryFolder: string, machineId: string): string {
+  const file = new LibraryLayout(libraryFolder).logFile(machineId, 'engine');
+  return existsSync(file) ? `\nengine log (end):\n${readFileSync(file, 'utf8').slice(-3000)}` : '';
 }
